@@ -1,0 +1,1 @@
+#include "netcheck/trust_store.h"

@@ -1,0 +1,25 @@
+// Which PEM bundle TLS verification trusts, and why that one.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace netcheck {
+
+struct TrustStore {
+  std::string path;    // empty when none was found
+  std::string source;  // "--ca-file", "AWS_CA_BUNDLE", "SSL_CERT_FILE", "system"
+  std::string error;   // why none could be used (missing file, ...)
+};
+
+// The usual system bundle locations, in search order: Amazon Linux / RHEL /
+// Fedora, Debian / Ubuntu, SUSE, then others.
+const std::vector<std::string>& system_bundle_paths();
+
+// Order: explicit path (from --ca-file), AWS_CA_BUNDLE, SSL_CERT_FILE, then the
+// first readable system bundle. An explicit or environment path that does not
+// exist is an error, not silently skipped: the user asked for it.
+TrustStore find_trust_store(const std::optional<std::string>& ca_file);
+
+}  // namespace netcheck

@@ -1,0 +1,50 @@
+// The diagnosis of a run: per target status, failed layer, cause and advice.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ssmreach {
+
+enum class Status { ok, warning, critical, unknown, skipped };
+
+const char* to_string(Status status);  // "ok", "warning", ...
+// Nagios convention: ok 0, warning 1, critical 2, unknown 3.
+int exit_code(Status status);
+// The more severe of two (ok < skipped < warning < critical < unknown).
+Status worst(Status a, Status b);
+
+// What the diagnosis concluded about one address of a target.
+struct AddressVerdict {
+  std::string ip;
+  std::string address_class;  // vpc, private, public, loopback, link-local
+  bool usable = false;        // every layer checked passed
+  std::optional<std::string> failed_layer;
+  std::optional<std::string> cause;  // "tcp.timeout"
+  std::string detail;                // "timed out after 3.0 s", "ECONNREFUSED"
+};
+
+struct TargetVerdict {
+  std::string service;
+  std::string host;
+  std::uint16_t port = 443;
+  bool required = true;
+  Status status = Status::ok;
+  std::optional<std::string> failed_layer;  // "dns", "tcp", "tls", ...
+  std::optional<std::string> cause;         // "layer.code" per the contract
+  std::string headline;     // one line: "TCP 443 to 10.40.1.11 timed out (3.0 s)."
+  std::string explanation;  // one or two plain sentences: what failed, why
+  std::string impact;       // what breaks for the user
+  std::string remedy;       // what to change; commands on their own lines
+  std::vector<AddressVerdict> addresses;
+};
+
+struct Verdict {
+  Status status = Status::ok;
+  std::vector<TargetVerdict> targets;
+  std::vector<std::string> notes;  // run-wide remarks (clock suspect, IMDS, ...)
+};
+
+}  // namespace ssmreach
