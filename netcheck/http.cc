@@ -1,1 +1,278 @@
 #include "netcheck/http.h"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <map>
+#include <optional>
+
+namespace netcheck {
+
+const char* to_string(HttpOutcome outcome) {
+  switch (outcome) {
+    case HttpOutcome::ok: return "ok";
+    case HttpOutcome::timeout: return "timeout";
+    case HttpOutcome::refused: return "refused";
+    case HttpOutcome::unreachable: return "unreachable";
+    case HttpOutcome::error: return "error";
+  }
+  return "error";
+}
+
+namespace {
+
+// Response headers beyond this are dropped: a hostile peer must not grow us.
+constexpr std::size_t kMaxHeaderBytes = 32 * 1024;
+
+struct MultiDeleter {
+  void operator()(CURLM* m) const { curl_multi_cleanup(m); }
+};
+struct EasyDeleter {
+  void operator()(CURL* e) const { curl_easy_cleanup(e); }
+};
+struct SlistDeleter {
+  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+};
+
+// One request on its own multi handle. libcurl tells us, through the socket
+// and timer callbacks, which descriptors to watch and when to wake it; the
+// event loop does the waiting, libcurl does all the HTTP.
+class HttpTask final : public Task {
+ public:
+  HttpTask(HttpRequest request, HttpCallback on_done)
+      : request_(std::move(request)), on_done_(std::move(on_done)), start_(Clock::now()) {
+    // libcurl enforces request.timeout itself; this is the backstop should a
+    // callback misbehave, so that the task always ends.
+    hard_stop_ = start_ + request_.timeout + std::chrono::milliseconds(200);
+    if (!setup()) finish_error();
+  }
+
+  ~HttpTask() override {
+    if (multi_ && easy_) curl_multi_remove_handle(multi_.get(), easy_.get());
+  }
+
+  HttpTask(const HttpTask&) = delete;
+  HttpTask& operator=(const HttpTask&) = delete;
+
+  void want(std::vector<pollfd>& fds) override {
+    for (const auto& [fd, what] : sockets_) {
+      short events = 0;
+      if (what == CURL_POLL_IN || what == CURL_POLL_INOUT) events |= POLLIN;
+      if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT) events |= POLLOUT;
+      fds.push_back(pollfd{fd, events, 0});
+    }
+  }
+
+  void on_events(std::span<const pollfd> fds, TimePoint now) override {
+    if (done_) return;
+    int running = 0;
+    for (const pollfd& p : fds) {
+      if (p.revents == 0) continue;
+      int mask = 0;
+      if (p.revents & POLLIN) mask |= CURL_CSELECT_IN;
+      if (p.revents & POLLOUT) mask |= CURL_CSELECT_OUT;
+      if (p.revents & (POLLERR | POLLHUP | POLLNVAL)) mask |= CURL_CSELECT_ERR;
+      curl_multi_socket_action(multi_.get(), p.fd, mask, &running);
+    }
+    if (timer_ && now >= *timer_) {
+      timer_.reset();
+      curl_multi_socket_action(multi_.get(), CURL_SOCKET_TIMEOUT, 0, &running);
+    }
+    collect(Clock::now());
+    if (!done_ && now >= hard_stop_) abandon(now);
+  }
+
+  TimePoint wake_at() const override {
+    return timer_ ? std::min(*timer_, hard_stop_) : hard_stop_;
+  }
+
+  bool done() const override { return done_; }
+
+  void abandon(TimePoint now) override {
+    if (done_) return;
+    response_.outcome = HttpOutcome::timeout;
+    response_.error = "no complete HTTP response in time";
+    finish(now);
+  }
+
+ private:
+  bool setup() {
+    multi_.reset(curl_multi_init());
+    easy_.reset(curl_easy_init());
+    if (!multi_ || !easy_) return false;
+    CURLM* m = multi_.get();
+    curl_multi_setopt(m, CURLMOPT_SOCKETFUNCTION, &HttpTask::socket_callback);
+    curl_multi_setopt(m, CURLMOPT_SOCKETDATA, this);
+    curl_multi_setopt(m, CURLMOPT_TIMERFUNCTION, &HttpTask::timer_callback);
+    curl_multi_setopt(m, CURLMOPT_TIMERDATA, this);
+
+    CURL* e = easy_.get();
+    curl_easy_setopt(e, CURLOPT_URL, request_.url.c_str());
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+    auto timeout_ms = std::chrono::duration_cast<std::chrono::milliseconds>(request_.timeout);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(std::max<long long>(1, timeout_ms.count())));
+    if (request_.no_proxy) curl_easy_setopt(e, CURLOPT_PROXY, "");
+    if (request_.method != "GET") {
+      curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, request_.method.c_str());
+      curl_easy_setopt(e, CURLOPT_POSTFIELDS, request_.body.c_str());
+      curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, static_cast<long>(request_.body.size()));
+    }
+    curl_slist* list = nullptr;
+    for (const auto& h : request_.headers) list = curl_slist_append(list, h.c_str());
+    list = curl_slist_append(list, "Expect:");  // no 100-continue round trip
+    headers_.reset(list);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers_.get());
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &HttpTask::write_callback);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, this);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &HttpTask::header_callback);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, this);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, error_buffer_);
+    return curl_multi_add_handle(m, e) == CURLM_OK;
+  }
+
+  static int socket_callback(CURL*, curl_socket_t fd, int what, void* self_ptr, void*) {
+    auto* self = static_cast<HttpTask*>(self_ptr);
+    try {
+      if (what == CURL_POLL_REMOVE)
+        self->sockets_.erase(fd);
+      else
+        self->sockets_[fd] = what;
+    } catch (...) {
+      return -1;  // tells libcurl to fail the transfer
+    }
+    return 0;
+  }
+
+  static int timer_callback(CURLM*, long timeout_ms, void* self_ptr) {
+    auto* self = static_cast<HttpTask*>(self_ptr);
+    if (timeout_ms < 0)
+      self->timer_.reset();
+    else
+      self->timer_ = Clock::now() + std::chrono::milliseconds(timeout_ms);
+    return 0;
+  }
+
+  static std::size_t write_callback(char* data, std::size_t size, std::size_t n, void* self_ptr) {
+    auto* self = static_cast<HttpTask*>(self_ptr);
+    std::size_t bytes = size * n;
+    try {
+      std::size_t room = self->request_.max_body - self->response_.body.size();
+      if (bytes > room) {
+        self->response_.body.append(data, room);
+        self->response_.body_truncated = true;
+        return 0;  // stop reading: the status and headers are what we need
+      }
+      self->response_.body.append(data, bytes);
+    } catch (...) {
+      return 0;
+    }
+    return bytes;
+  }
+
+  static std::size_t header_callback(char* data, std::size_t size, std::size_t n, void* self_ptr) {
+    auto* self = static_cast<HttpTask*>(self_ptr);
+    std::size_t bytes = size * n;
+    self->header_bytes_ += bytes;
+    if (self->header_bytes_ > kMaxHeaderBytes) return bytes;  // read, not kept
+    try {
+      std::string_view line(data, bytes);
+      if (line.starts_with("HTTP/")) {
+        self->response_.headers.clear();  // a new response (e.g. after 100)
+        return bytes;
+      }
+      auto colon = line.find(':');
+      if (colon == std::string_view::npos) return bytes;
+      std::string name(line.substr(0, colon));
+      std::transform(name.begin(), name.end(), name.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      std::string_view value = line.substr(colon + 1);
+      while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+        value.remove_prefix(1);
+      while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' '))
+        value.remove_suffix(1);
+      self->response_.headers[name] = std::string(value);
+    } catch (...) {
+      return 0;
+    }
+    return bytes;
+  }
+
+  void collect(TimePoint now) {
+    int left = 0;
+    while (CURLMsg* msg = curl_multi_info_read(multi_.get(), &left)) {
+      if (msg->msg != CURLMSG_DONE) continue;
+      classify(msg->data.result);
+      finish(now);
+      return;
+    }
+  }
+
+  void classify(CURLcode code) {
+    long status = 0;
+    curl_easy_getinfo(easy_.get(), CURLINFO_RESPONSE_CODE, &status);
+    response_.status = status;
+    if (code == CURLE_OK || (code == CURLE_WRITE_ERROR && response_.body_truncated)) {
+      response_.outcome = HttpOutcome::ok;
+      return;
+    }
+    response_.error = error_buffer_[0] ? error_buffer_ : curl_easy_strerror(code);
+    if (code == CURLE_OPERATION_TIMEDOUT) {
+      response_.outcome = HttpOutcome::timeout;
+      return;
+    }
+    if (code == CURLE_COULDNT_CONNECT) {
+      long os_errno = 0;
+      curl_easy_getinfo(easy_.get(), CURLINFO_OS_ERRNO, &os_errno);
+      if (os_errno == ECONNREFUSED) {
+        response_.outcome = HttpOutcome::refused;
+        return;
+      }
+      if (os_errno == EHOSTUNREACH || os_errno == ENETUNREACH || os_errno == EPERM ||
+          os_errno == EACCES || os_errno == EADDRNOTAVAIL) {
+        response_.outcome = HttpOutcome::unreachable;
+        return;
+      }
+    }
+    response_.outcome = HttpOutcome::error;
+  }
+
+  void finish_error() {
+    response_.outcome = HttpOutcome::error;
+    response_.error = "could not set up the HTTP request";
+    finish(Clock::now());
+  }
+
+  void finish(TimePoint now) {
+    done_ = true;
+    response_.ms = ms_between(start_, now);
+    sockets_.clear();
+    timer_.reset();
+    if (on_done_) on_done_(std::move(response_));
+  }
+
+  HttpRequest request_;
+  HttpCallback on_done_;
+  TimePoint start_;
+  TimePoint hard_stop_;
+  std::unique_ptr<CURLM, MultiDeleter> multi_;
+  std::unique_ptr<CURL, EasyDeleter> easy_;
+  std::unique_ptr<curl_slist, SlistDeleter> headers_;
+  std::map<curl_socket_t, int> sockets_;
+  std::optional<TimePoint> timer_;
+  HttpResponse response_;
+  std::size_t header_bytes_ = 0;
+  char error_buffer_[CURL_ERROR_SIZE] = {};
+  bool done_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Task> make_http_task(HttpRequest request, HttpCallback on_done) {
+  return std::make_unique<HttpTask>(std::move(request), std::move(on_done));
+}
+
+}  // namespace netcheck

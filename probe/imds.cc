@@ -1,1 +1,131 @@
-// stub
+#include "probe/imds.h"
+
+#include <algorithm>
+#include <memory>
+
+#include "netcheck/http.h"
+
+namespace ssmreach {
+
+namespace {
+
+constexpr const char* kTokenPath = "/latest/api/token";
+// Short: the token lives only as long as this run needs it.
+constexpr const char* kTokenTtlHeader = "X-aws-ec2-metadata-token-ttl-seconds: 300";
+
+std::string trim_trailing_slash(std::string url) {
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
+}
+
+// The conversation's state, shared by the callbacks of its requests.
+struct ImdsConversation {
+  netcheck::EventLoop* loop;
+  ImdsSettings settings;
+  ImdsEvidence* out;
+  std::function<void()> on_done;
+  std::string token;  // in memory only, never in evidence or output
+  std::size_t pending_gets = 0;
+};
+
+ImdsCall record(const std::string& method, const std::string& path, bool with_token,
+                const netcheck::HttpResponse& response) {
+  ImdsCall call;
+  call.method = method;
+  call.path = path;
+  call.with_token = with_token;
+  call.outcome = response.outcome;
+  call.status = response.status;
+  call.error = response.error;
+  call.ms = response.ms;
+  return call;
+}
+
+void start_gets(const std::shared_ptr<ImdsConversation>& conv) {
+  bool with_token = !conv->token.empty();
+  conv->out->v1_used = !with_token;
+  conv->pending_gets = imds_paths().size();
+  for (const auto& path : imds_paths()) {
+    netcheck::HttpRequest request;
+    request.url = conv->settings.endpoint + "/latest/" + path;
+    request.timeout = conv->settings.timeout;
+    request.max_body = 4096;
+    if (with_token) request.headers.push_back("X-aws-ec2-metadata-token: " + conv->token);
+    conv->loop->add(netcheck::make_http_task(
+        std::move(request), [conv, path, with_token](netcheck::HttpResponse response) {
+          conv->out->calls.push_back(record("GET", "/latest/" + path, with_token, response));
+          if (response.outcome == netcheck::HttpOutcome::ok && response.status == 200 &&
+              !response.body_truncated)
+            conv->out->facts[path] = response.body;
+          if (--conv->pending_gets == 0) {
+            conv->token.clear();
+            if (conv->on_done) conv->on_done();
+          }
+        }));
+  }
+}
+
+}  // namespace
+
+ImdsSettings imds_settings(const Options& options, const GetEnv& env) {
+  ImdsSettings settings;
+  if (options.no_imds) {
+    settings.enabled = false;
+    settings.skipped_by = "--no-imds";
+  } else if (auto disabled = env("AWS_EC2_METADATA_DISABLED")) {
+    std::string value = *disabled;
+    std::transform(value.begin(), value.end(), value.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (value == "true") {
+      settings.enabled = false;
+      settings.skipped_by = "AWS_EC2_METADATA_DISABLED";
+    }
+  }
+  if (options.imds_endpoint)
+    settings.endpoint = *options.imds_endpoint;
+  else if (auto endpoint = env("AWS_EC2_METADATA_SERVICE_ENDPOINT"))
+    settings.endpoint = *endpoint;
+  settings.endpoint = trim_trailing_slash(settings.endpoint);
+  settings.timeout = std::min(settings.timeout, netcheck::seconds(options.timeout_s));
+  return settings;
+}
+
+const std::vector<std::string>& imds_paths() {
+  static const std::vector<std::string> paths = {
+      "meta-data/placement/region",
+      "meta-data/placement/availability-zone",
+      "meta-data/instance-id",
+  };
+  return paths;
+}
+
+void start_imds(netcheck::EventLoop& loop, const ImdsSettings& settings, ImdsEvidence* out,
+                std::function<void()> on_done) {
+  out->endpoint = settings.endpoint;
+  out->skipped_by = settings.skipped_by;
+  if (!settings.enabled) {
+    if (on_done) on_done();
+    return;
+  }
+  out->attempted = true;
+  auto conv = std::make_shared<ImdsConversation>(
+      ImdsConversation{&loop, settings, out, std::move(on_done), {}, 0});
+
+  netcheck::HttpRequest request;
+  request.method = "PUT";
+  request.url = settings.endpoint + kTokenPath;
+  request.headers.push_back(kTokenTtlHeader);
+  request.timeout = settings.timeout;
+  request.max_body = 256;
+  loop.add(netcheck::make_http_task(std::move(request), [conv](netcheck::HttpResponse response) {
+    conv->out->calls.push_back(record("PUT", kTokenPath, false, response));
+    if (response.outcome == netcheck::HttpOutcome::ok && response.status == 200 &&
+        !response.body.empty() && !response.body_truncated) {
+      conv->token = response.body;
+      conv->out->token_ok = true;
+    }
+    start_gets(conv);
+  }));
+}
+
+}  // namespace ssmreach

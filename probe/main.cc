@@ -1,1 +1,140 @@
-int main() { return 3; }
+// ssm-reach: which layer of the path to AWS Systems Manager is broken, and why.
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+
+#include "netcheck/event_loop.h"
+#include "netcheck/init.h"
+#include "probe/diagnosis.h"
+#include "probe/environment.h"
+#include "probe/gather.h"
+#include "probe/imds.h"
+#include "probe/options.h"
+#include "probe/plan.h"
+#include "probe/region.h"
+#include "probe/report.h"
+#include "probe/version.h"
+
+namespace ssmreach {
+namespace {
+
+std::string utc_now_iso8601() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
+}
+
+bool want_color(const GetEnv& env) {
+  return ::isatty(STDOUT_FILENO) == 1 && !env("NO_COLOR") && env("TERM") != "dumb";
+}
+
+void resolve_resolvers(const Options& options, RunContext& context) {
+  if (!options.dns_servers.empty()) {
+    context.resolvers = options.dns_servers;
+    context.resolvers_source = "--dns-server";
+    return;
+  }
+  auto system = netcheck::read_system_resolvers();
+  context.resolvers = std::move(system.servers);
+  context.resolvers_source = "/etc/resolv.conf";
+  context.resolvers_error = std::move(system.error);
+}
+
+int run(const Options& options) {
+  const GetEnv env = process_environment();
+  const auto started = netcheck::Clock::now();
+  const auto step = netcheck::seconds(options.timeout_s);
+
+  Evidence evidence;
+  RunContext& context = evidence.context;
+  context.tool_version = SSM_REACH_VERSION;
+  context.started_at = utc_now_iso8601();
+  context.timeout_s = options.timeout_s;
+  std::string region_warning;
+  context.region = region_from_flag_or_env(options.region, env, &region_warning);
+  resolve_resolvers(options, context);
+  context.trust_store = netcheck::find_trust_store(options.ca_file);
+
+  std::string tls_error;
+  auto tls = netcheck::TlsClientContext::create(context.trust_store.path, &tls_error);
+  if (!tls) {
+    std::cerr << "ssm-reach: cannot set up TLS: " << tls_error << "\n";
+    return 3;
+  }
+
+  const ImdsSettings imds = imds_settings(options, env);
+  netcheck::EventLoop loop;
+  bool imds_done = false;
+  start_imds(loop, imds, &context.imds, [&imds_done] { imds_done = true; });
+
+  // Without a region there is nothing to plan: IMDS must answer first. Its
+  // own timeouts bound this (token PUT, then the GETs).
+  if (context.region.empty() && !imds_done) {
+    loop.run(netcheck::Clock::now() + 2 * imds.timeout + std::chrono::milliseconds(500));
+  }
+  if (context.region.empty()) {
+    auto it = context.imds.facts.find("meta-data/placement/region");
+    if (it != context.imds.facts.end() && is_valid_region_name(it->second))
+      context.region = {it->second, "imds"};
+  }
+
+  std::vector<Target> targets;
+  if (!context.region.empty()) {
+    context.partition_suffix = partition_suffix(context.region.value);
+    targets = plan_targets(options, context.region.value);
+    GatherSettings gather;
+    gather.step_timeout = step;
+    gather.resolvers = context.resolvers;
+    gather.tls = tls.get();
+    start_targets(loop, targets, gather, &evidence.targets);
+    // DNS, TCP and TLS each get `step`; the backstop only catches a task
+    // that would overrun its own limit.
+    loop.run(netcheck::Clock::now() + 3 * step + std::chrono::seconds(1));
+  } else {
+    std::cerr << "ssm-reach: no region: pass --region REGION or set AWS_REGION"
+              << (context.imds.attempted ? " (IMDS did not tell it)"
+                                         : " (IMDS is disabled: " + context.imds.skipped_by + ")")
+              << "\n";
+    if (!region_warning.empty()) std::cerr << "ssm-reach: " << region_warning << "\n";
+  }
+
+  evidence.elapsed_ms = netcheck::ms_between(started, netcheck::Clock::now());
+  Verdict verdict = diagnose(evidence);
+  if (options.output == OutputFormat::json)
+    std::cout << render_json(evidence, verdict);
+  else
+    std::cout << render_text(evidence, verdict, TextStyle{want_color(env), 80});
+  std::cout.flush();
+  return exit_code(verdict.status);
+}
+
+}  // namespace
+}  // namespace ssmreach
+
+int main(int argc, char** argv) {
+  // A peer that resets the connection must not kill us with SIGPIPE.
+  std::signal(SIGPIPE, SIG_IGN);
+  std::string error;
+  if (!netcheck::global_init(&error)) {
+    std::cerr << "ssm-reach: " << error << "\n";
+    return 3;
+  }
+  auto parsed = ssmreach::parse_command_line(argc, argv);
+  if (parsed.exit_code) {
+    (*parsed.exit_code == 0 ? std::cout : std::cerr) << parsed.message
+        << (parsed.message.ends_with('\n') ? "" : "\n");
+    return *parsed.exit_code;
+  }
+  try {
+    return ssmreach::run(parsed.options);
+  } catch (const std::exception& e) {
+    std::cerr << "ssm-reach: internal error: " << e.what() << "\n";
+    return 3;
+  }
+}

@@ -1,1 +1,198 @@
-// stub
+#include "probe/options.h"
+
+#include <curl/curl.h>
+
+#include <CLI/CLI.hpp>
+#include <cmath>
+#include <memory>
+#include <sstream>
+
+#include "probe/region.h"
+#include "probe/services.h"
+#include "probe/version.h"
+
+namespace ssmreach {
+
+namespace {
+
+std::string join(const std::vector<std::string>& items, const char* separator) {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) out += separator;
+    out += item;
+  }
+  return out;
+}
+
+std::vector<std::string> split(const std::string& text, char separator) {
+  std::vector<std::string> parts;
+  std::string part;
+  std::istringstream in(text);
+  while (std::getline(in, part, separator)) parts.push_back(part);
+  if (!text.empty() && text.back() == separator) parts.emplace_back();
+  return parts;
+}
+
+// A usage problem: one line naming the flag and what it accepts.
+struct UsageError {
+  std::string message;
+};
+
+double parse_timeout(const std::string& text) {
+  std::size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != text.size() || !std::isfinite(value) || value < 0.05 || value > 300)
+    throw UsageError{"--timeout: '" + text + "' is not a number of seconds from 0.05 to 300"};
+  return value;
+}
+
+// libcurl's URL parser decides what a URL is; we only insist on a scheme.
+void check_url(const char* flag, const std::string& url, const std::vector<std::string>& schemes) {
+  std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> handle(curl_url(), &curl_url_cleanup);
+  char* scheme = nullptr;
+  bool ok = handle && curl_url_set(handle.get(), CURLUPART_URL, url.c_str(), 0) == CURLUE_OK &&
+            curl_url_get(handle.get(), CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK;
+  std::string scheme_text = scheme ? scheme : "";
+  curl_free(scheme);
+  if (ok) ok = std::find(schemes.begin(), schemes.end(), scheme_text) != schemes.end();
+  if (!ok)
+    throw UsageError{std::string(flag) + ": '" + url + "' is not a URL (expected " +
+                     join(schemes, " or ") + "://HOST[:PORT])"};
+}
+
+std::vector<std::string> parse_services(const std::string& text) {
+  std::vector<std::string> services;
+  for (const auto& name : split(text, ',')) {
+    if (!is_known_service(name))
+      throw UsageError{"--services: '" + name + "' is not a service; accepted: " +
+                       join(known_services(), ",")};
+    if (std::find(services.begin(), services.end(), name) == services.end())
+      services.push_back(name);
+  }
+  if (services.empty())
+    throw UsageError{"--services: empty list; accepted: " + join(known_services(), ",")};
+  return services;
+}
+
+EndpointOverride parse_endpoint(const std::string& text) {
+  auto eq = text.find('=');
+  std::string service = text.substr(0, eq);
+  if (eq == std::string::npos || !is_known_service(service))
+    throw UsageError{"--endpoint: '" + text + "' is not SVC=HOST[:PORT] with SVC one of " +
+                     join(known_services(), ",")};
+  std::string error;
+  auto endpoint = netcheck::parse_host_port(text.substr(eq + 1), 443, &error);
+  if (!endpoint) throw UsageError{"--endpoint: '" + text + "': " + error};
+  return {service, *endpoint};
+}
+
+netcheck::DnsServer parse_dns_server(const std::string& text) {
+  std::string error;
+  auto host_port = netcheck::parse_host_port(text, 53, &error);
+  auto ip = host_port ? netcheck::parse_ip(host_port->host) : std::nullopt;
+  if (!ip)
+    throw UsageError{"--dns-server: '" + text +
+                     "' is not ADDR[:PORT] with a numeric IPv4 or IPv6 address" +
+                     (error.empty() ? "" : " (" + error + ")")};
+  return {*ip, host_port->port};
+}
+
+constexpr const char* kDescription =
+    "Checks, from this instance, every layer of the path the AWS Systems\n"
+    "Manager agent needs (IMDS, DNS, TCP 443, TLS) to the ssm, ssmmessages\n"
+    "and ec2messages endpoints, and names the first broken layer, its root\n"
+    "cause and the fix.\n\n"
+    "Exit status: 0 ok, 1 warning, 2 critical, 3 unknown (bad usage, no region).";
+
+}  // namespace
+
+ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
+  ParsedCommandLine result;
+  Options& o = result.options;
+
+  CLI::App app(kDescription, "ssm-reach");
+  app.set_version_flag("--version", std::string("ssm-reach ") + SSM_REACH_VERSION);
+  app.get_formatter()->column_width(30);
+
+  std::string region, output = "text", ca_file, timeout, services, imds, proxy;
+  std::vector<std::string> endpoints, dns_servers;
+  app.add_option("--region", region,
+                 "Region to check (default: AWS_REGION, AWS_DEFAULT_REGION, then IMDS)");
+  app.add_option("--output", output, "Report format: text or json (default text)");
+  app.add_option("--ca-file", ca_file,
+                 "PEM trust store (default: AWS_CA_BUNDLE, SSL_CERT_FILE, system bundle)");
+  app.add_option("--timeout", timeout, "Limit for each network step, in seconds (default 3)");
+  app.add_option("--services", services,
+                 "Comma list (default ssm,ssmmessages,ec2messages; extras: "
+                 "s3,kms,logs,monitoring,sts,ec2)");
+  app.add_option("--endpoint", endpoints,
+                 "SVC=HOST[:PORT]: override one service's endpoint (repeatable)");
+  app.add_option("--dns-server", dns_servers,
+                 "ADDR[:PORT]: ask this resolver instead of /etc/resolv.conf (repeatable)");
+  app.add_option("--imds-endpoint", imds,
+                 "Instance metadata URL (default AWS_EC2_METADATA_SERVICE_ENDPOINT, then "
+                 "http://169.254.169.254)");
+  app.add_flag("--no-imds", o.no_imds, "Do not contact IMDS (also AWS_EC2_METADATA_DISABLED=true)");
+  auto* proxy_opt = app.add_option("--proxy", proxy, "Proxy URL to use (reserved: not checked yet)");
+  auto* no_proxy_opt = app.add_flag("--no-proxy", o.no_proxy, "Use no proxy");
+  proxy_opt->excludes(no_proxy_opt);
+
+  try {
+    app.parse(argc, argv);
+    if (app.count("--region")) {
+      if (!is_valid_region_name(region))
+        throw UsageError{"--region: '" + region +
+                         "' is not a region name (like us-east-1 or eu-central-2)"};
+      o.region = region;
+    }
+    if (output == "json")
+      o.output = OutputFormat::json;
+    else if (output != "text")
+      throw UsageError{"--output: '" + output + "' is not one of: text, json"};
+    if (app.count("--ca-file")) {
+      if (ca_file.empty()) throw UsageError{"--ca-file: needs a path to a PEM file"};
+      o.ca_file = ca_file;
+    }
+    if (app.count("--timeout")) o.timeout_s = parse_timeout(timeout);
+    if (app.count("--services")) o.services = parse_services(services);
+    for (const auto& e : endpoints) o.endpoints.push_back(parse_endpoint(e));
+    for (const auto& d : dns_servers) o.dns_servers.push_back(parse_dns_server(d));
+    if (app.count("--imds-endpoint")) {
+      check_url("--imds-endpoint", imds, {"http", "https"});
+      o.imds_endpoint = imds;
+    }
+    if (app.count("--proxy")) {
+      check_url("--proxy", proxy, {"http", "https"});
+      o.proxy = proxy;
+    }
+  } catch (const CLI::CallForHelp&) {
+    result.exit_code = 0;
+    result.message = app.help();
+    return result;
+  } catch (const CLI::CallForVersion&) {
+    result.exit_code = 0;
+    result.message = std::string("ssm-reach ") + SSM_REACH_VERSION + "\n";
+    return result;
+  } catch (const CLI::ExtrasError& e) {
+    result.exit_code = 3;
+    result.message = std::string("ssm-reach: unexpected argument: ") + e.what() +
+                     "; run 'ssm-reach --help' for the options";
+    return result;
+  } catch (const CLI::ParseError& e) {
+    result.exit_code = 3;
+    result.message = std::string("ssm-reach: ") + e.what() + "; run 'ssm-reach --help'";
+    return result;
+  } catch (const UsageError& e) {
+    result.exit_code = 3;
+    result.message = "ssm-reach: " + e.message;
+    return result;
+  }
+  return result;
+}
+
+}  // namespace ssmreach

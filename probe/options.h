@@ -1,0 +1,46 @@
+// The command line (see ../shared/contract.md), parsed and validated.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "netcheck/dns.h"
+#include "netcheck/endpoint.h"
+
+namespace ssmreach {
+
+enum class OutputFormat { text, json };
+
+struct EndpointOverride {
+  std::string service;
+  netcheck::HostPort endpoint;
+};
+
+struct Options {
+  std::optional<std::string> region;
+  OutputFormat output = OutputFormat::text;
+  std::optional<std::string> ca_file;
+  double timeout_s = 3.0;
+  std::vector<std::string> services;  // empty: the defaults
+  std::vector<EndpointOverride> endpoints;
+  std::vector<netcheck::DnsServer> dns_servers;
+  std::optional<std::string> imds_endpoint;
+  bool no_imds = false;
+  std::optional<std::string> proxy;
+  bool no_proxy = false;
+};
+
+// What main should do after parsing.
+struct ParsedCommandLine {
+  Options options;
+  // Set when the program must exit right away: 0 after --help/--version
+  // (text on stdout), 3 on bad usage (one line on stderr).
+  std::optional<int> exit_code;
+  std::string message;
+};
+
+ParsedCommandLine parse_command_line(int argc, const char* const* argv);
+
+}  // namespace ssmreach

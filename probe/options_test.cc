@@ -1,0 +1,103 @@
+#include "probe/options.h"
+
+#include <doctest/doctest.h>
+
+#include <initializer_list>
+#include <string>
+#include <vector>
+
+namespace ssmreach {
+namespace {
+
+ParsedCommandLine parse(std::initializer_list<const char*> args) {
+  std::vector<const char*> argv = {"ssm-reach"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return parse_command_line(static_cast<int>(argv.size()), argv.data());
+}
+
+TEST_CASE("defaults when no flag is given") {
+  auto p = parse({});
+  CHECK_FALSE(p.exit_code);
+  CHECK_FALSE(p.options.region);
+  CHECK(p.options.output == OutputFormat::text);
+  CHECK(p.options.timeout_s == doctest::Approx(3.0));
+  CHECK(p.options.services.empty());
+  CHECK_FALSE(p.options.no_imds);
+}
+
+TEST_CASE("every contract flag parses") {
+  auto p = parse({"--region", "ap-northeast-2", "--output", "json", "--ca-file", "/tmp/ca.pem",
+                  "--timeout", "0.5", "--services", "ssm,s3", "--endpoint",
+                  "ssm=vpce-1.ssm.example:8443", "--dns-server", "10.0.0.2",
+                  "--dns-server", "[fd00::2]:5353", "--imds-endpoint", "http://127.0.0.1:8080",
+                  "--no-imds", "--no-proxy"});
+  REQUIRE_FALSE(p.exit_code);
+  const Options& o = p.options;
+  CHECK(o.region == "ap-northeast-2");
+  CHECK(o.output == OutputFormat::json);
+  CHECK(o.ca_file == "/tmp/ca.pem");
+  CHECK(o.timeout_s == doctest::Approx(0.5));
+  CHECK(o.services == std::vector<std::string>{"ssm", "s3"});
+  REQUIRE(o.endpoints.size() == 1);
+  CHECK(o.endpoints[0].service == "ssm");
+  CHECK(o.endpoints[0].endpoint.host == "vpce-1.ssm.example");
+  CHECK(o.endpoints[0].endpoint.port == 8443);
+  REQUIRE(o.dns_servers.size() == 2);
+  CHECK(o.dns_servers[0].text() == "10.0.0.2:53");
+  CHECK(o.dns_servers[1].text() == "[fd00::2]:5353");
+  CHECK(o.imds_endpoint == "http://127.0.0.1:8080");
+  CHECK(o.no_imds);
+  CHECK(o.no_proxy);
+}
+
+TEST_CASE("--help and --version exit 0 with text for stdout") {
+  auto help = parse({"--help"});
+  REQUIRE(help.exit_code == 0);
+  CHECK(help.message.find("--dns-server") != std::string::npos);
+  CHECK(help.message.find("Exit status") != std::string::npos);
+  auto version = parse({"--version"});
+  REQUIRE(version.exit_code == 0);
+  CHECK(version.message.starts_with("ssm-reach "));
+}
+
+// Each bad usage: exit 3, one line, naming the flag (and what it accepts).
+struct BadUsage {
+  std::vector<const char*> args;
+  const char* must_mention;
+};
+
+TEST_CASE("bad usage is one line naming the flag, exit 3") {
+  const std::vector<BadUsage> cases = {
+      {{"--bogus"}, "--bogus"},
+      {{"--output", "xml"}, "text, json"},
+      {{"--timeout", "abc"}, "--timeout"},
+      {{"--timeout", "0"}, "--timeout"},
+      {{"--timeout", "-1"}, "--timeout"},
+      {{"--timeout", "nan"}, "--timeout"},
+      {{"--services", "ssm,bogus"}, "ssm,ssmmessages,ec2messages"},
+      {{"--services", ""}, "--services"},
+      {{"--endpoint", "nope"}, "SVC=HOST[:PORT]"},
+      {{"--endpoint", "foo=bar"}, "--endpoint"},
+      {{"--endpoint", "ssm=host:99999"}, "--endpoint"},
+      {{"--dns-server", "resolver.example"}, "--dns-server"},
+      {{"--dns-server", "10.0.0.2:0"}, "--dns-server"},
+      {{"--imds-endpoint", "169.254.169.254"}, "--imds-endpoint"},
+      {{"--region", "US EAST"}, "--region"},
+      {{"--region"}, "--region"},
+      {{"--proxy", "http://p:3128", "--no-proxy"}, "--no-proxy"},
+      {{"stray"}, "stray"},
+  };
+  for (const auto& c : cases) {
+    std::vector<const char*> argv = {"ssm-reach"};
+    argv.insert(argv.end(), c.args.begin(), c.args.end());
+    auto p = parse_command_line(static_cast<int>(argv.size()), argv.data());
+    INFO("args: ", c.args.front());
+    REQUIRE(p.exit_code == 3);
+    CHECK(p.message.find('\n') == std::string::npos);
+    CHECK(p.message.find(c.must_mention) != std::string::npos);
+    CHECK(p.message.starts_with("ssm-reach: "));
+  }
+}
+
+}  // namespace
+}  // namespace ssmreach
