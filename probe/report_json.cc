@@ -1,1 +1,326 @@
-// stub
+// The JSON report: the contract's schema "ssm-reach/v1", evidence and verdict
+// side by side so that a script sees both the conclusion and what it rests on.
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "probe/address_class.h"
+#include "probe/report.h"
+
+namespace ssmreach {
+namespace {
+
+// ordered_json keeps the fields in schema order, which people reading the
+// output appreciate; consumers do not depend on it.
+using Json = nlohmann::ordered_json;
+
+// Local names until netcheck's to_string functions are shared.
+const char* name(netcheck::DnsOutcome outcome) {
+  switch (outcome) {
+    case netcheck::DnsOutcome::ok:
+      return "ok";
+    case netcheck::DnsOutcome::nxdomain:
+      return "nxdomain";
+    case netcheck::DnsOutcome::no_address:
+      return "no-address";
+    case netcheck::DnsOutcome::servfail:
+      return "servfail";
+    case netcheck::DnsOutcome::refused:
+      return "refused";
+    case netcheck::DnsOutcome::timeout:
+      return "timeout";
+    case netcheck::DnsOutcome::unreachable:
+      return "unreachable";
+    case netcheck::DnsOutcome::skipped:
+      return "skipped";
+    case netcheck::DnsOutcome::error:
+      return "error";
+  }
+  return "error";
+}
+
+const char* name(netcheck::TcpOutcome outcome) {
+  switch (outcome) {
+    case netcheck::TcpOutcome::ok:
+      return "ok";
+    case netcheck::TcpOutcome::timeout:
+      return "timeout";
+    case netcheck::TcpOutcome::refused:
+      return "refused";
+    case netcheck::TcpOutcome::unreachable:
+      return "unreachable";
+    case netcheck::TcpOutcome::error:
+      return "error";
+  }
+  return "error";
+}
+
+const char* name(netcheck::TlsOutcome outcome) {
+  switch (outcome) {
+    case netcheck::TlsOutcome::ok:
+      return "ok";
+    case netcheck::TlsOutcome::timeout:
+      return "timeout";
+    case netcheck::TlsOutcome::protocol:
+      return "protocol";
+    case netcheck::TlsOutcome::closed:
+      return "closed";
+    case netcheck::TlsOutcome::error:
+      return "error";
+  }
+  return "error";
+}
+
+const char* name(netcheck::HttpOutcome outcome) {
+  switch (outcome) {
+    case netcheck::HttpOutcome::ok:
+      return "ok";
+    case netcheck::HttpOutcome::timeout:
+      return "timeout";
+    case netcheck::HttpOutcome::refused:
+      return "refused";
+    case netcheck::HttpOutcome::unreachable:
+      return "unreachable";
+    case netcheck::HttpOutcome::error:
+      return "error";
+  }
+  return "error";
+}
+
+// "10.0.0.2:53", "[fd00::2]:53" (kept local: DnsServer::text() lives in
+// netcheck's endpoint code, which this report does not otherwise need).
+std::string server_text(const netcheck::DnsServer& server) {
+  const std::string port = std::to_string(server.port);
+  if (server.address.family == netcheck::Family::v6) {
+    return "[" + server.address.text + "]:" + port;
+  }
+  return server.address.text + ":" + port;
+}
+
+// Milliseconds to 0.1 ms: finer digits are noise, not measurement.
+double tenth(double ms) { return std::round(ms * 10.0) / 10.0; }
+
+Json text_or_null(const std::string& text) { return text.empty() ? Json(nullptr) : Json(text); }
+
+template <typename T>
+Json optional_or_null(const std::optional<T>& value) {
+  return value ? Json(*value) : Json(nullptr);
+}
+
+Json ip_list(const std::vector<netcheck::IpAddress>& ips) {
+  Json out = Json::array();
+  for (const auto& ip : ips) out.push_back(ip.text);
+  return out;
+}
+
+// IMDS facts carry only public metadata; credentials would never be read
+// into them, but a report must not leak them even if a later change did.
+bool is_secret_fact(const std::string& key, const std::string& value) {
+  static constexpr std::string_view kSecretPaths[] = {"meta-data/iam/security-credentials",
+                                                      "meta-data/identity-credentials", "api/token",
+                                                      "user-data"};
+  for (auto path : kSecretPaths) {
+    if (std::string_view(key).find(path) != std::string_view::npos) return true;
+  }
+  for (std::string_view marker : {"SecretAccessKey", "\"Token\"", "AccessKeyId"}) {
+    if (value.find(marker) != std::string::npos) return true;
+  }
+  return false;
+}
+
+Json context_json(const RunContext& context, const std::vector<std::string>& vpc_cidrs) {
+  Json resolvers = Json::array();
+  for (const auto& server : context.resolvers) resolvers.push_back(server_text(server));
+
+  Json calls = Json::array();
+  for (const auto& call : context.imds.calls) {
+    calls.push_back(Json{{"method", call.method},
+                         {"path", call.path},
+                         {"with_token", call.with_token},
+                         {"outcome", name(call.outcome)},
+                         {"status", call.status},
+                         {"error", text_or_null(call.error)},
+                         {"ms", tenth(call.ms)}});
+  }
+  Json facts = Json::object();
+  for (const auto& [key, value] : context.imds.facts) {
+    if (!is_secret_fact(key, value)) facts[key] = value;
+  }
+
+  Json out;
+  out["version"] = context.tool_version;
+  out["started_at"] = context.started_at;
+  out["region"] = Json{{"value", text_or_null(context.region.value)},
+                       {"source", text_or_null(context.region.source)}};
+  out["timeout_s"] = context.timeout_s;
+  out["partition_suffix"] = text_or_null(context.partition_suffix);
+  out["resolvers"] = resolvers;
+  out["resolvers_source"] = text_or_null(context.resolvers_source);
+  out["resolvers_error"] = text_or_null(context.resolvers_error);
+  out["trust_store"] = Json{{"path", text_or_null(context.trust_store.path)},
+                            {"source", text_or_null(context.trust_store.source)},
+                            {"error", text_or_null(context.trust_store.error)}};
+  out["vpc_cidrs"] = vpc_cidrs;
+  out["imds"] = Json{{"attempted", context.imds.attempted},
+                     {"endpoint", text_or_null(context.imds.endpoint)},
+                     {"skipped_by", text_or_null(context.imds.skipped_by)},
+                     {"token_ok", context.imds.token_ok},
+                     {"v1_used", context.imds.v1_used},
+                     {"calls", calls},
+                     {"facts", facts}};
+  return out;
+}
+
+Json dns_json(const TargetEvidence& te) {
+  Json out;
+  Json servers = Json::array();
+  if (te.dns) {
+    for (const auto& answer : te.dns->servers) {
+      servers.push_back(Json{{"server", server_text(answer.server)},
+                             {"outcome", name(answer.outcome)},
+                             {"outcome_a", name(answer.outcome_a)},
+                             {"outcome_aaaa", name(answer.outcome_aaaa)},
+                             {"addresses", ip_list(answer.addresses)},
+                             {"ms", tenth(answer.ms)},
+                             {"error", text_or_null(answer.error)}});
+    }
+  }
+  if (te.host_is_literal) {
+    out["outcome"] = "skipped";
+    out["answered_by"] = nullptr;
+    out["ms"] = 0.0;
+    out["source"] = "literal";
+    Json addresses = Json::array();
+    for (const auto& a : te.addresses) addresses.push_back(a.ip.text);
+    out["addresses"] = addresses;
+  } else if (!te.hosts.empty()) {
+    // /etc/hosts answered; `servers` still shows what DNS would have said.
+    out["outcome"] = "ok";
+    out["answered_by"] = "/etc/hosts";
+    out["ms"] = 0.0;
+    out["source"] = "hosts";
+    out["addresses"] = ip_list(te.hosts);
+  } else if (te.dns) {
+    out["outcome"] = name(te.dns->outcome);
+    out["answered_by"] =
+        te.dns->answered_by ? Json(server_text(*te.dns->answered_by)) : Json(nullptr);
+    out["ms"] = tenth(te.dns->ms);
+    out["source"] = "dns";
+    out["addresses"] = ip_list(te.dns->addresses);
+  } else {
+    out["outcome"] = "error";
+    out["answered_by"] = nullptr;
+    out["ms"] = 0.0;
+    out["source"] = "dns";
+    out["addresses"] = Json::array();
+  }
+  out["servers"] = servers;
+  return out;
+}
+
+Json tcp_json(const std::optional<netcheck::TcpResult>& tcp) {
+  if (!tcp) return nullptr;
+  return Json{{"status", name(tcp->outcome)},
+              {"ms", tenth(tcp->ms)},
+              {"errno", text_or_null(tcp->errno_name)}};
+}
+
+Json tls_json(const std::optional<netcheck::TlsResult>& tls) {
+  if (!tls) return nullptr;
+  Json verify_errors = Json::array();
+  for (const auto& e : tls->verify_errors) {
+    verify_errors.push_back(Json{{"code", e.code}, {"depth", e.depth}, {"text", e.text}});
+  }
+  return Json{{"status", name(tls->outcome)},
+              {"version", text_or_null(tls->version)},
+              {"cipher", text_or_null(tls->cipher)},
+              {"server_name", text_or_null(tls->server_name)},
+              {"issuer", text_or_null(tls->issuer)},
+              {"issuer_cn", text_or_null(tls->issuer_cn)},
+              {"subject", text_or_null(tls->subject)},
+              {"sans", tls->sans},
+              {"not_before", text_or_null(tls->not_before)},
+              {"not_after", text_or_null(tls->not_after)},
+              {"verify_errors", verify_errors},
+              {"error", text_or_null(tls->error)},
+              {"ms", tenth(tls->ms)}};
+}
+
+const AddressVerdict* find_address(const TargetVerdict* tv, const std::string& ip) {
+  if (!tv) return nullptr;
+  for (const auto& a : tv->addresses) {
+    if (a.ip == ip) return &a;
+  }
+  return nullptr;
+}
+
+Json target_json(const TargetEvidence& te, const TargetVerdict* tv,
+                 const std::vector<std::string>& vpc_cidrs) {
+  Json out;
+  out["service"] = te.target.service;
+  out["host"] = te.target.host;
+  out["host_source"] = te.target.host_source;
+  out["port"] = te.target.port;
+  out["required"] = te.target.required;
+  out["status"] = tv ? to_string(tv->status) : to_string(Status::unknown);
+  out["failed_layer"] = tv ? optional_or_null(tv->failed_layer) : Json(nullptr);
+  out["cause"] = tv ? optional_or_null(tv->cause) : Json(nullptr);
+  out["headline"] = tv ? tv->headline : "";
+  out["explanation"] = tv ? tv->explanation : "";
+  out["impact"] = tv ? tv->impact : "";
+  out["remedy"] = tv ? tv->remedy : "";
+  out["dns"] = dns_json(te);
+
+  Json addresses = Json::array();
+  for (const auto& address : te.addresses) {
+    const AddressVerdict* av = find_address(tv, address.ip.text);
+    Json a;
+    a["ip"] = address.ip.text;
+    a["family"] = address.ip.family == netcheck::Family::v6 ? "ipv6" : "ipv4";
+    a["class"] = av ? av->address_class : classify_address(address.ip, vpc_cidrs);
+    a["source"] = address.source;
+    a["usable"] = av && av->usable;
+    a["ignored"] = av && av->ignored;
+    a["failed_layer"] = av ? optional_or_null(av->failed_layer) : Json(nullptr);
+    a["cause"] = av ? optional_or_null(av->cause) : Json(nullptr);
+    a["detail"] = av ? av->detail : "";
+    a["tcp"] = tcp_json(address.tcp);
+    a["tls"] = tls_json(address.tls);
+    addresses.push_back(std::move(a));
+  }
+  out["addresses"] = addresses;
+  return out;
+}
+
+}  // namespace
+
+std::string render_json(const Evidence& evidence, const Verdict& verdict) {
+  const auto vpc_cidrs = vpc_cidrs_from_facts(evidence.context.imds.facts);
+  Json out;
+  out["schema"] = "ssm-reach/v1";
+  out["status"] = to_string(verdict.status);
+  out["exit_code"] = exit_code(verdict.status);
+  out["region"] = text_or_null(evidence.context.region.value);
+  out["elapsed_ms"] = static_cast<long long>(std::llround(evidence.elapsed_ms));
+  out["context"] = context_json(evidence.context, vpc_cidrs);
+
+  Json targets = Json::array();
+  for (std::size_t i = 0; i < evidence.targets.size(); ++i) {
+    // diagnose() keeps evidence order; match by index, checked by service.
+    const TargetVerdict* tv = nullptr;
+    if (i < verdict.targets.size() &&
+        verdict.targets[i].service == evidence.targets[i].target.service) {
+      tv = &verdict.targets[i];
+    }
+    targets.push_back(target_json(evidence.targets[i], tv, vpc_cidrs));
+  }
+  out["targets"] = targets;
+  out["notes"] = verdict.notes;
+
+  // Evidence strings (certificate names, error texts) may hold bytes that
+  // are not UTF-8; replace them rather than fail the whole report.
+  return out.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
+}
+
+}  // namespace ssmreach

@@ -23,7 +23,10 @@ struct AddressVerdict {
   bool usable = false;        // every layer checked passed
   std::optional<std::string> failed_layer;
   std::optional<std::string> cause;  // "tcp.timeout"
-  std::string detail;                // "timed out after 3.0 s", "ECONNREFUSED"
+  std::string detail;                // "TCP 443 timed out after 3.0 s"
+  // Fails, but harmlessly: an IPv6 address this instance has no route for,
+  // while IPv4 addresses of the same target work. Not counted as failing.
+  bool ignored = false;
 };
 
 struct TargetVerdict {
@@ -34,10 +37,10 @@ struct TargetVerdict {
   Status status = Status::ok;
   std::optional<std::string> failed_layer;  // "dns", "tcp", "tls", ...
   std::optional<std::string> cause;         // "layer.code" per the contract
-  std::string headline;     // one line: "TCP 443 to 10.40.1.11 timed out (3.0 s)."
-  std::string explanation;  // one or two plain sentences: what failed, why
-  std::string impact;       // what breaks for the user
-  std::string remedy;       // what to change; commands on their own lines
+  std::string headline;                     // one line: "TCP 443 to 10.40.1.11 timed out (3.0 s)."
+  std::string explanation;                  // one or two plain sentences: what failed, why
+  std::string impact;                       // what breaks for the user
+  std::string remedy;                       // what to change; commands on their own lines
   std::vector<AddressVerdict> addresses;
 };
 
