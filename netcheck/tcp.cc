@@ -109,6 +109,7 @@ TcpOutcome classify_connect_errno(int err) {
     case EHOSTDOWN:
     case ENETDOWN:
     case EADDRNOTAVAIL:
+    case EAFNOSUPPORT:  // IPv6 disabled on this host: no path for the family
     case EPERM:
     case EACCES:
       return TcpOutcome::unreachable;

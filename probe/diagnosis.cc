@@ -302,7 +302,8 @@ Finding examine_address(const AddressEvidence& address, std::uint16_t port, cons
       f.layer = "tcp";
       f.cause = "tcp.unreachable";
       f.ipv6_no_route = address.ip.family == Family::v6 &&
-                        (tcp.errno_name == "ENETUNREACH" || tcp.errno_name == "EADDRNOTAVAIL");
+                        (tcp.errno_name == "ENETUNREACH" || tcp.errno_name == "EADDRNOTAVAIL" ||
+                         tcp.errno_name == "EAFNOSUPPORT");
       f.detail = f.ipv6_no_route ? "no IPv6 route on this instance" + err
                                  : tcp_port + " unreachable" + err;
       return f;
