@@ -12,11 +12,16 @@ namespace netcheck {
 
 const char* to_string(HttpOutcome outcome) {
   switch (outcome) {
-    case HttpOutcome::ok: return "ok";
-    case HttpOutcome::timeout: return "timeout";
-    case HttpOutcome::refused: return "refused";
-    case HttpOutcome::unreachable: return "unreachable";
-    case HttpOutcome::error: return "error";
+    case HttpOutcome::ok:
+      return "ok";
+    case HttpOutcome::timeout:
+      return "timeout";
+    case HttpOutcome::refused:
+      return "refused";
+    case HttpOutcome::unreachable:
+      return "unreachable";
+    case HttpOutcome::error:
+      return "error";
   }
   return "error";
 }
@@ -84,9 +89,7 @@ class HttpTask final : public Task {
     if (!done_ && now >= hard_stop_) abandon(now);
   }
 
-  TimePoint wake_at() const override {
-    return timer_ ? std::min(*timer_, hard_stop_) : hard_stop_;
-  }
+  TimePoint wake_at() const override { return timer_ ? std::min(*timer_, hard_stop_) : hard_stop_; }
 
   bool done() const override { return done_; }
 
@@ -114,7 +117,8 @@ class HttpTask final : public Task {
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
     auto timeout_ms = std::chrono::duration_cast<std::chrono::milliseconds>(request_.timeout);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(std::max<long long>(1, timeout_ms.count())));
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS,
+                     static_cast<long>(std::max<long long>(1, timeout_ms.count())));
     if (request_.no_proxy) curl_easy_setopt(e, CURLOPT_PROXY, "");
     if (request_.method != "GET") {
       curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, request_.method.c_str());
@@ -192,7 +196,8 @@ class HttpTask final : public Task {
       std::string_view value = line.substr(colon + 1);
       while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
         value.remove_prefix(1);
-      while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' '))
+      while (!value.empty() &&
+             (value.back() == '\r' || value.back() == '\n' || value.back() == ' '))
         value.remove_suffix(1);
       self->response_.headers[name] = std::string(value);
     } catch (...) {

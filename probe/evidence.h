@@ -38,10 +38,10 @@ struct ImdsCall {
 
 struct ImdsEvidence {
   bool attempted = false;
-  std::string endpoint;     // base URL, "http://169.254.169.254"
-  std::string skipped_by;   // "--no-imds", "AWS_EC2_METADATA_DISABLED"
-  bool token_ok = false;    // IMDSv2 token obtained
-  bool v1_used = false;     // GETs were made without a token
+  std::string endpoint;    // base URL, "http://169.254.169.254"
+  std::string skipped_by;  // "--no-imds", "AWS_EC2_METADATA_DISABLED"
+  bool token_ok = false;   // IMDSv2 token obtained
+  bool v1_used = false;    // GETs were made without a token
   std::vector<ImdsCall> calls;
   // Facts read, keyed by metadata path below /latest/ ("meta-data/placement/region").
   std::map<std::string, std::string> facts;
@@ -70,7 +70,7 @@ struct AddressEvidence {
 
 struct TargetEvidence {
   Target target;
-  bool host_is_literal = false;           // an IP: no DNS step
+  bool host_is_literal = false;            // an IP: no DNS step
   std::vector<netcheck::IpAddress> hosts;  // pinned by /etc/hosts
   std::optional<netcheck::DnsResult> dns;  // absent for literals
   std::vector<AddressEvidence> addresses;

@@ -30,13 +30,12 @@ testing::Handler imds_handler(const std::string& token_mode, bool allow_v1) {
         return testing::http_response(400, "");
       return testing::http_response(200, kToken);
     }
-    bool has_token = r.head.find(std::string("X-aws-ec2-metadata-token: ") + kToken) !=
-                     std::string::npos;
+    bool has_token =
+        r.head.find(std::string("X-aws-ec2-metadata-token: ") + kToken) != std::string::npos;
     if (!has_token && !allow_v1) return testing::http_response(401, "");
     if (r.path == "/latest/meta-data/placement/region")
       return testing::http_response(200, "ap-northeast-2");
-    if (r.path == "/latest/meta-data/instance-id")
-      return testing::http_response(200, "i-0abc1234");
+    if (r.path == "/latest/meta-data/instance-id") return testing::http_response(200, "i-0abc1234");
     return testing::http_response(404, "");
   };
 }
@@ -66,7 +65,8 @@ TEST_CASE("IMDS settings: flags beat environment; disabled by env") {
   auto s = imds_settings(o, fake_env({}));
   CHECK(s.enabled);
   CHECK(s.endpoint == "http://169.254.169.254");
-  s = imds_settings(o, fake_env({{"AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://[fd00:ec2::254]/"}}));
+  s = imds_settings(o,
+                    fake_env({{"AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://[fd00:ec2::254]/"}}));
   CHECK(s.endpoint == "http://[fd00:ec2::254]");
   o.imds_endpoint = "http://127.0.0.1:9";
   CHECK(imds_settings(o, fake_env({{"AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://x"}})).endpoint ==

@@ -127,8 +127,8 @@ int main(int argc, char** argv) {
   }
   auto parsed = ssmreach::parse_command_line(argc, argv);
   if (parsed.exit_code) {
-    (*parsed.exit_code == 0 ? std::cout : std::cerr) << parsed.message
-        << (parsed.message.ends_with('\n') ? "" : "\n");
+    (*parsed.exit_code == 0 ? std::cout : std::cerr)
+        << parsed.message << (parsed.message.ends_with('\n') ? "" : "\n");
     return *parsed.exit_code;
   }
   try {

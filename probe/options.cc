@@ -69,8 +69,8 @@ std::vector<std::string> parse_services(const std::string& text) {
   std::vector<std::string> services;
   for (const auto& name : split(text, ',')) {
     if (!is_known_service(name))
-      throw UsageError{"--services: '" + name + "' is not a service; accepted: " +
-                       join(known_services(), ",")};
+      throw UsageError{"--services: '" + name +
+                       "' is not a service; accepted: " + join(known_services(), ",")};
     if (std::find(services.begin(), services.end(), name) == services.end())
       services.push_back(name);
   }
@@ -138,7 +138,8 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
                  "Instance metadata URL (default AWS_EC2_METADATA_SERVICE_ENDPOINT, then "
                  "http://169.254.169.254)");
   app.add_flag("--no-imds", o.no_imds, "Do not contact IMDS (also AWS_EC2_METADATA_DISABLED=true)");
-  auto* proxy_opt = app.add_option("--proxy", proxy, "Proxy URL to use (reserved: not checked yet)");
+  auto* proxy_opt =
+      app.add_option("--proxy", proxy, "Proxy URL to use (reserved: not checked yet)");
   auto* no_proxy_opt = app.add_flag("--no-proxy", o.no_proxy, "Use no proxy");
   proxy_opt->excludes(no_proxy_opt);
 

@@ -26,11 +26,16 @@ TEST_CASE("defaults when no flag is given") {
 }
 
 TEST_CASE("every contract flag parses") {
-  auto p = parse({"--region", "ap-northeast-2", "--output", "json", "--ca-file", "/tmp/ca.pem",
-                  "--timeout", "0.5", "--services", "ssm,s3", "--endpoint",
-                  "ssm=vpce-1.ssm.example:8443", "--dns-server", "10.0.0.2",
-                  "--dns-server", "[fd00::2]:5353", "--imds-endpoint", "http://127.0.0.1:8080",
-                  "--no-imds", "--no-proxy"});
+  auto p = parse({"--region",        "ap-northeast-2",
+                  "--output",        "json",
+                  "--ca-file",       "/tmp/ca.pem",
+                  "--timeout",       "0.5",
+                  "--services",      "ssm,s3",
+                  "--endpoint",      "ssm=vpce-1.ssm.example:8443",
+                  "--dns-server",    "10.0.0.2",
+                  "--dns-server",    "[fd00::2]:5353",
+                  "--imds-endpoint", "http://127.0.0.1:8080",
+                  "--no-imds",       "--no-proxy"});
   REQUIRE_FALSE(p.exit_code);
   const Options& o = p.options;
   CHECK(o.region == "ap-northeast-2");
