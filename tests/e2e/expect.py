@@ -1,0 +1,328 @@
+"""What every ssm-reach report must satisfy, and small matchers that let a
+scenario say what its report must show.
+
+check_json_stdout  stdout is exactly one JSON object (no NaN, nothing else)
+check_report       the contract's required fields, types and consistency
+check_text         plain ASCII, no control characters, <= 80 columns
+match              a scenario's expectations against the report (subset match)
+"""
+
+import ipaddress
+import json
+import re
+
+SCHEMA = "ssm-reach/v1"
+STATUSES = {"ok": 0, "warning": 1, "critical": 2, "unknown": 3}
+TARGET_STATUSES = {"ok", "warning", "critical", "skipped"}
+LAYERS = {"imds", "dns", "tcp", "tls", "http", "proxy", "auth"}
+CLASSES = {"vpc", "private", "public", "loopback", "link-local"}
+TCP_STATUSES = {"ok", "timeout", "refused", "unreachable", "error"}
+_PRIVATE = [ipaddress.ip_network(n) for n in
+            ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")]
+
+
+# -- matchers ----------------------------------------------------------------
+class Matcher:
+    def check(self, actual):
+        """None if `actual` fits, else a short reason."""
+        raise NotImplementedError
+
+
+class Contains(Matcher):
+    """A string holding every needle (case and runs of whitespace ignored)."""
+
+    def __init__(self, *needles):
+        self.needles = needles
+
+    def check(self, actual):
+        if not isinstance(actual, str):
+            return "expected a string containing %r, got %r" % (self.needles, actual)
+        hay = " ".join(actual.split()).lower()
+        missing = [n for n in self.needles if " ".join(n.split()).lower() not in hay]
+        return "%r does not contain %r" % (_short(actual), missing) if missing else None
+
+    def __repr__(self):
+        return "Contains%r" % (self.needles,)
+
+
+class OneOf(Matcher):
+    def __init__(self, *choices):
+        self.choices = choices
+
+    def check(self, actual):
+        return None if actual in self.choices else "%r not one of %r" % (actual, self.choices)
+
+    def __repr__(self):
+        return "OneOf%r" % (self.choices,)
+
+
+class Matches(Matcher):
+    def __init__(self, pattern):
+        self.pattern = re.compile(pattern)
+
+    def check(self, actual):
+        ok = isinstance(actual, str) and self.pattern.search(actual)
+        return None if ok else "%r does not match /%s/" % (actual, self.pattern.pattern)
+
+
+class Present(Matcher):
+    """Any value but null."""
+
+    def check(self, actual):
+        return "missing or null" if actual is None else None
+
+
+def _short(text, limit=160):
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def match(expected, actual, path="$"):
+    """Mismatches of `actual` against `expected` (a subset: unnamed keys are free).
+
+    Dicts match key by key; an `addresses` dict keyed by IP matches the list of
+    address objects by their `ip`, and the set of IPs must be exactly those.
+    """
+    if isinstance(expected, Matcher):
+        reason = expected.check(actual)
+        return ["%s: %s" % (path, reason)] if reason else []
+    if isinstance(expected, dict):
+        if not isinstance(actual, dict):
+            return ["%s: expected an object, got %r" % (path, _short(actual))]
+        errors = []
+        for key, want in expected.items():
+            if key == "addresses" and isinstance(want, dict):
+                errors += _match_addresses(want, actual.get("addresses"), path + ".addresses")
+            elif key not in actual:
+                errors.append("%s.%s: missing" % (path, key))
+            else:
+                errors += match(want, actual[key], "%s.%s" % (path, key))
+        return errors
+    if isinstance(expected, list):
+        if not isinstance(actual, list) or len(actual) != len(expected):
+            return ["%s: expected %r, got %r" % (path, expected, _short(actual))]
+        return [e for i, w in enumerate(expected) for e in match(w, actual[i], "%s[%d]" % (path, i))]
+    if not _equal(expected, actual):
+        return ["%s: expected %r, got %r" % (path, expected, _short(actual))]
+    return []
+
+
+def _equal(expected, actual):
+    if isinstance(expected, bool) or isinstance(actual, bool):
+        return type(expected) is type(actual) and expected == actual
+    if expected is None or actual is None:
+        return expected is actual
+    if _is_number(expected) and _is_number(actual):
+        return expected == actual
+    return type(expected) is type(actual) and expected == actual
+
+
+def _match_addresses(want, actual, path):
+    if not isinstance(actual, list):
+        return ["%s: expected a list, got %r" % (path, actual)]
+    by_ip = {a.get("ip"): a for a in actual if isinstance(a, dict)}
+    errors = []
+    if set(by_ip) != set(want):
+        errors.append("%s: addresses %s, expected %s" % (path, sorted(by_ip), sorted(want)))
+    for ip, expectation in want.items():
+        if ip in by_ip:
+            errors += match(expectation, by_ip[ip], "%s[%s]" % (path, ip))
+    return errors
+
+
+# -- the contract ------------------------------------------------------------
+def check_json_stdout(stdout):
+    """(document, errors): stdout must be exactly one JSON object."""
+    def no_constants(name):
+        raise ValueError("non-standard JSON constant %s" % name)
+
+    text = stdout.strip()
+    if not text:
+        return None, ["stdout is empty: expected one JSON object"]
+    try:
+        doc, end = json.JSONDecoder(parse_constant=no_constants).raw_decode(text)
+    except ValueError as e:
+        return None, ["stdout is not JSON: %s; starts %r" % (e, text[:120])]
+    errors = []
+    if text[end:].strip():
+        errors.append("stdout has more after the JSON object: %r" % text[end:end + 80])
+    if not isinstance(doc, dict):
+        errors.append("stdout JSON is a %s, not an object" % type(doc).__name__)
+        return None, errors
+    return doc, errors
+
+
+def _is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _field(obj, key, types, path, errors, nullable=False):
+    if not isinstance(obj, dict) or key not in obj:
+        errors.append("%s.%s: required field missing" % (path, key))
+        return None
+    value = obj[key]
+    if value is None and nullable:
+        return None
+    ok = _is_number(value) if types == "number" else isinstance(value, types)
+    if types is int and isinstance(value, bool):
+        ok = False
+    if not ok:
+        errors.append("%s.%s: %r has the wrong type" % (path, key, _short(value)))
+        return None
+    return value
+
+
+def address_classes(ip, vpc_cidrs):
+    """The class(es) the contract allows for an address."""
+    a = ipaddress.ip_address(ip)
+    if a.is_loopback:
+        return {"loopback"}
+    if a.is_link_local:
+        return {"link-local"}
+    for cidr in vpc_cidrs:
+        try:
+            if a in ipaddress.ip_network(cidr, strict=False):
+                return {"vpc"}
+        except ValueError:
+            pass
+    if any(a in n for n in _PRIVATE if n.version == a.version):
+        return {"private"}
+    return {"public"}
+
+
+def check_report(doc, exit_code):
+    """Every contract-required field with its type, and the rules tying them."""
+    errors = []
+    if _field(doc, "schema", str, "$", errors) not in (None, SCHEMA):
+        errors.append("$.schema: %r, expected %r" % (doc["schema"], SCHEMA))
+    status = _field(doc, "status", str, "$", errors)
+    if status is not None and status not in STATUSES:
+        errors.append("$.status: %r is not a contract status" % status)
+    elif status is not None and STATUSES[status] != exit_code:
+        errors.append("exit code %s does not match status %r (expected %d)"
+                      % (exit_code, status, STATUSES[status]))
+    _field(doc, "region", str, "$", errors, nullable=(status == "unknown"))
+    elapsed = _field(doc, "elapsed_ms", "number", "$", errors)
+    if elapsed is not None and elapsed < 0:
+        errors.append("$.elapsed_ms: negative")
+    context = _field(doc, "context", dict, "$", errors) or {}
+    vpc_cidrs = context.get("vpc_cidrs") or []
+    targets = _field(doc, "targets", list, "$", errors) or []
+    if status in ("ok", "warning", "critical") and not targets:
+        errors.append("$.targets: empty, yet status is %r" % status)
+
+    ranks = {"ok": 0, "skipped": 0, "warning": 1, "critical": 2}
+    for i, target in enumerate(targets):
+        errors += _check_target(target, "$.targets[%d]" % i, vpc_cidrs)
+        t_status = target.get("status") if isinstance(target, dict) else None
+        if (isinstance(target, dict) and target.get("required") is True and status in STATUSES
+                and t_status in ranks and status != "unknown"
+                and STATUSES[status] < ranks[t_status]):
+            errors.append("$.status %r is milder than required target %s's %r"
+                          % (status, target.get("service"), t_status))
+    return errors
+
+
+def _check_target(t, path, vpc_cidrs):
+    errors = []
+    if not isinstance(t, dict):
+        return ["%s: not an object" % path]
+    for key in ("service", "host"):
+        if not _field(t, key, str, path, errors):
+            if key in t:
+                errors.append("%s.%s: empty" % (path, key))
+    port = _field(t, "port", int, path, errors)
+    if port is not None and not 1 <= port <= 65535:
+        errors.append("%s.port: %d out of range" % (path, port))
+    _field(t, "required", bool, path, errors)
+    status = _field(t, "status", str, path, errors)
+    if status is not None and status not in TARGET_STATUSES:
+        errors.append("%s.status: %r is not a target status" % (path, status))
+    layer = _field(t, "failed_layer", str, path, errors, nullable=True)
+    cause = _field(t, "cause", str, path, errors, nullable=True)
+    if layer is not None and layer not in LAYERS:
+        errors.append("%s.failed_layer: %r is not a contract layer" % (path, layer))
+    if cause is not None:
+        m = re.fullmatch(r"([a-z]+)\.[a-z0-9-]+", cause)
+        if not m or m.group(1) not in LAYERS:
+            errors.append("%s.cause: %r is not written layer.code" % (path, cause))
+        elif layer is not None and m.group(1) != layer:
+            errors.append("%s.cause %r is not in failed_layer %r" % (path, cause, layer))
+    explanation = _field(t, "explanation", str, path, errors, nullable=True)
+    remedy = _field(t, "remedy", str, path, errors, nullable=True)
+    if status == "ok" and (layer is not None or cause is not None):
+        errors.append("%s: status ok but failed_layer/cause %r/%r" % (path, layer, cause))
+    if status == "critical" and (layer is None or cause is None):
+        errors.append("%s: critical without failed_layer and cause" % path)
+    if status in ("warning", "critical"):
+        if not explanation:
+            errors.append("%s.explanation: empty for a %s target" % (path, status))
+        if not remedy:
+            errors.append("%s.remedy: empty for a %s target" % (path, status))
+    addresses = _field(t, "addresses", list, path, errors) or []
+    usable = 0
+    for j, a in enumerate(addresses):
+        a_errors, a_usable = _check_address(a, "%s.addresses[%d]" % (path, j), vpc_cidrs)
+        errors += a_errors
+        usable += a_usable
+    if status == "ok" and addresses and not usable:
+        errors.append("%s: status ok but no address completed TCP and TLS" % path)
+    if status == "ok" and not addresses:
+        errors.append("%s: status ok without any address" % path)
+    return errors
+
+
+def _check_address(a, path, vpc_cidrs):
+    errors = []
+    if not isinstance(a, dict):
+        return ["%s: not an object" % path], False
+    ip = _field(a, "ip", str, path, errors)
+    klass = _field(a, "class", str, path, errors)
+    if ip is not None:
+        try:
+            allowed = address_classes(ip, vpc_cidrs)
+            if klass is not None and klass not in allowed:
+                errors.append("%s.class: %r for %s, expected %s" % (path, klass, ip, sorted(allowed)))
+        except ValueError:
+            errors.append("%s.ip: %r is not an IP address" % (path, ip))
+    if klass is not None and klass not in CLASSES:
+        errors.append("%s.class: %r is not a contract class" % (path, klass))
+    if "tcp" not in a:
+        errors.append("%s.tcp: required field missing" % path)
+    if "tls" not in a:
+        errors.append("%s.tls: required field missing" % path)
+    tcp, tls = a.get("tcp"), a.get("tls")
+    tcp_ok = False
+    if tcp is not None:
+        s = _field(tcp, "status", str, path + ".tcp", errors)
+        if s is not None and s not in TCP_STATUSES:
+            errors.append("%s.tcp.status: %r is not a contract value" % (path, s))
+        ms = _field(tcp, "ms", "number", path + ".tcp", errors)
+        if ms is not None and ms < 0:
+            errors.append("%s.tcp.ms: negative" % path)
+        tcp_ok = s == "ok"
+    tls_ok = False
+    if tls is not None:
+        if not tcp_ok:
+            errors.append("%s.tls: present although TCP did not connect" % path)
+        s = _field(tls, "status", str, path + ".tls", errors)
+        tls_ok = s == "ok"
+        if tls_ok and not str(tls.get("version") or "").startswith(("TLSv1.2", "TLSv1.3")):
+            errors.append("%s.tls.version: %r for a successful TLS 1.2+ handshake"
+                          % (path, tls.get("version")))
+    return errors, tcp_ok and tls_ok
+
+
+def check_text(text):
+    """The text report's rules: ASCII, no control characters, <= 80 columns."""
+    errors = []
+    if not text.strip():
+        return ["text report is empty"]
+    for number, line in enumerate(text.split("\n"), 1):
+        bad = sorted({c for c in line if ord(c) > 126 or (ord(c) < 32)})
+        if bad:
+            errors.append("text line %d has non-ASCII or control characters %r: %r"
+                          % (number, bad, line[:100]))
+        if len(line) > 80:
+            errors.append("text line %d is %d columns: %r" % (number, len(line), line))
+    return errors

@@ -1,0 +1,115 @@
+"""Self-test of the e2e checks: each must accept a good report and catch a
+bad one, or the end-to-end suite could pass vacuously."""
+
+import copy
+import json
+import unittest
+
+import expect
+from expect import Contains, OneOf
+
+GOOD = {
+    "schema": "ssm-reach/v1", "status": "critical", "region": "eu-central-1",
+    "elapsed_ms": 12, "context": {"vpc_cidrs": ["10.0.0.0/16"]},
+    "targets": [
+        {"service": "ssm", "host": "ssm.eu-central-1.amazonaws.com", "port": 443,
+         "required": True, "status": "ok", "failed_layer": None, "cause": None,
+         "explanation": "", "remedy": "",
+         "addresses": [{"ip": "10.0.1.10", "class": "vpc", "tcp": {"status": "ok", "ms": 0.3},
+                        "tls": {"status": "ok", "version": "TLSv1.3"}}]},
+        {"service": "ssmmessages", "host": "ssmmessages.eu-central-1.amazonaws.com",
+         "port": 443, "required": True, "status": "critical", "failed_layer": "tcp",
+         "cause": "tcp.timeout", "explanation": "TCP 443 timed out.", "remedy": "Allow 443.",
+         "addresses": [{"ip": "172.31.8.11", "class": "private",
+                        "tcp": {"status": "timeout", "ms": 1000.0}, "tls": None}]},
+    ],
+}
+
+
+def broken(mutate):
+    doc = copy.deepcopy(GOOD)
+    mutate(doc)
+    return doc
+
+
+class ReportChecks(unittest.TestCase):
+    def test_good_report_passes(self):
+        self.assertEqual(expect.check_report(GOOD, 2), [])
+
+    def test_each_defect_is_caught(self):
+        defects = {
+            "wrong schema": lambda d: d.update(schema="ssm-reach/v0"),
+            "exit code": lambda d: d.update(status="warning"),
+            "missing region": lambda d: d.pop("region"),
+            "elapsed as string": lambda d: d.update(elapsed_ms="12"),
+            "bad target status": lambda d: d["targets"][0].update(status="fine"),
+            "cause outside layer": lambda d: d["targets"][1].update(cause="dns.timeout"),
+            "cause not layer.code": lambda d: d["targets"][1].update(cause="timeout"),
+            "critical without cause": lambda d: d["targets"][1].update(cause=None),
+            "ok with cause": lambda d: d["targets"][0].update(cause="tcp.timeout"),
+            "empty explanation": lambda d: d["targets"][1].update(explanation=""),
+            "missing remedy": lambda d: d["targets"][1].pop("remedy"),
+            "port as string": lambda d: d["targets"][0].update(port="443"),
+            "required missing": lambda d: d["targets"][0].pop("required"),
+            "class vs VPC": lambda d: d["targets"][0]["addresses"][0].update({"class": "private"}),
+            "public called private": lambda d: d["targets"][1]["addresses"][0].update(
+                ip="52.119.161.12"),
+            "tls after failed tcp": lambda d: d["targets"][1]["addresses"][0].update(
+                tls={"status": "ok", "version": "TLSv1.3"}),
+            "tcp missing": lambda d: d["targets"][0]["addresses"][0].pop("tcp"),
+            "ok without working address": lambda d: d["targets"][0]["addresses"][0].update(
+                tls={"status": "closed"}),
+            "status milder than target": lambda d: d.update(status="ok"),
+        }
+        for name, mutate in defects.items():
+            doc = broken(mutate)
+            code = {"ok": 0, "warning": 1, "critical": 2}.get(doc.get("status"), 2)
+            if name == "exit code":
+                code = 2
+            with self.subTest(name):
+                self.assertNotEqual(expect.check_report(doc, code), [], name)
+
+    def test_stdout_must_be_one_object(self):
+        self.assertEqual(expect.check_json_stdout(json.dumps(GOOD) + "\n")[1], [])
+        self.assertNotEqual(expect.check_json_stdout(json.dumps(GOOD) + "\nDone.\n")[1], [])
+        self.assertNotEqual(expect.check_json_stdout("")[1], [])
+        self.assertNotEqual(expect.check_json_stdout('{"elapsed_ms": NaN}')[1], [])
+        self.assertNotEqual(expect.check_json_stdout("[1]")[1], [])
+
+
+class TextChecks(unittest.TestCase):
+    def test_rules(self):
+        self.assertEqual(expect.check_text("ok line\n" + "x" * 80 + "\n"), [])
+        self.assertNotEqual(expect.check_text("x" * 81), [])
+        self.assertNotEqual(expect.check_text("caf\u00e9"), [])
+        self.assertNotEqual(expect.check_text("\x1b[31mred\x1b[0m"), [])
+        self.assertNotEqual(expect.check_text("tab\there"), [])
+        self.assertNotEqual(expect.check_text("  \n"), [])
+
+
+class Matching(unittest.TestCase):
+    def test_subset_and_matchers(self):
+        actual = GOOD["targets"][1]
+        self.assertEqual(expect.match({"status": "critical", "cause": OneOf("tcp.timeout")}, actual), [])
+        self.assertNotEqual(expect.match({"cause": "tcp.refused"}, actual), [])
+        self.assertNotEqual(expect.match({"failed_layer": None}, actual), [])
+        self.assertEqual(expect.match({"explanation": Contains("tcp  443", "TIMED")}, actual), [])
+        self.assertNotEqual(expect.match({"explanation": Contains("refused")}, actual), [])
+        self.assertNotEqual(expect.match({"nonexistent": None}, actual), [])
+
+    def test_addresses_by_ip_exact_set(self):
+        actual = GOOD["targets"][1]
+        self.assertEqual(expect.match({"addresses": {"172.31.8.11": {"tls": None}}}, actual), [])
+        self.assertNotEqual(expect.match({"addresses": {}}, actual), [])
+        self.assertNotEqual(expect.match({"addresses": {"10.9.9.9": {}}}, actual), [])
+        self.assertNotEqual(
+            expect.match({"addresses": {"172.31.8.11": {"tcp": {"status": "ok"}}}}, actual), [])
+
+    def test_types_are_strict(self):
+        self.assertNotEqual(expect.match({"port": "443"}, {"port": 443}), [])
+        self.assertNotEqual(expect.match({"required": 1}, {"required": True}), [])
+        self.assertEqual(expect.match({"ms": 1}, {"ms": 1.0}), [])
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,308 @@
+#!/usr/bin/env python3
+"""Run one end-to-end scenario of ssm-reach inside its own lab namespace.
+
+  run_scenario.py --binary build/dev/probe/ssm-reach NAME   run one scenario
+  run_scenario.py --binary ... NAME NAME ...                run several, in turn
+  run_scenario.py --list                                    list scenario names
+  run_scenario.py --describe NAME                           show a scenario
+
+The scenario's world is started (peers in threads of this process, dnsmasq
+as a child), ssm-reach runs twice at the same time (--output json and
+--output text), and the outputs are checked against the contract and the
+scenario's expectations. Exit 0 on success, 1 on any failure.
+Artifacts (outputs, peer logs) go to --artifacts/NAME/.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(REPO, "tests", "lab"))
+sys.path.insert(0, HERE)
+
+try:
+    import dns.message  # noqa: F401  (python3-dnspython)
+    import cryptography  # noqa: F401  (python3-cryptography)
+except ImportError as e:
+    print("LAB FAILURE: %s. Run %s with the Debian Python that has python3-dnspython and "
+          "python3-cryptography (run .ci/install-deps)." % (e, sys.executable), file=sys.stderr)
+    sys.exit(1)
+
+import expect  # noqa: E402
+import scenarios  # noqa: E402
+from ssmlab import netns, pki as lab_pki, plan  # noqa: E402
+from ssmlab.probe_run import ProbeRun, clean_env  # noqa: E402
+from ssmlab.world import World  # noqa: E402
+
+DEFAULT_BINARY = os.path.join(REPO, "build", "dev", "probe", "ssm-reach")
+
+
+def substitute(value, pki):
+    return (value.replace("{ca_file}", pki.ca_file)
+            .replace("{inspection_ca}", pki.inspection_ca_file)
+            .replace("{region}", plan.REGION))
+
+
+def probe_args(s, pki):
+    args = [substitute(a, pki) for a in s.get("args", [])]
+    if s.get("region_flag", True):
+        args = ["--region", plan.REGION] + args
+    return args
+
+
+def world_checks(s, world, runs):
+    """The peers' side of the story: who was contacted, SNI, leaked secrets."""
+    errors = []
+    imds_requests = world.imds.requests if world.imds else []
+    for check in s.get("checks", []):
+        if check in ("no_contact", "imds_not_contacted") and imds_requests:
+            errors.append("IMDS was contacted: %s" % imds_requests[:3])
+        if check == "no_contact":
+            if world.all_queries():
+                errors.append("a resolver was queried: %s" % world.all_queries()[:3])
+            touched = [p.describe() for p in world.peers if p.events]
+            if touched:
+                errors.append("endpoint peers were contacted: %s" % touched)
+        if check == "imds_token_used":
+            puts = [r for r in imds_requests if r["method"] == "PUT"]
+            gets = [r for r in imds_requests if r["method"] == "GET"]
+            if not any(r["status"] == 200 for r in puts):
+                errors.append("no IMDSv2 token PUT (with a valid TTL header) succeeded: %s" % puts)
+            if not any(r["path"] == "/latest/meta-data/placement/region" for r in gets):
+                errors.append("IMDS placement/region was never read")
+            tokenless = [r["path"] for r in gets if r["token"] != "valid"]
+            if tokenless:
+                errors.append("IMDS GETs without a valid token: %s" % tokenless)
+        if check == "resolver_used":
+            for r in world.resolvers:
+                log = getattr(r, "log_path", None)
+                if log:
+                    with open(log, errors="replace") as f:
+                        if "query[" not in f.read():
+                            errors.append("dnsmasq logged no query (%s)" % log)
+                elif not r.queries:
+                    errors.append("%s got no query" % r.describe())
+        if isinstance(check, tuple) and check[0] == "queried":
+            hits = [r for r in world.resolvers if (r.address, r.port) == check[1:] and r.queries]
+            if not hits:
+                errors.append("resolver %s:%d got no query" % check[1:])
+    # Secrets never appear in any output.
+    for token in world.imds.tokens if world.imds else []:
+        for run in runs:
+            if token in run.stdout or token in run.stderr:
+                errors.append("an IMDS token appears in the output of %s" % run.command[1:])
+    return errors
+
+
+def check_sni(world, doc):
+    """Every TLS handshake a peer saw carried the target's host as SNI."""
+    errors = []
+    host_of = {}
+    for t in doc.get("targets", []) if doc else []:
+        for a in t.get("addresses", []) or []:
+            if isinstance(a, dict):
+                host_of[(a.get("ip"), t.get("port"))] = t.get("host")
+    for ip, port, event in world.tls_events():
+        want = host_of.get((ip, port))
+        if want and event.get("sni") != want:
+            errors.append("TLS peer %s:%d saw SNI %r, expected %r" % (ip, port, event.get("sni"), want))
+    return errors
+
+
+def check_json_run(s, run):
+    errors = []
+    doc, parse_errors = expect.check_json_stdout(run.stdout)
+    errors += parse_errors
+    if doc is None:
+        return None, errors
+    errors += expect.check_report(doc, run.returncode)
+    services = [t.get("service") for t in doc.get("targets", []) if isinstance(t, dict)]
+    want_services = s.get("services", list(plan.SERVICES))
+    if services != want_services:
+        errors.append("targets are %s, expected %s" % (services, want_services))
+    errors += expect.match(s.get("report", {}), doc)
+    by_service = {t.get("service"): t for t in doc.get("targets", []) if isinstance(t, dict)}
+    for service, want in s.get("targets", {}).items():
+        if service not in by_service:
+            errors.append("no target %r in the report" % service)
+            continue
+        errors += expect.match(want, by_service[service], "$.targets[%s]" % service)
+    if s.get("others_ok", True):
+        for service, t in by_service.items():
+            if service not in s.get("targets", {}) and t.get("status") != "ok":
+                errors.append("target %s is %r (%s), expected ok"
+                              % (service, t.get("status"), t.get("cause")))
+    for needle in s.get("json_contains", []):
+        if needle not in run.stdout:
+            errors.append("JSON report does not mention %r" % needle)
+    return doc, errors
+
+
+def check_text_run(s, run, doc):
+    errors = expect.check_text(run.stdout)
+    for t in (doc or {}).get("targets", []):
+        if isinstance(t, dict) and t.get("status") not in ("ok", None, "skipped"):
+            if t.get("service") not in run.stdout:
+                errors.append("text report does not name failing target %s" % t.get("service"))
+    flat = " ".join(run.stdout.split()).lower()
+    for needle in s.get("text_contains", []):
+        if " ".join(needle.split()).lower() not in flat:
+            errors.append("text report does not mention %r" % needle)
+    return errors
+
+
+def check_common(s, run, label):
+    errors = []
+    allowed = s["exit"] if isinstance(s["exit"], tuple) else (s["exit"],)
+    if run.timed_out:
+        errors.append("%s: killed after %.0f s (hang)" % (label, run.limit_s))
+    elif run.returncode not in allowed:
+        errors.append("%s: exit %s, expected %s" % (label, run.returncode, " or ".join(map(str, allowed))))
+    limit = s.get("max_seconds")
+    if limit and run.seconds > limit:
+        errors.append("%s: took %.2f s, limit %.1f s" % (label, run.seconds, limit))
+    for needle in s.get("stderr_contains", []):
+        if needle not in run.stderr:
+            errors.append("%s: stderr does not mention %r: %r" % (label, needle, run.stderr[:300]))
+    return errors
+
+
+def check_usage_run(s, run):
+    errors = check_common(s, run, "run")
+    if run.stdout:
+        errors.append("stdout must be empty on a usage error, got %r" % run.stdout[:200])
+    lines = [line for line in run.stderr.splitlines() if line.strip()]
+    if len(lines) != 1:
+        errors.append("stderr must be exactly one line, got %d: %r" % (len(lines), run.stderr[:300]))
+    return errors
+
+
+def write_artifacts(directory, world, runs, errors):
+    def dump(name, text):
+        with open(os.path.join(directory, name), "w") as f:
+            f.write(text)
+
+    for run in runs:
+        kind = run.kind
+        dump(kind + ".stdout", run.stdout)
+        dump(kind + ".stderr", run.stderr)
+    peers = {"tls": [dict(e, peer="%s:%d" % (ip, port)) for ip, port, e in world.tls_events()],
+             "other_peers": {p.describe(): p.events for p in world.peers if p.behaviour != "tls"},
+             "dns_queries": world.all_queries(),
+             "imds_requests": world.imds.requests if world.imds else []}
+    dump("peers.json", json.dumps(peers, indent=2, default=str))
+    dump("world.txt", "\n".join(world.describe()) + "\n")
+    dump("result.txt", "\n".join(errors or ["PASS"]) + "\n")
+
+
+def run_inside(s, binary, pki, artifacts):
+    """In the lab namespace: start the world, run, check, report."""
+    name = s["name"]
+    directory = os.path.join(artifacts, name)
+    shutil.rmtree(directory, ignore_errors=True)
+    home = os.path.join(directory, "home")
+    os.makedirs(home)
+    env = clean_env(home, pki.ca_file, {k: substitute(v, pki) for k, v in s.get("env", {}).items()})
+    args = probe_args(s, pki)
+    limit = max(15.0, 3 * s.get("max_seconds", 0))
+
+    world = World(s.get("world", {}), pki, directory)
+    world.start()
+    try:
+        if s.get("usage"):
+            runs = [ProbeRun(binary, args, env, home, limit)]
+            runs[0].kind = "usage"
+        else:
+            runs = [ProbeRun(binary, args + ["--output", kind], env, home, limit)
+                    for kind in ("json", "text")]
+            runs[0].kind, runs[1].kind = "json", "text"
+        for run in runs:
+            run.start()
+        for run in runs:
+            run.wait()
+    finally:
+        world.stop()
+
+    errors = []
+    if s.get("usage"):
+        errors += check_usage_run(s, runs[0])
+        doc = None
+    else:
+        json_run, text_run = runs
+        errors += check_common(s, json_run, "--output json")
+        errors += check_common(s, text_run, "--output text")
+        doc, json_errors = check_json_run(s, json_run)
+        errors += json_errors
+        errors += check_text_run(s, text_run, doc)
+        if json_run.returncode != text_run.returncode:
+            errors.append("exit codes differ: json %s, text %s" % (json_run.returncode,
+                                                                 text_run.returncode))
+        errors += check_sni(world, doc)
+    errors += world_checks(s, world, runs)
+    write_artifacts(directory, world, runs, errors)
+
+    command = "ssm-reach " + " ".join(args)
+    timing = ", ".join("%s %.2f s" % (r.kind, r.seconds) for r in runs)
+    if errors:
+        print("FAIL %s: %s" % (name, s["about"]))
+        print("  command: %s [--output json|text]   (%s)" % (command, timing))
+        for e in errors:
+            print("  - " + e)
+        for run in runs:
+            print("  --- %s exit %s, stderr: %s" % (run.kind, run.returncode, run.stderr.strip()[:500]))
+        print("  artifacts: %s" % directory)
+        return 1
+    print("PASS %s: %s (%s)" % (name, s["about"], timing))
+    return 0
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--binary", default=os.environ.get("SSM_REACH", DEFAULT_BINARY))
+    parser.add_argument("--pki", default=None, help="PKI directory (default: next to the binary)")
+    parser.add_argument("--artifacts", default=None, help="where outputs are kept")
+    parser.add_argument("--list", action="store_true")
+    parser.add_argument("--describe", action="store_true")
+    parser.add_argument("names", nargs="*")
+    opts = parser.parse_args()
+    table = scenarios.by_name()
+
+    if opts.list:
+        print("\n".join(table))
+        return 0
+    unknown = [n for n in opts.names if n not in table]
+    if unknown or not opts.names:
+        print("unknown scenario(s) %s; try --list" % unknown if unknown else "name a scenario",
+              file=sys.stderr)
+        return 2
+    if opts.describe:
+        for n in opts.names:
+            print(json.dumps(table[n], indent=2, default=repr))
+        return 0
+
+    binary = os.path.abspath(opts.binary)
+    build = os.path.dirname(os.path.dirname(binary))
+    pki_dir = opts.pki or os.path.join(build, "lab", "pki")
+    artifacts = os.path.abspath(opts.artifacts or os.path.join(build, "lab", "runs"))
+
+    if len(opts.names) > 1:  # each scenario needs its own fresh namespace
+        codes = [subprocess.call([sys.executable, __file__, "--binary", binary, "--pki", pki_dir,
+                                  "--artifacts", artifacts, n]) for n in opts.names]
+        return 1 if any(codes) else 0
+
+    if not netns.inside():
+        if not os.access(binary, os.X_OK):
+            print("FAIL: ssm-reach binary not found or not executable: %s" % binary, file=sys.stderr)
+            return 1
+        lab_pki.ensure(pki_dir)
+    netns.reenter_in_namespace()  # returns only inside the namespace
+    return run_inside(table[opts.names[0]], binary, lab_pki.Pki(pki_dir), artifacts)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

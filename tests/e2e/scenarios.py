@@ -1,0 +1,362 @@
+"""End-to-end scenarios: a lab world, the ssm-reach arguments, and what the
+report must say. One ctest test each (tests/e2e/CMakeLists.txt).
+
+A scenario is a dict:
+  name, about     identifier and one line saying what it simulates
+  world           knobs for ssmlab.world (defaults: healthy VPC, IMDSv2 up,
+                  scripted resolver at 10.0.0.2, a valid TLS endpoint per service)
+  args            ssm-reach arguments; --region REGION is added unless
+                  region_flag is False, --output is added by the driver.
+                  "{ca_file}", "{inspection_ca}", "{region}" are substituted.
+  env             extra environment (on top of a clean one trusting the lab CA)
+  exit            expected exit code (or a tuple of acceptable ones)
+  targets         service -> expectations (subset match; see expect.match)
+  others_ok       targets not named in `targets` must be ok (default True)
+  services        the expected target list, in order (default ssm, ssmmessages,
+                  ec2messages)
+  report          expectations on the top level of the JSON
+  json_contains / text_contains / stderr_contains   substrings
+  max_seconds     structural limit on each run's wall time
+  usage           a usage error: one run, nothing on stdout, one stderr line
+  checks          what the peers must (not) have seen: "no_contact",
+                  "imds_not_contacted", "imds_token_used", "resolver_used",
+                  ("queried", ADDRESS, PORT)
+"""
+
+from ssmlab import plan
+from ssmlab.plan import ENI, INSPECTION_CA_NAME, REGION, SPARE_ENI
+from expect import Contains, Matches, OneOf
+
+SCENARIOS = []
+
+
+def scenario(name, about, **spec):
+    spec.update(name=name, about=about)
+    SCENARIOS.append(spec)
+
+
+def failed(layer, cause, **more):
+    """A critical target that failed at `layer` with `cause`."""
+    out = {"status": "critical", "failed_layer": layer, "cause": cause}
+    out.update(more)
+    return out
+
+
+def works(ip, **tls):
+    """An address where TCP and TLS both succeeded."""
+    tls_expect = {"status": "ok", "version": Matches(r"^TLSv1\.[23]$")}
+    tls_expect.update(tls)
+    return {ip: {"tcp": {"status": "ok"}, "tls": tls_expect}}
+
+
+def tcp_only(ip, status):
+    return {ip: {"tcp": {"status": status}, "tls": None}}
+
+
+HEALTHY_TARGET = {
+    svc: {"status": "ok", "failed_layer": None, "cause": None, "required": True, "port": 443,
+          "host": plan.host(svc),
+          "dns": {"outcome": "ok", "source": "dns"},
+          "addresses": works(ENI[svc], issuer=Contains("ssm-reach Lab Issuing CA 01"))}
+    for svc in plan.SERVICES
+}
+
+# -- healthy -------------------------------------------------------------------
+scenario(
+    "healthy", "A healthy VPC: dnsmasq resolves every endpoint to its ENI, TLS is valid.",
+    world={"dns": {"server": "dnsmasq"}},
+    exit=0, targets=HEALTHY_TARGET,
+    report={"status": "ok", "region": REGION,
+            "context": {"region": {"value": REGION, "source": "--region"}}},
+    checks=["resolver_used"],
+)
+
+# -- DNS -----------------------------------------------------------------------
+scenario(
+    "dns_nxdomain", "The resolver says ssmmessages' name does not exist.",
+    world={"dns": {"records": {"ssmmessages": "nxdomain"}}},
+    exit=2, targets={"ssmmessages": failed("dns", "dns.nxdomain", dns={"outcome": "nxdomain"},
+                                           addresses={})},
+    text_contains=["ssmmessages"],
+)
+scenario(
+    "dns_servfail", "The resolver answers SERVFAIL for ssm.",
+    world={"dns": {"records": {"ssm": "servfail"}}},
+    exit=2, targets={"ssm": failed("dns", "dns.servfail", dns={"outcome": "servfail"},
+                                   addresses={})},
+)
+scenario(
+    "dns_refused", "The resolver REFUSES to answer for ec2messages (counts as servfail).",
+    world={"dns": {"records": {"ec2messages": "refused"}}},
+    exit=2, targets={"ec2messages": failed("dns", "dns.servfail", dns={"outcome": "refused"},
+                                           addresses={})},
+)
+scenario(
+    "dns_silence", "The resolver holds its port and never answers.",
+    world={"dns": {"server": "silent"}}, args=["--timeout", "1"],
+    exit=2, max_seconds=2.0,
+    targets={svc: failed("dns", "dns.timeout", dns={"outcome": "timeout"}, addresses={})
+             for svc in plan.SERVICES},
+)
+scenario(
+    "dns_silence_slow_options",
+    "Two silent resolvers with Amazon Linux's `options timeout:2 attempts:5` (20 s "
+    "for a stub resolver): the probe's own cap must hold.",
+    world={"dns": {"server": "silent"},
+           "more_resolvers": [{"server": "silent", "address": plan.RESOLVER_2}],
+           "resolv_conf": "nameserver %s\nnameserver %s\noptions timeout:2 attempts:5\n"
+                          % (plan.RESOLVER, plan.RESOLVER_2)},
+    args=["--timeout", "1"], exit=2, max_seconds=2.0,
+    targets={svc: failed("dns", "dns.timeout") for svc in plan.SERVICES},
+)
+scenario(
+    "dns_no_address", "ssm's name exists but has no A or AAAA record (empty answer).",
+    world={"dns": {"records": {"ssm": "nodata"}}},
+    exit=2, targets={"ssm": failed("dns", "dns.no-address", dns={"outcome": "no-address"},
+                                   addresses={})},
+)
+scenario(
+    "dns_server_port", "--dns-server ADDR:PORT on port 5353; the resolv.conf resolver is silent.",
+    world={"dns": {"server": "silent"},
+           "more_resolvers": [{"server": "scripted", "address": plan.RESOLVER_2, "port": 5353}]},
+    args=["--dns-server", "%s:5353" % plan.RESOLVER_2, "--timeout", "2"],
+    exit=0, max_seconds=3.0,
+    targets={svc: {"status": "ok", "dns": {"outcome": "ok",
+                                           "answered_by": "%s:5353" % plan.RESOLVER_2}}
+             for svc in plan.SERVICES},
+    report={"context": {"resolvers": ["%s:5353" % plan.RESOLVER_2],
+                        "resolvers_source": "--dns-server"}},
+    checks=[("queried", plan.RESOLVER_2, 5353)],
+)
+scenario(
+    "hosts_pin_used", "/etc/hosts pins ssm to a working ENI while DNS points at a dead one.",
+    world={"endpoints": {"ssm": [(ENI["ssm"], "drop"), (SPARE_ENI[0], "tls")]},
+           "dns": {"records": {"ssm": {"A": [ENI["ssm"]]}}},
+           "hosts": {"ssm": SPARE_ENI[0]}},
+    args=["--timeout", "1"], exit=0, max_seconds=2.5,
+    targets={"ssm": {"status": "ok", "dns": {"source": "hosts"},
+                     "addresses": {SPARE_ENI[0]: {"source": "hosts", "tcp": {"status": "ok"},
+                                                  "tls": {"status": "ok"}}}}},
+)
+scenario(
+    "hosts_pin_dead", "/etc/hosts pins ssm to a dead address; DNS would give a working ENI.",
+    world={"endpoints": {"ssm": [(ENI["ssm"], "tls"), (SPARE_ENI[0], "drop")]},
+           "dns": {"records": {"ssm": {"A": [ENI["ssm"]]}}},
+           "hosts": {"ssm": SPARE_ENI[0]}},
+    args=["--timeout", "1"], exit=2, max_seconds=2.5,
+    targets={"ssm": failed("dns", "dns.hosts-override",
+                           addresses=tcp_only(SPARE_ENI[0], "timeout"))},
+    text_contains=["/etc/hosts"],
+)
+
+# -- TCP -----------------------------------------------------------------------
+scenario(
+    "tcp_timeout", "A security group silently drops TCP 443 to ssmmessages' ENI.",
+    world={"endpoints": {"ssmmessages": [(ENI["ssmmessages"], "drop")]}},
+    args=["--timeout", "1"], exit=2, max_seconds=2.5,
+    targets={"ssmmessages": failed("tcp", "tcp.timeout",
+                                   addresses=tcp_only(ENI["ssmmessages"], "timeout"))},
+    text_contains=["ssmmessages", ENI["ssmmessages"]],
+)
+scenario(
+    "tcp_refused", "ec2messages' address exists but nothing listens on 443 (RST).",
+    world={"endpoints": {"ec2messages": [(ENI["ec2messages"], "refused")]}},
+    exit=2, targets={"ec2messages": failed("tcp", "tcp.refused",
+                                           addresses=tcp_only(ENI["ec2messages"], "refused"))},
+)
+scenario(
+    "tcp_unreachable", "DNS answers an address with no route (ENETUNREACH).",
+    world={"endpoints": {"ssm": [(plan.UNROUTED, "unassigned")]}},
+    exit=2, targets={"ssm": failed("tcp", "tcp.unreachable",
+                                   addresses=tcp_only(plan.UNROUTED, "unreachable"))},
+)
+
+# -- TLS -----------------------------------------------------------------------
+scenario(
+    "tls_untrusted", "A TLS-inspecting firewall re-signs ssm's certificate with its own CA.",
+    world={"endpoints": {"ssm": [(ENI["ssm"], "tls:inspection")]}},
+    exit=2,
+    targets={"ssm": failed("tls", "tls.untrusted", explanation=Contains(INSPECTION_CA_NAME),
+                           addresses={ENI["ssm"]: {"tcp": {"status": "ok"},
+                                                   "tls": {"issuer": Contains(INSPECTION_CA_NAME)}}})},
+    text_contains=[INSPECTION_CA_NAME],
+)
+scenario(
+    "tls_self_signed", "ec2messages serves a self-signed certificate for the right name.",
+    world={"endpoints": {"ec2messages": [(ENI["ec2messages"], "tls:self-signed")]}},
+    exit=2, targets={"ec2messages": failed("tls", "tls.untrusted")},
+)
+scenario(
+    "tls_hostname_mismatch", "ssmmessages' address serves a certificate for www.example.test.",
+    world={"endpoints": {"ssmmessages": [(ENI["ssmmessages"], "tls:wrong-host")]}},
+    exit=2,
+    targets={"ssmmessages": failed("tls", "tls.hostname-mismatch",
+                                   explanation=Contains(plan.WRONG_HOST))},
+)
+scenario(
+    "tls_other_service_cert", "ssmmessages' name leads to ssm's endpoint (ssm's certificate).",
+    world={"endpoints": {"ssmmessages": [(ENI["ssmmessages"], "tls:valid-for=ssm")]}},
+    exit=2, targets={"ssmmessages": failed("tls", "tls.hostname-mismatch")},
+)
+scenario(
+    "tls_expired", "ec2messages serves an expired certificate.",
+    world={"endpoints": {"ec2messages": [(ENI["ec2messages"], "tls:expired")]}},
+    exit=2, targets={"ec2messages": failed("tls", "tls.expired")},
+)
+scenario(
+    "tls_not_yet_valid", "ssm serves a certificate that becomes valid next month.",
+    world={"endpoints": {"ssm": [(ENI["ssm"], "tls:not-yet-valid")]}},
+    exit=2, targets={"ssm": failed("tls", "tls.not-yet-valid")},
+)
+scenario(
+    "tls_plain_http", "ssmmessages' port 443 answers plain HTTP, never TLS.",
+    world={"endpoints": {"ssmmessages": [(ENI["ssmmessages"], "http")]}},
+    exit=2, targets={"ssmmessages": failed("tls", "tls.protocol", addresses={
+        ENI["ssmmessages"]: {"tcp": {"status": "ok"}, "tls": {"status": "protocol"}}})},
+)
+scenario(
+    "tls_silent", "ssm accepts TCP and never says a word.",
+    world={"endpoints": {"ssm": [(ENI["ssm"], "silent")]}},
+    args=["--timeout", "1"], exit=2, max_seconds=3.0,
+    targets={"ssm": failed("tls", "tls.timeout", addresses={
+        ENI["ssm"]: {"tcp": {"status": "ok"}, "tls": {"status": "timeout"}}})},
+)
+scenario(
+    "tls_accept_close", "ec2messages accepts TCP and closes at once.",
+    world={"endpoints": {"ec2messages": [(ENI["ec2messages"], "close")]}},
+    exit=2, targets={"ec2messages": failed("tls", "tls.closed", addresses={
+        ENI["ec2messages"]: {"tcp": {"status": "ok"}, "tls": {"status": "closed"}}})},
+)
+
+# -- several addresses, concurrency ---------------------------------------------
+scenario(
+    "one_of_two_dead", "ssm has two ENIs; a security group drops one of them.",
+    world={"endpoints": {"ssm": [(ENI["ssm"], "tls"), (SPARE_ENI[0], "drop")]}},
+    args=["--timeout", "1"], exit=1, max_seconds=2.5,
+    targets={"ssm": {"status": "warning", "explanation": Contains(SPARE_ENI[0]),
+                     "addresses": dict(works(ENI["ssm"]), **tcp_only(SPARE_ENI[0], "timeout"))}},
+    report={"status": "warning"},
+    text_contains=[SPARE_ENI[0]],
+)
+scenario(
+    "concurrency_blackholed",
+    "Three targets with two blackholed ENIs each and --timeout 2 must cost one timeout, "
+    "not six (< 2x the timeout).",
+    world={"endpoints": {svc: [(ENI[svc], "drop"), (SPARE_ENI[i], "drop")]
+                         for i, svc in enumerate(plan.SERVICES)}},
+    args=["--timeout", "2"], exit=2, max_seconds=4.0,
+    targets={svc: failed("tcp", "tcp.timeout", addresses=dict(
+        tcp_only(ENI[svc], "timeout"), **tcp_only(SPARE_ENI[i], "timeout")))
+        for i, svc in enumerate(plan.SERVICES)},
+)
+scenario(
+    "everything_silent",
+    "IMDS, the resolver and every endpoint are silent: a few seconds, an honest report.",
+    world={"imds": "blackhole", "dns": {"server": "silent"},
+           "endpoints": {svc: [(ENI[svc], "drop")] for svc in plan.SERVICES}},
+    args=["--timeout", "2"], exit=2, max_seconds=6.0,
+    targets={svc: failed("dns", "dns.timeout") for svc in plan.SERVICES},
+    json_contains=["imds.unreachable"],
+)
+
+# -- region and IMDS -----------------------------------------------------------
+scenario(
+    "region_from_imds", "No --region, no AWS_REGION: the region comes from IMDSv2.",
+    region_flag=False, exit=0,
+    report={"region": REGION, "context": {"region": {"value": REGION, "source": "imds"}}},
+    checks=["imds_token_used"],
+)
+scenario(
+    "region_from_imds_token_blocked",
+    "The IMDSv2 token PUT never gets an answer (hop limit); GETs without token still work.",
+    world={"imds": "token-blocked"}, region_flag=False, args=["--timeout", "1"],
+    exit=(0, 1), max_seconds=5.0,
+    report={"region": REGION, "context": {"region": {"source": "imds"}}},
+    json_contains=["imds.token-failed"],
+)
+scenario(
+    "region_from_env", "AWS_REGION gives the region; AWS_DEFAULT_REGION is ignored.",
+    region_flag=False, env={"AWS_REGION": REGION, "AWS_DEFAULT_REGION": "us-east-1"},
+    exit=0, report={"region": REGION, "context": {"region": {"source": "AWS_REGION"}}},
+)
+scenario(
+    "imds_blackholed_region_given",
+    "IMDS is blackholed but --region is given: the run must not stall on IMDS.",
+    world={"imds": "blackhole"}, args=["--timeout", "2"],
+    exit=(0, 1), max_seconds=4.0, targets=HEALTHY_TARGET,
+    json_contains=["imds.unreachable"],
+)
+scenario(
+    "no_region_imds_blackholed", "No region anywhere and IMDS blackholed: exit 3, quickly.",
+    world={"imds": "blackhole"}, region_flag=False, args=["--timeout", "2"],
+    exit=3, max_seconds=6.0, others_ok=False, services=[],
+    stderr_contains=["--region"],
+)
+scenario(
+    "no_region_no_imds", "No region and --no-imds: exit 3 at once, IMDS untouched.",
+    region_flag=False, args=["--no-imds"], exit=3, max_seconds=2.0, others_ok=False,
+    services=[], stderr_contains=["--region"], checks=["imds_not_contacted"],
+)
+scenario(
+    "no_region_imds_disabled_env", "No region and AWS_EC2_METADATA_DISABLED=true: exit 3.",
+    region_flag=False, env={"AWS_EC2_METADATA_DISABLED": "true"}, exit=3, max_seconds=2.0,
+    others_ok=False, services=[], stderr_contains=["--region"], checks=["imds_not_contacted"],
+)
+
+# -- usage ---------------------------------------------------------------------
+scenario(
+    "bad_flag", "An unknown flag: exit 3, one line naming it, nothing contacted.",
+    usage=True, args=["--frobnicate"], exit=3, stderr_contains=["--frobnicate"],
+    checks=["no_contact"],
+)
+scenario(
+    "bad_output_value", "--output yaml: one line naming --output and its accepted values.",
+    usage=True, args=["--output", "yaml"], exit=3,
+    stderr_contains=["--output", "text", "json"], checks=["no_contact"],
+)
+scenario(
+    "bad_timeout_value", "--timeout soon: one line naming --timeout.",
+    usage=True, args=["--timeout", "soon"], exit=3, stderr_contains=["--timeout"],
+    checks=["no_contact"],
+)
+
+# -- trust store, endpoints, services, classes ---------------------------------
+scenario(
+    "ca_file_flag", "--ca-file wins over SSL_CERT_FILE (which holds only the inspection CA).",
+    env={"SSL_CERT_FILE": "{inspection_ca}"}, args=["--ca-file", "{ca_file}"], exit=0,
+    report={"context": {"trust_store": {"source": "--ca-file"}}},
+)
+scenario(
+    "aws_ca_bundle_env", "AWS_CA_BUNDLE wins over SSL_CERT_FILE.",
+    env={"SSL_CERT_FILE": "{inspection_ca}", "AWS_CA_BUNDLE": "{ca_file}"}, exit=0,
+    report={"context": {"trust_store": {"source": "AWS_CA_BUNDLE"}}},
+)
+scenario(
+    "endpoint_override_port", "--endpoint ssm=HOST:8443 probes that port.",
+    world={"endpoints": {"ssm": [(ENI["ssm"], "tls", 8443)]}},
+    args=["--endpoint", "ssm=%s:8443" % plan.host("ssm")], exit=0,
+    targets={"ssm": {"status": "ok", "port": 8443, "host": plan.host("ssm")}},
+)
+scenario(
+    "optional_service_fails", "An optional extra (kms) fails: warning, exit 1.",
+    world={"dns": {"records": {"kms": "nxdomain"}}},
+    args=["--services", "ssm,ssmmessages,ec2messages,kms"], exit=1,
+    services=["ssm", "ssmmessages", "ec2messages", "kms"],
+    targets={"kms": {"required": False, "failed_layer": "dns", "cause": "dns.nxdomain"}},
+    report={"status": "warning"},
+)
+scenario(
+    "address_classes", "Endpoints in a peered VPC and on a public address (IMDS off).",
+    world={"endpoints": {"ssmmessages": [(plan.PEERED[1], "tls")],
+                         "ec2messages": [(plan.PUBLIC[2], "tls")]}},
+    args=["--no-imds"], exit=0,
+    targets={"ssm": {"addresses": {ENI["ssm"]: {"class": "private"}}},
+             "ssmmessages": {"addresses": {plan.PEERED[1]: {"class": "private"}}},
+             "ec2messages": {"addresses": {plan.PUBLIC[2]: {"class": "public"}}}},
+)
+
+
+def by_name():
+    names = [s["name"] for s in SCENARIOS]
+    assert len(names) == len(set(names)), "duplicate scenario names"
+    return {s["name"]: s for s in SCENARIOS}

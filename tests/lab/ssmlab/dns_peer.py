@@ -1,0 +1,157 @@
+"""A scripted DNS responder on UDP and TCP, answering per name.
+
+Each name maps to one behaviour:
+  {"A": [...], "AAAA": [...]}   answer with these (an empty list is NODATA)
+  "nxdomain"                    the name does not exist
+  "servfail" / "refused"        that rcode
+  "nodata"                      the name exists, no address of any type
+  "silent"                      read the query and never answer
+Names not listed get NXDOMAIN (as a resolver with a private zone would).
+`silent=True` makes the whole server a black hole that still holds its port,
+so no ICMP port-unreachable gives it away.
+"""
+
+import socket
+import struct
+import threading
+
+import dns.flags
+import dns.message
+import dns.name
+import dns.rcode
+import dns.rdatatype
+import dns.rrset
+
+_RCODES = {"nxdomain": dns.rcode.NXDOMAIN, "servfail": dns.rcode.SERVFAIL,
+           "refused": dns.rcode.REFUSED}
+
+
+class ScriptedResolver:
+    """Answers queries on address:port from `records` until stop()."""
+
+    def __init__(self, address, port=53, records=None, silent=False, ttl=60):
+        self.address, self.port = address, port
+        self.records = {self._key(k): v for k, v in (records or {}).items()}
+        self.silent = silent
+        self.ttl = ttl
+        self.queries = []  # (transport, name, type) in arrival order
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._sockets = []
+
+    @staticmethod
+    def _key(name):
+        return name.lower().rstrip(".") + "."
+
+    def describe(self):
+        mode = "silent" if self.silent else "%d names" % len(self.records)
+        return "scripted DNS %s:%d (%s)" % (self.address, self.port, mode)
+
+    def start(self):
+        udp = socket.socket(socket.AF_INET6 if ":" in self.address else socket.AF_INET,
+                            socket.SOCK_DGRAM)
+        udp.bind((self.address, self.port))
+        tcp = socket.socket(udp.family, socket.SOCK_STREAM)
+        tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        tcp.bind((self.address, self.port))
+        tcp.listen(16)
+        self._sockets = [udp, tcp]
+        for target, sock in ((self._serve_udp, udp), (self._serve_tcp, tcp)):
+            threading.Thread(target=target, args=(sock,), daemon=True).start()
+        return self
+
+    def stop(self):
+        self._stop.set()
+        for sock in self._sockets:
+            try:
+                sock.close()
+            except OSError:
+                pass
+
+    def _answer(self, wire, transport):
+        """The response bytes for a query, or None to stay silent."""
+        try:
+            query = dns.message.from_wire(wire)
+        except Exception:  # garbage in: a real server drops it
+            return None
+        if not query.question:
+            return None
+        question = query.question[0]
+        name = question.name.to_text().lower()
+        rdtype = dns.rdatatype.to_text(question.rdtype)
+        with self._lock:
+            self.queries.append((transport, name, rdtype))
+        if self.silent:
+            return None
+        behaviour = self.records.get(name, "nxdomain")
+        if behaviour == "silent":
+            return None
+        response = dns.message.make_response(query)
+        response.flags |= dns.flags.AA | dns.flags.RA
+        if isinstance(behaviour, str) and behaviour in _RCODES:
+            response.set_rcode(_RCODES[behaviour])
+            if behaviour == "nxdomain":
+                self._add_soa(response, question.name)
+        else:
+            addresses = [] if behaviour == "nodata" else behaviour.get(rdtype, [])
+            if addresses:
+                response.answer.append(
+                    dns.rrset.from_text(question.name, self.ttl, "IN", rdtype, *addresses))
+            else:
+                self._add_soa(response, question.name)  # NODATA carries the zone's SOA
+        return response.to_wire()
+
+    def _add_soa(self, response, qname):
+        zone = qname.parent() if len(qname.labels) > 2 else qname
+        response.authority.append(dns.rrset.from_text(
+            zone, self.ttl, "IN", "SOA", "ns.lab.test. hostmaster.lab.test. 1 60 60 60 60"))
+
+    def _serve_udp(self, sock):
+        while not self._stop.is_set():
+            try:
+                wire, peer = sock.recvfrom(65535)
+            except OSError:
+                return
+            reply = self._answer(wire, "udp")
+            if reply is not None:
+                try:
+                    sock.sendto(reply, peer)
+                except OSError:
+                    pass
+
+    def _serve_tcp(self, sock):
+        while not self._stop.is_set():
+            try:
+                conn, _ = sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._tcp_conn, args=(conn,), daemon=True).start()
+
+    def _tcp_conn(self, conn):
+        with conn:
+            conn.settimeout(10)
+            try:
+                while True:
+                    header = _recv_exact(conn, 2)
+                    if header is None:
+                        return
+                    wire = _recv_exact(conn, struct.unpack("!H", header)[0])
+                    if wire is None:
+                        return
+                    reply = self._answer(wire, "tcp")
+                    if reply is None:
+                        self._stop.wait()  # silent: hold the connection open
+                        return
+                    conn.sendall(struct.pack("!H", len(reply)) + reply)
+            except OSError:
+                return
+
+
+def _recv_exact(conn, size):
+    data = b""
+    while len(data) < size:
+        chunk = conn.recv(size - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    return data

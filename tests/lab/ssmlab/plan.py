@@ -1,0 +1,74 @@
+"""The lab's addressing plan: one simulated VPC, its resolvers, IMDS and
+endpoint ENIs. Every address here lives only on `lo` inside a namespace that
+a test created; nothing can leave the machine.
+"""
+
+REGION = "eu-central-1"
+AZ = REGION + "a"
+SUFFIX = "amazonaws.com"
+
+# The VPC and the instance in it.
+VPC_CIDR = "10.0.0.0/16"
+VPC_ID = "vpc-0aaaa1111bbbb2222"
+SUBNET_ID = "subnet-0cccc3333dddd4444"
+SECURITY_GROUP_ID = "sg-0eeee5555ffff6666"
+INSTANCE_ID = "i-0123456789abcdef0"
+INSTANCE_IP = "10.0.3.7"
+MAC = "0e:1a:2b:3c:4d:5e"
+
+# Resolvers: the VPC resolver (base + 2), a second one, and where a custom
+# resolver would live.
+RESOLVER = "10.0.0.2"
+RESOLVER_2 = "10.0.0.3"
+AMAZON_RESOLVER = "169.254.169.253"
+
+IMDS = "169.254.169.254"
+
+# Interface endpoint ENIs, one per service, plus spares for second addresses.
+ENI = {
+    "ssm": "10.0.1.10",
+    "ssmmessages": "10.0.1.11",
+    "ec2messages": "10.0.1.12",
+}
+SPARE_ENI = ["10.0.1.%d" % n for n in range(13, 20)]
+
+# A peered VPC / on-premises range ("private" class, outside the VPC).
+PEERED = ["172.31.8.%d" % n for n in range(10, 20)]
+# Simulated public service addresses (assigned only inside the namespace).
+PUBLIC = ["52.119.161.%d" % n for n in range(10, 20)]
+# Never assigned anywhere: connect() gets ENETUNREACH.
+UNROUTED = "10.99.9.9"
+
+SERVICES = ("ssm", "ssmmessages", "ec2messages")
+EXTRA_SERVICES = ("s3", "kms", "logs", "monitoring", "sts", "ec2")
+
+INSPECTION_CA_NAME = "Contoso TLS Inspection CA"
+WRONG_HOST = "www.example.test"
+
+
+def host(service, region=REGION):
+    """The default endpoint name of a service in a region."""
+    return "%s.%s.%s" % (service, region, SUFFIX)
+
+
+def metadata(region=REGION):
+    """Instance metadata below /latest/ as IMDS would serve it."""
+    macs = "meta-data/network/interfaces/macs/%s/" % MAC
+    return {
+        "meta-data/instance-id": INSTANCE_ID,
+        "meta-data/placement/region": region,
+        "meta-data/placement/availability-zone": region + "a",
+        "meta-data/mac": MAC,
+        "meta-data/local-ipv4": INSTANCE_IP,
+        macs + "vpc-id": VPC_ID,
+        macs + "subnet-id": SUBNET_ID,
+        macs + "vpc-ipv4-cidr-block": VPC_CIDR,
+        macs + "vpc-ipv4-cidr-blocks": VPC_CIDR,
+        macs + "security-group-ids": SECURITY_GROUP_ID,
+        macs + "local-ipv4s": INSTANCE_IP,
+        "dynamic/instance-identity/document": (
+            '{"region": "%s", "availabilityZone": "%sa", "instanceId": "%s", '
+            '"accountId": "111122223333", "privateIp": "%s"}'
+            % (region, region, INSTANCE_ID, INSTANCE_IP)
+        ),
+    }

@@ -1,0 +1,64 @@
+"""Running ssm-reach inside the lab with a clean, explicit environment.
+
+Nothing leaks in from the host: no AWS_*, proxy or CA variables, no locale
+surprises. The lab CA is trusted through SSL_CERT_FILE unless a test says
+otherwise.
+"""
+
+import os
+import subprocess
+import time
+
+from .netns import die_with_parent
+
+# Sanitizer settings may pass (asan preset); nothing else from the host does.
+_PASS_THROUGH = ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "LLVM_PROFILE_FILE")
+
+
+def clean_env(home, ca_file=None, extra=None):
+    env = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+           "HOME": home, "LC_ALL": "C", "TZ": "UTC"}
+    for key in _PASS_THROUGH:
+        if key in os.environ:
+            env[key] = os.environ[key]
+    if ca_file:
+        env["SSL_CERT_FILE"] = ca_file
+    for key, value in (extra or {}).items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    return env
+
+
+class ProbeRun:
+    """One ssm-reach process; start() now, wait() later (runs overlap)."""
+
+    def __init__(self, binary, args, env, cwd, limit_s):
+        self.command = [binary] + list(args)
+        self.env, self.cwd, self.limit_s = env, cwd, limit_s
+        self.returncode = None
+        self.stdout = self.stderr = ""
+        self.seconds = None
+        self.timed_out = False
+
+    def start(self):
+        self._started = time.monotonic()
+        self._proc = subprocess.Popen(self.command, env=self.env, cwd=self.cwd,
+                                      stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE, preexec_fn=die_with_parent)
+        return self
+
+    def wait(self):
+        try:
+            out, err = self._proc.communicate(timeout=self.limit_s)
+        except subprocess.TimeoutExpired:
+            self.timed_out = True
+            self._proc.kill()
+            out, err = self._proc.communicate()
+        self.seconds = time.monotonic() - self._started
+        self.returncode = self._proc.returncode
+        self.stdout = out.decode("utf-8", "replace")
+        self.stderr = err.decode("utf-8", "replace")
+        self.stdout_bytes = out
+        return self

@@ -1,0 +1,249 @@
+"""A whole lab world, described by a small dict, started and stopped.
+
+Spec keys (all optional; see DEFAULTS):
+  region       the lab region (names are SVC.REGION.amazonaws.com)
+  endpoints    service -> list of (ip, behaviour[, port]); DNS answers with
+               these addresses unless `dns.records` says otherwise.
+               Behaviours:
+                 tls                 valid certificate for the service
+                 tls:KIND            KIND: wrong-host, expired, not-yet-valid,
+                                     inspection, self-signed
+                 tls:valid-for=SVC   the valid certificate of another service
+                 http, close, silent plain peers (see tls_peer)
+                 refused             address exists, nothing listens
+                 drop                a TLS server whose port a security group
+                                     silently drops (nft)
+                 unassigned          address exists nowhere (ENETUNREACH)
+  dns          {"server": scripted|dnsmasq|silent|none, "address", "port",
+                "records": name-or-service -> behaviour (see dns_peer)}
+  more_resolvers  list of further {"server", "address", "port", "records"}
+  resolv_conf  full text for /etc/resolv.conf (default: the dns server)
+  resolv_options  an "options" line's value, e.g. "timeout:2 attempts:5"
+  hosts        name-or-service -> ip or list of ips pinned in /etc/hosts
+  imds         v2 | v1 | token-blocked | refused | blackhole | absent, or
+               {"mode": ..., "metadata": {path: value overrides}}
+  drops        extra (address, protocol, port) silently dropped
+  addresses    extra addresses to put on lo
+"""
+
+import copy
+import os
+
+from . import netns, plan
+from .dns_peer import ScriptedResolver
+from .dnsmasq import Dnsmasq
+from .imds_peer import FakeImds
+from .tls_peer import StreamPeer
+
+DEFAULTS = {
+    "region": plan.REGION,
+    "endpoints": {svc: [(plan.ENI[svc], "tls")] for svc in plan.SERVICES},
+    "dns": {"server": "scripted", "address": plan.RESOLVER, "port": 53, "records": {}},
+    "more_resolvers": [],
+    "resolv_conf": None,
+    "resolv_options": "",
+    "hosts": {},
+    "imds": "v2",
+    "drops": [],
+    "addresses": [],
+}
+
+BASE_HOSTS = (
+    "127.0.0.1\tlocalhost\n"
+    "::1\tlocalhost ip6-localhost ip6-loopback\n"
+    "%s\tip-%s.%s.compute.internal ip-%s\n"
+)
+
+
+def merge(defaults, overrides):
+    """`defaults` with `overrides` applied; nested dicts merge one level deep
+    (so a scenario can change dns.records without restating dns.server)."""
+    out = copy.deepcopy(defaults)
+    for key, value in (overrides or {}).items():
+        if key not in defaults:
+            raise KeyError("unknown world knob %r" % key)
+        if isinstance(value, dict) and isinstance(out.get(key), dict) and key != "endpoints":
+            out[key].update(copy.deepcopy(value))
+        elif key == "endpoints":
+            out[key].update(copy.deepcopy(value))
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+class World:
+    """Peers, firewall rules and resolver files of one lab namespace."""
+
+    def __init__(self, spec, pki, workdir):
+        self.spec = merge(DEFAULTS, spec)
+        self.pki = pki
+        self.workdir = workdir
+        self.region = self.spec["region"]
+        self.peers = []          # StreamPeer
+        self.resolvers = []      # ScriptedResolver or Dnsmasq
+        self.imds = None         # FakeImds
+        self.addresses = set(self.spec["addresses"])
+        self.drops = list(self.spec["drops"])
+        self.files = {}
+
+    # -- naming ------------------------------------------------------------
+    def name(self, key):
+        """A service name becomes its endpoint host; anything else is a name."""
+        known = set(plan.SERVICES) | set(plan.EXTRA_SERVICES) | set(self.spec["endpoints"])
+        return plan.host(key, self.region) if key in known else key
+
+    def imds_spec(self):
+        imds = self.spec["imds"]
+        return dict(imds) if isinstance(imds, dict) else {"mode": imds}
+
+    # -- planning ------------------------------------------------------------
+    def _endpoint_peers(self):
+        for service, entries in self.spec["endpoints"].items():
+            for entry in entries:
+                ip, behaviour = entry[0], entry[1]
+                port = entry[2] if len(entry) > 2 else 443
+                yield service, ip, behaviour, port
+
+    def dns_records(self, records):
+        """Records a resolver serves: endpoints' addresses, then overrides."""
+        out = {}
+        for service, entries in self.spec["endpoints"].items():
+            ips = [e[0] for e in entries]
+            out[self.name(service)] = {"A": [i for i in ips if ":" not in i],
+                                       "AAAA": [i for i in ips if ":" in i]}
+        for key, value in records.items():
+            out[self.name(key)] = value
+        return out
+
+    def _tls_files(self, service, behaviour):
+        kind = behaviour.split(":", 1)[1] if ":" in behaviour else "valid"
+        if kind.startswith("valid-for="):
+            return self.pki.server_files("valid", kind.split("=", 1)[1], self.region)
+        return self.pki.server_files(kind, service, self.region)
+
+    def _resolver(self, spec, log_name):
+        server = spec.get("server", "scripted")
+        address, port = spec.get("address", plan.RESOLVER), spec.get("port", 53)
+        if server == "none":
+            return None
+        self.addresses.add(address)
+        records = self.dns_records(spec.get("records", {}))
+        if server == "scripted":
+            return ScriptedResolver(address, port, records)
+        if server == "silent":
+            return ScriptedResolver(address, port, records, silent=True)
+        if server == "dnsmasq":
+            for name, rr in records.items():
+                if not isinstance(rr, dict):
+                    raise ValueError("dnsmasq serves only address records (%s: %r)" % (name, rr))
+            return Dnsmasq(address, records, port=port,
+                           log_path=os.path.join(self.workdir, log_name))
+        raise ValueError("unknown resolver kind %r" % server)
+
+    def resolv_conf(self):
+        if self.spec["resolv_conf"] is not None:
+            return self.spec["resolv_conf"]
+        text = "# ssm-reach lab\n"
+        dns = self.spec["dns"]
+        if dns.get("server", "scripted") != "none":
+            text += "nameserver %s\n" % dns.get("address", plan.RESOLVER)
+        text += "search %s.compute.internal\n" % self.region
+        if self.spec["resolv_options"]:
+            text += "options %s\n" % self.spec["resolv_options"]
+        return text
+
+    def hosts_file(self):
+        ip = plan.INSTANCE_IP
+        text = BASE_HOSTS % (ip, ip.replace(".", "-"), self.region, ip.replace(".", "-"))
+        for key, ips in self.spec["hosts"].items():
+            for address in [ips] if isinstance(ips, str) else ips:
+                text += "%s\t%s\n" % (address, self.name(key))
+        return text
+
+    # -- running ---------------------------------------------------------------
+    def start(self):
+        """Shape the namespace and start every peer. Call inside the lab."""
+        if not os.environ.get("SSM_REACH_LAB_NETNS"):
+            raise RuntimeError("World.start() outside a lab namespace: refusing to touch the host")
+        self.addresses.add(plan.INSTANCE_IP)
+        for service, ip, behaviour, port in self._endpoint_peers():
+            if behaviour == "unassigned":
+                continue
+            self.addresses.add(ip)
+            if behaviour == "refused":
+                continue
+            if behaviour == "drop":
+                self.drops.append((ip, "tcp", port))
+                behaviour = "tls"
+            kind = behaviour.split(":", 1)[0]
+            files = self._tls_files(service, behaviour) if kind == "tls" else (None, None)
+            self.peers.append(StreamPeer(ip, port, kind, *files, label="%s %s" % (service, behaviour)))
+
+        resolver = self._resolver(self.spec["dns"], "dnsmasq.log")
+        if resolver:
+            self.resolvers.append(resolver)
+        for i, spec in enumerate(self.spec["more_resolvers"]):
+            resolver = self._resolver(spec, "dnsmasq-%d.log" % (i + 2))
+            if resolver:
+                self.resolvers.append(resolver)
+
+        imds = self.imds_spec()
+        mode = imds["mode"]
+        if mode != "absent":
+            self.addresses.add(plan.IMDS)
+        if mode == "blackhole":
+            self.drops.append((plan.IMDS, "tcp", 80))
+        if mode in ("v2", "v1", "token-blocked", "blackhole"):
+            metadata = plan.metadata(self.region)
+            metadata.update(imds.get("metadata", {}))
+            self.imds = FakeImds(plan.IMDS, 80, "v2" if mode == "blackhole" else mode, metadata)
+
+        netns.add_addresses(self.addresses)
+        netns.apply_nft(self.drops)
+        self.files["resolv.conf"] = netns.bind_file(self.resolv_conf(), "/etc/resolv.conf",
+                                                    self.workdir)
+        self.files["hosts"] = netns.bind_file(self.hosts_file(), "/etc/hosts", self.workdir)
+        try:
+            for peer in self.peers + self.resolvers + ([self.imds] if self.imds else []):
+                peer.start()
+        except Exception:
+            self.stop()
+            raise
+        return self
+
+    def stop(self):
+        for peer in self.peers + self.resolvers + ([self.imds] if self.imds else []):
+            try:
+                peer.stop()
+            except Exception:  # best effort: the namespace dies with us anyway
+                pass
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def describe(self):
+        """Lines that say what this world is (for logs and the demo)."""
+        lines = ["region %s, instance %s (%s) in %s" % (self.region, plan.INSTANCE_ID,
+                                                        plan.INSTANCE_IP, plan.VPC_CIDR)]
+        imds = self.imds_spec()["mode"]
+        lines.append("IMDS %s: %s" % (plan.IMDS, imds))
+        for r in self.resolvers:
+            lines.append("resolver: " + r.describe())
+        for p in self.peers:
+            lines.append("endpoint: " + p.describe())
+        for service, ip, behaviour, port in self._endpoint_peers():
+            if behaviour in ("refused", "unassigned"):
+                lines.append("endpoint: %s:%d %s %s" % (ip, port, behaviour, service))
+        for d in self.drops:
+            lines.append("nft drop: %s %s %s" % d)
+        return lines
+
+    def tls_events(self):
+        """(ip, port, event) for every connection a TLS peer saw."""
+        return [(p.address, p.port, e) for p in self.peers if p.behaviour == "tls" for e in p.events]
+
+    def all_queries(self):
+        return [q for r in self.resolvers if isinstance(r, ScriptedResolver) for q in r.queries]
