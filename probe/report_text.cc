@@ -563,7 +563,8 @@ std::string replace_all(std::string text, const std::string& from, const std::st
 // breaks all three names) get one block, not three near-identical ones: at
 // 80x24 on a serial console, repetition pushes the table off the screen.
 bool same_problem(const TargetVerdict& a, const TargetVerdict& b) {
-  return a.status == b.status && a.cause == b.cause && a.headline == b.headline &&
+  return a.status == b.status && a.cause == b.cause &&
+         replace_all(b.headline, b.host, a.host) == a.headline &&
          replace_all(b.explanation, b.host, a.host) == a.explanation &&
          replace_all(b.remedy, b.host, a.host) == a.remedy;
 }
