@@ -586,10 +586,7 @@ void problem_blocks(std::vector<std::string>& out, const Verdict& verdict, std::
     for (const auto* member : group) {
       services += (services.empty() ? "" : ", ") + member->service;
       // Without ssm nothing works, which says all there is to say.
-      if (member->service == "ssm" || group.size() == 1) {
-        impact = member->impact;
-        break;
-      }
+      if (member->service == "ssm" || group.size() == 1) impact = member->impact;
     }
     if (impact.empty()) {
       for (const auto* member : group)
