@@ -4,18 +4,13 @@
 
 #include <map>
 
+#include "tests/unit/fake_env.h"
 #include "tests/unit/loopback_http_server.h"
 
 namespace ssmreach {
 namespace {
 
-GetEnv fake_env(std::map<std::string, std::string> vars) {
-  return [vars](const char* name) -> std::optional<std::string> {
-    auto it = vars.find(name);
-    if (it == vars.end() || it->second.empty()) return std::nullopt;
-    return it->second;
-  };
-}
+using testing::fake_env;
 
 constexpr const char* kToken = "AQAEAFAKE-IMDS-TOKEN==";
 
