@@ -117,7 +117,12 @@ const std::vector<std::string>& imds_paths() {
 
 const std::vector<std::string>& imds_interface_paths() {
   static const std::vector<std::string> leaves = {
-      "vpc-id", "subnet-id", "vpc-ipv4-cidr-blocks", "vpc-ipv6-cidr-blocks", "security-group-ids",
+      "vpc-id",
+      "subnet-id",
+      "vpc-ipv4-cidr-block",  // the primary CIDR: its base + 2 is the VPC resolver
+      "vpc-ipv4-cidr-blocks",
+      "vpc-ipv6-cidr-blocks",
+      "security-group-ids",
   };
   return leaves;
 }
