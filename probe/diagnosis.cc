@@ -1169,6 +1169,103 @@ void fill_failure(TargetVerdict& tv, const std::string& layer, const std::string
   tv.remedy = text.remedy;
 }
 
+// ---------------------------------------------------------------- resolver comparison
+
+// The Amazon-provided resolver's answer, when it was asked and gave addresses.
+const netcheck::DnsResult* vpc_answer(const TargetEvidence& te) {
+  if (!te.vpc_dns || te.vpc_dns->outcome != DnsOutcome::ok) return nullptr;
+  return &*te.vpc_dns;
+}
+
+// Private DNS of an interface endpoint answers with its ENIs: addresses in
+// this VPC, or private ones (a shared-services VPC, or CIDRs IMDS did not give).
+bool points_to_endpoint(const netcheck::DnsResult& answer, const InstanceFacts& facts) {
+  return std::any_of(answer.addresses.begin(), answer.addresses.end(), [&](const auto& ip) {
+    const std::string cls = classify_address(ip, facts.vpc_cidrs);
+    return cls == "vpc" || cls == "private";
+  });
+}
+
+bool same_addresses(const std::vector<netcheck::IpAddress>& a,
+                    const std::vector<netcheck::IpAddress>& b) {
+  auto sorted = [](std::vector<netcheck::IpAddress> v) {
+    std::sort(v.begin(), v.end(), [](const auto& x, const auto& y) { return x.text < y.text; });
+    return v;
+  };
+  return sorted(a) == sorted(b);
+}
+
+std::string vpc_resolver_text(const TargetEvidence& te, const InstanceFacts& facts) {
+  if (te.vpc_dns && te.vpc_dns->answered_by) return resolver_label(*te.vpc_dns->answered_by, facts);
+  return "the Amazon-provided resolver";
+}
+
+// The configured resolver answers `configured_said`; the VPC's own resolver
+// would have given the endpoint's ENIs.
+CauseText bypass_text(const TargetContext& ctx, const std::string& configured_said) {
+  const auto& te = ctx.target;
+  const std::string vpc_ips = list_and(ip_texts(te.vpc_dns->addresses));
+  const std::string vpc_resolver = vpc_resolver_text(te, ctx.facts);
+  const std::string configured = list_and(dns_servers_with(ctx, {}));
+  const std::string vpc_ip =
+      te.vpc_dns->answered_by ? te.vpc_dns->answered_by->address.text : "169.254.169.253";
+  CauseText t;
+  t.headline =
+      "DNS: the configured resolver bypasses the VPC's endpoint for " + ctx.service() + ".";
+  t.what = "The configured resolver " + configured + " answers " + configured_said + " for " +
+           ctx.host() + ", while this VPC's resolver " + vpc_resolver + " returns " + vpc_ips +
+           ", the interface endpoint's addresses.";
+  t.why =
+      "The endpoint and its Private DNS exist, but the custom DNS server does not forward "
+      "amazonaws.com names to the VPC resolver, so the agent never sees the private "
+      "addresses.";
+  t.remedy = "Make the custom DNS server forward " + ctx.evidence.context.partition_suffix +
+             " (or just " + ctx.host() + ") to the VPC resolver " + vpc_ip +
+             " (a Route 53 Resolver inbound endpoint if it runs outside the VPC), or use the "
+             "Amazon-provided DNS in the VPC's DHCP options. Compare:\n"
+             "$ nslookup " +
+             ctx.host() + " " + first_server_ip(ctx, {}) +
+             "\n"
+             "$ nslookup " +
+             ctx.host() + " " + vpc_ip +
+             "\n"
+             "$ aws ec2 describe-vpcs --region " +
+             ctx.region() + " --vpc-ids " + ctx.facts.vpc_id + " --query 'Vpcs[].DhcpOptionsId'";
+  return t;
+}
+
+// Public addresses and no path to them: no endpoint with Private DNS here.
+CauseText public_answer_text(const TargetContext& ctx, const std::string& failure) {
+  const std::string region = ctx.region();
+  const auto& addresses = ctx.target.dns ? ctx.target.dns->addresses : ctx.target.hosts;
+  CauseText t;
+  t.headline = "DNS: " + ctx.host() + " resolves to public addresses, and " + failure + ".";
+  t.what = ctx.host() + " resolves to the public " +
+           (addresses.size() == 1 ? "address " : "addresses ") + list_and(ip_texts(addresses)) +
+           ", and " + failure + ".";
+  t.why = "This VPC (" + ctx.facts.vpc_id + ") has no interface endpoint with Private DNS for " +
+          ctx.service() +
+          " that this instance's resolver sees, and the subnet has no working "
+          "NAT or proxy path to the public endpoint.";
+  t.remedy =
+      "Create an interface endpoint with Private DNS (or, if one exists, enable its Private DNS; "
+      "both VPC attributes enableDnsSupport and enableDnsHostnames must be on):\n"
+      "$ aws ec2 describe-vpc-endpoints --region " +
+      region + " --filters Name=vpc-id,Values=" + ctx.facts.vpc_id +
+      " Name=service-name,Values=" + ctx.endpoint_service() +
+      " --query 'VpcEndpoints[].[VpcEndpointId,PrivateDnsEnabled,State]'\n"
+      "$ aws ec2 create-vpc-endpoint --region " +
+      region + " --vpc-id " + ctx.facts.vpc_id + " --vpc-endpoint-type Interface --service-name " +
+      ctx.endpoint_service() + " --subnet-ids " + ctx.facts.subnet_id +
+      " --security-group-ids <endpoint-sg-id> --private-dns-enabled\n"
+      "$ aws ec2 modify-vpc-endpoint --region " +
+      region +
+      " --vpc-endpoint-id <vpce-id> --private-dns-enabled\n"
+      "$ aws ec2 modify-vpc-attribute --region " +
+      region + " --vpc-id " + ctx.facts.vpc_id + " --enable-dns-hostnames '{\"Value\":true}'";
+  return t;
+}
+
 struct RunFacts {
   bool clock_suspect = false;
   std::size_t clock_hosts = 0;
@@ -1216,7 +1313,12 @@ TargetVerdict diagnose_target(const Evidence& evidence, const TargetEvidence& te
     } else if (!dns_ok) {
       cause = dns_cause(te.dns->outcome);
     }
-    if (!cause.empty()) {
+    const auto* vpc = vpc_answer(te);
+    if (!cause.empty() && te.dns && vpc && points_to_endpoint(*vpc, facts)) {
+      tv.status = Status::critical;
+      fill_failure(tv, "dns", "dns.custom-resolver-bypass",
+                   bypass_text(ctx, dns_outcome_words(te.dns->outcome)));
+    } else if (!cause.empty()) {
       tv.status = Status::critical;
       fill_failure(tv, "dns", cause, dns_text(cause, ctx));
     }
@@ -1324,6 +1426,26 @@ TargetVerdict diagnose_target(const Evidence& evidence, const TargetEvidence& te
         }
         std::string layer = representative->layer;
         std::string cause = representative->cause;
+
+        // The symptom is on an address; the root cause may be the answer.
+        const auto* vpc = vpc_answer(te);
+        const bool all_public = std::all_of(failing.begin(), failing.end(), [](const Finding* f) {
+          return f->address_class == "public";
+        });
+        const bool no_path = std::all_of(failing.begin(), failing.end(), [](const Finding* f) {
+          return f->cause == "tcp.timeout" || f->cause == "tcp.unreachable";
+        });
+        if (!pinned && te.dns && vpc && points_to_endpoint(*vpc, facts) &&
+            !same_addresses(te.dns->addresses, vpc->addresses)) {
+          layer = "dns";
+          cause = "dns.custom-resolver-bypass";
+          text = bypass_text(
+              ctx, list_and(ip_texts(te.dns->addresses)) + ", where " + representative->detail);
+        } else if (!pinned && all_public && no_path) {
+          layer = "dns";
+          cause = "dns.public-answer";
+          text = public_answer_text(ctx, representative->detail);
+        }
 
         if (pinned) {
           // /etc/hosts decides the addresses. The pin is the root cause unless

@@ -182,14 +182,77 @@ std::vector<CauseCase> cause_cases() {
        {"describe-vpc-endpoints --region eu-west-1", "Values=com.amazonaws.eu-west-1.ssmmessages",
         "authorize-security-group-ingress", "--port 443", "<endpoint-sg-id>"},
        {"TCP 443 to VPC address 10.40.1.11 timed out (3.0 s)."}},
-      {"tcp timeout to a public address",
+      {"tcp timeout to a public address: no endpoint, no path (dns.public-answer)",
        [] { return one(resolved("ssm", {tcp_failed("52.94.1.1", TcpOutcome::timeout)})); },
+       Status::critical,
+       "dns",
+       "dns.public-answer",
+       {"public address 52.94.1.1", "no interface endpoint with Private DNS", "NAT"},
+       {"create-vpc-endpoint", "--private-dns-enabled", "describe-vpc-endpoints",
+        "enable-dns-hostnames"},
+       {"resolves to public addresses"}},
+      {"public answer that the VPC resolver shares stays dns.public-answer",
+       [] {
+         auto t = resolved("ssm", {tcp_failed("52.94.1.1", TcpOutcome::timeout)});
+         t.vpc_dns = dns_ok(t.target.host, {"52.94.1.1"}, "10.40.0.2");
+         return one(t);
+       },
+       Status::critical,
+       "dns",
+       "dns.public-answer",
+       {},
+       {},
+       {}},
+      {"custom resolver answers public, VPC resolver the ENI: bypass",
+       [] {
+         auto t = resolved("ssm", {tcp_failed("52.94.1.1", TcpOutcome::timeout)});
+         t.vpc_dns = dns_ok(t.target.host, {"10.40.1.10", "10.40.2.10"}, "10.40.0.2");
+         return one(t);
+       },
+       Status::critical,
+       "dns",
+       "dns.custom-resolver-bypass",
+       {"10.40.5.53", "10.40.1.10 and 10.40.2.10", "10.40.0.2 (Amazon-provided)",
+        "does not forward"},
+       {"nslookup ssm.eu-west-1.amazonaws.com 10.40.5.53",
+        "nslookup ssm.eu-west-1.amazonaws.com 10.40.0.2", "DhcpOptionsId"},
+       {"bypasses"}},
+      {"custom resolver says NXDOMAIN, VPC resolver the ENI: bypass",
+       [] {
+         auto t = dns_failure("ssm", DnsOutcome::nxdomain);
+         t.vpc_dns = dns_ok(t.target.host, {"10.40.1.10"}, "10.40.0.2");
+         return one(t);
+       },
+       Status::critical,
+       "dns",
+       "dns.custom-resolver-bypass",
+       {"answers NXDOMAIN", "10.40.1.10"},
+       {},
+       {}},
+      {"custom resolver works: the VPC resolver's other answer is no failure",
+       [] {
+         auto t = healthy("ssm", "52.94.1.1");
+         t.vpc_dns = dns_ok(t.target.host, {"10.40.1.10"}, "10.40.0.2");
+         return one(t);
+       },
+       Status::ok,
+       nullptr,
+       nullptr,
+       {},
+       {},
+       {}},
+      {"same answer from both resolvers: the address's own failure",
+       [] {
+         auto t = resolved("ssm", {tcp_failed("10.40.1.10", TcpOutcome::timeout)});
+         t.vpc_dns = dns_ok(t.target.host, {"10.40.1.10"}, "10.40.0.2");
+         return one(t);
+       },
        Status::critical,
        "tcp",
        "tcp.timeout",
-       {"public address", "no interface endpoint with Private DNS", "NAT gateway"},
-       {"create-vpc-endpoint", "--private-dns-enabled", "describe-route-tables"},
-       {"public address 52.94.1.1"}},
+       {},
+       {},
+       {}},
       {"tcp timeout to a private address outside the VPC",
        [] { return one(resolved("ssm", {tcp_failed("172.20.1.1", TcpOutcome::timeout)})); },
        Status::critical,

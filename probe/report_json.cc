@@ -158,6 +158,9 @@ Json context_json(const RunContext& context, const std::vector<std::string>& vpc
   out["resolvers"] = resolvers;
   out["resolvers_source"] = text_or_null(context.resolvers_source);
   out["resolvers_error"] = text_or_null(context.resolvers_error);
+  Json vpc_resolvers = Json::array();
+  for (const auto& server : context.vpc_resolvers) vpc_resolvers.push_back(server_text(server));
+  out["vpc_resolvers"] = vpc_resolvers;
   out["trust_store"] = Json{{"path", text_or_null(context.trust_store.path)},
                             {"source", text_or_null(context.trust_store.source)},
                             {"error", text_or_null(context.trust_store.error)}};
@@ -216,6 +219,17 @@ Json dns_json(const TargetEvidence& te) {
     out["addresses"] = Json::array();
   }
   out["servers"] = servers;
+  // What the VPC's own resolver answers, when it was asked as a comparison.
+  if (te.vpc_dns) {
+    out["vpc_resolver"] = Json{
+        {"outcome", name(te.vpc_dns->outcome)},
+        {"answered_by", te.vpc_dns->answered_by ? Json(server_text(*te.vpc_dns->answered_by))
+                                                : Json(nullptr)},
+        {"addresses", ip_list(te.vpc_dns->addresses)},
+        {"ms", tenth(te.vpc_dns->ms)}};
+  } else {
+    out["vpc_resolver"] = nullptr;
+  }
   return out;
 }
 

@@ -552,17 +552,54 @@ void remedy_block(std::vector<std::string>& out, const std::string& remedy, std:
   }
 }
 
+std::string replace_all(std::string text, const std::string& from, const std::string& to) {
+  if (from.empty()) return text;
+  for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
+    text.replace(at, from.size(), to);
+  return text;
+}
+
+// Targets that fail the same way for the same reason (one dead resolver
+// breaks all three names) get one block, not three near-identical ones: at
+// 80x24 on a serial console, repetition pushes the table off the screen.
+bool same_problem(const TargetVerdict& a, const TargetVerdict& b) {
+  return a.status == b.status && a.cause == b.cause &&
+         replace_all(b.headline, b.host, a.host) == a.headline &&
+         replace_all(b.explanation, b.host, a.host) == a.explanation &&
+         replace_all(b.remedy, b.host, a.host) == a.remedy;
+}
+
 void problem_blocks(std::vector<std::string>& out, const Verdict& verdict, std::size_t width,
                     bool color) {
-  for (const auto& tv : verdict.targets) {
-    if (tv.status == Status::ok || tv.status == Status::skipped) continue;
+  std::vector<bool> shown(verdict.targets.size(), false);
+  for (std::size_t i = 0; i < verdict.targets.size(); ++i) {
+    const TargetVerdict& tv = verdict.targets[i];
+    if (shown[i] || tv.status == Status::ok || tv.status == Status::skipped) continue;
+    std::vector<const TargetVerdict*> group = {&tv};
+    for (std::size_t j = i + 1; j < verdict.targets.size(); ++j) {
+      if (!shown[j] && same_problem(tv, verdict.targets[j])) {
+        group.push_back(&verdict.targets[j]);
+        shown[j] = true;
+      }
+    }
+    std::string services, impact;
+    for (const auto* member : group) {
+      services += (services.empty() ? "" : ", ") + member->service;
+      // Without ssm nothing works, which says all there is to say.
+      if (member->service == "ssm" || group.size() == 1) impact = member->impact;
+    }
+    if (impact.empty()) {
+      for (const auto* member : group)
+        if (!member->impact.empty())
+          impact += (impact.empty() ? "" : " ") + member->service + ": " + member->impact;
+    }
     out.emplace_back();
     const std::string word = status_word(tv.status);
     const std::size_t first_line = out.size();
-    wrap_prose(out, word + " " + tv.service + ": " + tv.headline, "", 2, width);
+    wrap_prose(out, word + " " + services + ": " + tv.headline, "", 2, width);
     paint(out[first_line], 0, word, color);
     labelled(out, "Why:", tv.explanation, width);
-    labelled(out, "Impact:", tv.impact, width);
+    labelled(out, "Impact:", impact, width);
     remedy_block(out, tv.remedy, width);
   }
 }

@@ -364,3 +364,18 @@ TEST_CASE("text: notes and the summary line") {
   CHECK(has(render_text(ok, diagnose(ok), {false, 80}),
             "Result: ok (exit 0): all 2 targets are reachable from this instance."));
 }
+
+TEST_CASE("text: targets failing the same way share one block") {
+  auto e = evidence_with(
+      {dns_failure("ssm", DnsOutcome::timeout), dns_failure("ssmmessages", DnsOutcome::timeout),
+       resolved("ec2messages", {tcp_failed("10.40.1.12", TcpOutcome::timeout)})});
+  const std::string text = render_text(e, diagnose(e), {false, 80});
+  CAPTURE(text);
+  CHECK(has(text, "\nCRITICAL ssm, ssmmessages: DNS: "));
+  CHECK_FALSE(has(text, "\nCRITICAL ssmmessages: "));
+  // Without ssm nothing works: its impact speaks for the group.
+  CHECK(has(text, "Impact: The instance does not register"));
+  CHECK_FALSE(has(text, "TargetNotConnected"));
+  // A different cause keeps its own block.
+  CHECK(has(text, "\nCRITICAL ec2messages: TCP 443"));
+}
