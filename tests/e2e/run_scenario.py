@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Run one end-to-end scenario of ssm-reach inside its own lab namespace.
 
   run_scenario.py --binary build/dev/probe/ssm-reach NAME   run one scenario
@@ -14,8 +14,10 @@ Artifacts (outputs, peer logs) go to --artifacts/NAME/.
 """
 
 import argparse
+import ipaddress
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -36,7 +38,7 @@ except ImportError as e:
 import expect  # noqa: E402
 import scenarios  # noqa: E402
 from ssmlab import netns, pki as lab_pki, plan  # noqa: E402
-from ssmlab.probe_run import ProbeRun, clean_env  # noqa: E402
+from ssmlab.probe_run import ProbeRun, PtyRun, clean_env  # noqa: E402
 from ssmlab.world import World  # noqa: E402
 
 DEFAULT_BINARY = os.path.join(REPO, "build", "dev", "probe", "ssm-reach")
@@ -51,8 +53,11 @@ def substitute(value, pki):
 def probe_args(s, pki):
     args = [substitute(a, pki) for a in s.get("args", [])]
     if s.get("region_flag", True):
-        args = ["--region", plan.REGION] + args
+        args = ["--region", s.get("world", {}).get("region", plan.REGION)] + args
     return args
+
+
+ANSI_SGR = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def world_checks(s, world, runs):
@@ -87,10 +92,13 @@ def world_checks(s, world, runs):
                             errors.append("dnsmasq logged no query (%s)" % log)
                 elif not r.queries:
                     errors.append("%s got no query" % r.describe())
-        if isinstance(check, tuple) and check[0] == "queried":
-            hits = [r for r in world.resolvers if (r.address, r.port) == check[1:] and r.queries]
+        if isinstance(check, tuple) and check[0] in ("queried", "queried_tcp"):
+            transports = ("udp", "tcp") if check[0] == "queried" else ("tcp",)
+            hits = [q for r in world.resolvers if (r.address, r.port) == check[1:]
+                    for q in getattr(r, "queries", []) if q[0] in transports]
             if not hits:
-                errors.append("resolver %s:%d got no query" % check[1:])
+                errors.append("resolver %s:%d got no query over %s" % (check[1], check[2],
+                                                                     "/".join(transports)))
     # Secrets never appear in any output.
     for token in world.imds.tokens if world.imds else []:
         for run in runs:
@@ -100,7 +108,9 @@ def world_checks(s, world, runs):
 
 
 def check_sni(world, doc):
-    """Every TLS handshake a peer saw carried the target's host as SNI."""
+    """Every TLS handshake a peer saw carried the target's host as SNI (none
+    for an IP literal: RFC 6066 forbids it). A handshake that failed before
+    the server read the name proves nothing either way."""
     errors = []
     host_of = {}
     for t in doc.get("targets", []) if doc else []:
@@ -109,9 +119,22 @@ def check_sni(world, doc):
                 host_of[(a.get("ip"), t.get("port"))] = t.get("host")
     for ip, port, event in world.tls_events():
         want = host_of.get((ip, port))
-        if want and event.get("sni") != want:
-            errors.append("TLS peer %s:%d saw SNI %r, expected %r" % (ip, port, event.get("sni"), want))
+        if want is None:
+            continue
+        if is_ip_literal(want):
+            want = None
+        sni = event.get("sni")
+        if sni != want and (sni is not None or event.get("outcome") == "handshake ok"):
+            errors.append("TLS peer %s:%d saw SNI %r, expected %r" % (ip, port, sni, want))
     return errors
+
+
+def is_ip_literal(text):
+    try:
+        ipaddress.ip_address(text)
+        return True
+    except ValueError:
+        return False
 
 
 def check_json_run(s, run):
@@ -221,6 +244,13 @@ def run_inside(s, binary, pki, artifacts):
             runs = [ProbeRun(binary, args + ["--output", kind], env, home, limit)
                     for kind in ("json", "text")]
             runs[0].kind, runs[1].kind = "json", "text"
+            if s.get("tty"):
+                # The same text report on an 80-column terminal, with and without NO_COLOR.
+                for kind, extra in (("tty", {}), ("tty-nocolor", {"NO_COLOR": "1"})):
+                    run = PtyRun(binary, args + ["--output", "text"], dict(env, TERM="xterm", **extra),
+                                 home, limit)
+                    run.kind = kind
+                    runs.append(run)
         for run in runs:
             run.start()
         for run in runs:
@@ -233,9 +263,13 @@ def run_inside(s, binary, pki, artifacts):
         errors += check_usage_run(s, runs[0])
         doc = None
     else:
-        json_run, text_run = runs
+        json_run, text_run = runs[:2]
         errors += check_common(s, json_run, "--output json")
         errors += check_common(s, text_run, "--output text")
+        for run in runs[2:]:
+            errors += check_common(s, run, run.kind)
+            text = run.stdout if run.kind == "tty-nocolor" else ANSI_SGR.sub("", run.stdout)
+            errors += ["%s: %s" % (run.kind, e) for e in expect.check_text(text)]
         doc, json_errors = check_json_run(s, json_run)
         errors += json_errors
         errors += check_text_run(s, text_run, doc)

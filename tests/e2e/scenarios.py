@@ -18,6 +18,8 @@ A scenario is a dict:
   json_contains / text_contains / stderr_contains   substrings
   max_seconds     structural limit on each run's wall time
   usage           a usage error: one run, nothing on stdout, one stderr line
+  tty             also run the text report on an 80x24 terminal, with and
+                  without NO_COLOR (no escapes with it; <= 80 columns both)
   checks          what the peers must (not) have seen: "no_contact",
                   "imds_not_contacted", "imds_token_used", "resolver_used",
                   ("queried", ADDRESS, PORT)
@@ -65,7 +67,7 @@ HEALTHY_TARGET = {
 scenario(
     "healthy", "A healthy VPC: dnsmasq resolves every endpoint to its ENI, TLS is valid.",
     world={"dns": {"server": "dnsmasq"}},
-    exit=0, targets=HEALTHY_TARGET,
+    exit=0, targets=HEALTHY_TARGET, tty=True,
     report={"status": "ok", "region": REGION,
             "context": {"region": {"value": REGION, "source": "--region"}}},
     checks=["resolver_used"],
@@ -106,7 +108,7 @@ scenario(
            "more_resolvers": [{"server": "silent", "address": plan.RESOLVER_2}],
            "resolv_conf": "nameserver %s\nnameserver %s\noptions timeout:2 attempts:5\n"
                           % (plan.RESOLVER, plan.RESOLVER_2)},
-    args=["--timeout", "1"], exit=2, max_seconds=2.0,
+    args=["--timeout", "1"], exit=2, max_seconds=3.0,
     targets={svc: failed("dns", "dns.timeout") for svc in plan.SERVICES},
 )
 scenario(
@@ -156,7 +158,7 @@ scenario(
     args=["--timeout", "1"], exit=2, max_seconds=2.5,
     targets={"ssmmessages": failed("tcp", "tcp.timeout",
                                    addresses=tcp_only(ENI["ssmmessages"], "timeout"))},
-    text_contains=["ssmmessages", ENI["ssmmessages"]],
+    text_contains=["ssmmessages", ENI["ssmmessages"]], tty=True,
 )
 scenario(
     "tcp_refused", "ec2messages' address exists but nothing listens on 443 (RST).",
@@ -353,6 +355,121 @@ scenario(
     targets={"ssm": {"addresses": {ENI["ssm"]: {"class": "private"}}},
              "ssmmessages": {"addresses": {plan.PEERED[1]: {"class": "private"}}},
              "ec2messages": {"addresses": {plan.PUBLIC[2]: {"class": "public"}}}},
+)
+
+
+# -- more DNS shapes -------------------------------------------------------------
+VPCE_NAME = "vpce-0123456789abcdef0-abcdefgh.ssm.%s.vpce.amazonaws.com" % REGION
+scenario(
+    "dns_cname", "ssm's name is a CNAME to the endpoint's own DNS name (SNI must stay ssm's).",
+    world={"dns": {"records": {"ssm": {"CNAME": VPCE_NAME},
+                               VPCE_NAME: {"A": [ENI["ssm"]]}}}},
+    exit=0, targets={"ssm": {"status": "ok", "addresses": works(ENI["ssm"])}},
+)
+scenario(
+    "dns_truncated", "The UDP answer for ssm is truncated; the full answer needs TCP.",
+    world={"dns": {"records": {"ssm": {"A": [ENI["ssm"]], "truncate": True}}}},
+    exit=0, targets={"ssm": {"status": "ok", "addresses": works(ENI["ssm"])}},
+    checks=[("queried_tcp", plan.RESOLVER, 53)],
+)
+scenario(
+    "dns_resolver_closed", "Nothing listens on port 53 of the resolver (ICMP port unreachable).",
+    world={"dns": {"server": "closed"}}, args=["--timeout", "1"], exit=2, max_seconds=2.5,
+    targets={svc: {"status": "critical", "failed_layer": "dns",
+                   "cause": OneOf("dns.unreachable", "dns.timeout")} for svc in plan.SERVICES},
+)
+scenario(
+    "dns_no_nameserver", "/etc/resolv.conf names no nameserver at all.",
+    world={"resolv_conf": "search %s.compute.internal\n" % REGION},
+    args=["--timeout", "1"], exit=2, max_seconds=2.5,
+    targets={svc: {"status": "critical", "failed_layer": "dns"} for svc in plan.SERVICES},
+)
+scenario(
+    "many_addresses", "ssm resolves to six ENIs, all healthy.",
+    world={"endpoints": {"ssm": [(ENI["ssm"], "tls")] + [(ip, "tls") for ip in SPARE_ENI[:5]]}},
+    exit=0,
+    targets={"ssm": {"status": "ok", "addresses": {
+        ip: {"tcp": {"status": "ok"}, "tls": {"status": "ok"}}
+        for ip in [ENI["ssm"]] + SPARE_ENI[:5]}}},
+)
+
+# -- IPv6 --------------------------------------------------------------------------
+V6_ENI = "fd00:ec2::10"
+scenario(
+    "dual_stack", "ssm answers A and AAAA; both addresses work.",
+    world={"endpoints": {"ssm": [(ENI["ssm"], "tls"), (V6_ENI, "tls")]}},
+    exit=0,
+    targets={"ssm": {"status": "ok", "addresses": dict(
+        works(ENI["ssm"]), **{V6_ENI: {"class": "private", "tcp": {"status": "ok"},
+                                       "tls": {"status": "ok"}}})}},
+)
+scenario(
+    "ipv6_unrouted", "ssm's AAAA points to an IPv6 address this instance has no route to.",
+    world={"endpoints": {"ssm": [(ENI["ssm"], "tls"), ("fd00:ec2::99", "unassigned")]}},
+    exit=(0, 1),
+    targets={"ssm": {"status": OneOf("ok", "warning"), "addresses": dict(
+        works(ENI["ssm"]), **tcp_only("fd00:ec2::99", "unreachable"))}},
+)
+
+# -- more TLS shapes -----------------------------------------------------------
+scenario(
+    "tls_reset", "ec2messages accepts TCP, then resets it (RST).",
+    world={"endpoints": {"ec2messages": [(ENI["ec2messages"], "reset")]}},
+    exit=2, targets={"ec2messages": {"status": "critical", "failed_layer": "tls",
+                                     "cause": OneOf("tls.closed", "tls.protocol")}},
+)
+scenario(
+    "tls_legacy_only", "ssmmessages speaks only TLS 1.0/1.1 (an old middlebox).",
+    world={"endpoints": {"ssmmessages": [(ENI["ssmmessages"], "tls-legacy")]}},
+    exit=2, targets={"ssmmessages": failed("tls", "tls.protocol")},
+)
+scenario(
+    "endpoint_ip_literal", "--endpoint ssm=IP: the certificate names the host, not the IP.",
+    args=["--endpoint", "ssm=%s" % ENI["ssm"]], exit=2,
+    targets={"ssm": failed("tls", "tls.hostname-mismatch", host=ENI["ssm"],
+                           addresses={ENI["ssm"]: {"tcp": {"status": "ok"}}})},
+)
+
+# -- partitions, region sources, IMDS endpoints -----------------------------------
+scenario(
+    "partition_china", "cn-north-1: endpoint names end in amazonaws.com.cn.",
+    world={"region": "cn-north-1"}, exit=0,
+    targets={svc: {"status": "ok", "host": plan.host(svc, "cn-north-1")} for svc in plan.SERVICES},
+    report={"region": "cn-north-1"},
+)
+scenario(
+    "region_from_default_env", "Only AWS_DEFAULT_REGION is set.",
+    region_flag=False, env={"AWS_DEFAULT_REGION": REGION}, args=["--no-imds"], exit=0,
+    report={"region": REGION, "context": {"region": {"source": "AWS_DEFAULT_REGION"}}},
+)
+LAB_IMDS = {"mode": "v2", "address": "10.0.0.9", "port": 8080}
+scenario(
+    "imds_endpoint_flag", "--imds-endpoint points at a metadata service on another address.",
+    world={"imds": LAB_IMDS}, region_flag=False,
+    args=["--imds-endpoint", "http://10.0.0.9:8080"], exit=0,
+    report={"region": REGION, "context": {"region": {"source": "imds"}}},
+    checks=["imds_token_used"],
+)
+scenario(
+    "imds_endpoint_env", "AWS_EC2_METADATA_SERVICE_ENDPOINT (with the SDKs' trailing slash).",
+    world={"imds": LAB_IMDS}, region_flag=False,
+    env={"AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://10.0.0.9:8080/"}, exit=0,
+    report={"region": REGION, "context": {"region": {"source": "imds"}}},
+    checks=["imds_token_used"],
+)
+
+# -- more usage errors -------------------------------------------------------------
+for flag, value, name in (("--services", "ssm,bogus", "bad_services_value"),
+                          ("--dns-server", "10.0.0.2:notaport", "bad_dns_server_value"),
+                          ("--endpoint", "ssm", "bad_endpoint_value"),
+                          ("--timeout", "0", "bad_timeout_zero"),
+                          ("--imds-endpoint", "not a url", "bad_imds_endpoint_value")):
+    scenario(name, "%s %s: one line naming %s, exit 3, nothing contacted." % (flag, value, flag),
+             usage=True, args=[flag, value], exit=3, stderr_contains=[flag],
+             checks=["no_contact"])
+scenario(
+    "missing_flag_value", "--output without its value.",
+    usage=True, args=["--output"], exit=3, stderr_contains=["--output"], checks=["no_contact"],
 )
 
 

@@ -2,6 +2,10 @@
 
 Each name maps to one behaviour:
   {"A": [...], "AAAA": [...]}   answer with these (an empty list is NODATA)
+  {"CNAME": "target", ...}      answer with a CNAME, then the target's records
+                                (as listed under the target's own name)
+  {..., "truncate": True}       over UDP answer TC=1 with no records, so the
+                                client must retry over TCP
   "nxdomain"                    the name does not exist
   "servfail" / "refused"        that rcode
   "nodata"                      the name exists, no address of any type
@@ -92,12 +96,22 @@ class ScriptedResolver:
             response.set_rcode(_RCODES[behaviour])
             if behaviour == "nxdomain":
                 self._add_soa(response, question.name)
+        elif behaviour != "nodata" and behaviour.get("truncate") and transport == "udp":
+            response.flags |= dns.flags.TC
         else:
-            addresses = [] if behaviour == "nodata" else behaviour.get(rdtype, [])
+            owner, records = question.name, ({} if behaviour == "nodata" else behaviour)
+            if records.get("CNAME"):
+                target = dns.name.from_text(records["CNAME"])
+                response.answer.append(dns.rrset.from_text(owner, self.ttl, "IN", "CNAME",
+                                                           target.to_text()))
+                owner = target
+                records = self.records.get(target.to_text().lower(), {})
+                records = records if isinstance(records, dict) else {}
+            addresses = records.get(rdtype, [])
             if addresses:
                 response.answer.append(
-                    dns.rrset.from_text(question.name, self.ttl, "IN", rdtype, *addresses))
-            else:
+                    dns.rrset.from_text(owner, self.ttl, "IN", rdtype, *addresses))
+            elif not response.answer:
                 self._add_soa(response, question.name)  # NODATA carries the zone's SOA
         return response.to_wire()
 

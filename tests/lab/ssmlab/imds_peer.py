@@ -23,6 +23,9 @@ MODES = ("v2", "v1", "token-blocked")
 
 class _Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default backlog of 5 drops SYNs when two probes open a
+    # dozen connections at once; the client then waits 1 s to retransmit.
+    request_queue_size = 128
 
     def server_bind(self):
         # HTTPServer.server_bind() asks DNS for its own name (getfqdn): that

@@ -32,7 +32,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from . import plan
 
 # Bump when the layout or the certificates change: old directories regenerate.
-LAYOUT_VERSION = 2
+LAYOUT_VERSION = 3
 LIFETIME = datetime.timedelta(days=90)
 BROKEN_KINDS = ("expired", "not-yet-valid", "inspection", "self-signed")
 ROOT_CA_NAME = "ssm-reach Lab Root CA"
@@ -205,7 +205,7 @@ def _is_current(directory, regions):
     )
 
 
-def ensure(directory, regions=(plan.REGION,)):
+def ensure(directory, regions=plan.LAB_REGIONS):
     """Generate the PKI in `directory` unless a current one is there.
 
     Safe to call from many processes at once: they serialise on a lock file,

@@ -5,7 +5,8 @@ a test created; nothing can leave the machine.
 
 REGION = "eu-central-1"
 AZ = REGION + "a"
-SUFFIX = "amazonaws.com"
+# Regions the test PKI covers (one in another partition).
+LAB_REGIONS = (REGION, "cn-north-1")
 
 # The VPC and the instance in it.
 VPC_CIDR = "10.0.0.0/16"
@@ -46,9 +47,14 @@ INSPECTION_CA_NAME = "Contoso TLS Inspection CA"
 WRONG_HOST = "www.example.test"
 
 
+def suffix(region):
+    """The partition's DNS suffix (China regions differ)."""
+    return "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
+
+
 def host(service, region=REGION):
     """The default endpoint name of a service in a region."""
-    return "%s.%s.%s" % (service, region, SUFFIX)
+    return "%s.%s.%s" % (service, region, suffix(region))
 
 
 def metadata(region=REGION):

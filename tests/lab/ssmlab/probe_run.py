@@ -5,8 +5,14 @@ surprises. The lab CA is trusted through SSL_CERT_FILE unless a test says
 otherwise.
 """
 
+import errno
+import fcntl
 import os
+import pty
+import select
+import struct
 import subprocess
+import termios
 import time
 
 from .netns import die_with_parent
@@ -59,6 +65,56 @@ class ProbeRun:
         self.seconds = time.monotonic() - self._started
         self.returncode = self._proc.returncode
         self.stdout = out.decode("utf-8", "replace")
+        self.stderr = err.decode("utf-8", "replace")
+        self.stdout_bytes = out
+        return self
+
+
+class PtyRun(ProbeRun):
+    """ssm-reach with stdout on a terminal (80x24), as a person would run it.
+
+    stdout carries whatever the terminal got (colour included), with the
+    terminal's CR LF turned back into LF.
+    """
+
+    def start(self):
+        self._started = time.monotonic()
+        self._master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+        self._proc = subprocess.Popen(self.command, env=self.env, cwd=self.cwd,
+                                      stdin=subprocess.DEVNULL, stdout=slave,
+                                      stderr=subprocess.PIPE, preexec_fn=die_with_parent)
+        os.close(slave)
+        return self
+
+    def wait(self):
+        deadline = self._started + self.limit_s
+        out = b""
+
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self.timed_out = True
+                self._proc.kill()
+                break
+            ready, _, _ = select.select([self._master], [], [], left)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(self._master, 65536)
+            except OSError as e:  # EIO: the terminal's other side is closed
+                if e.errno != errno.EIO:
+                    raise
+                break
+            if not chunk:
+                break
+            out += chunk
+        os.close(self._master)
+        err = self._proc.stderr.read()
+        self._proc.wait()
+        self.seconds = time.monotonic() - self._started
+        self.returncode = self._proc.returncode
+        self.stdout = out.decode("utf-8", "replace").replace("\r\n", "\n")
         self.stderr = err.decode("utf-8", "replace")
         self.stdout_bytes = out
         return self

@@ -5,13 +5,17 @@ Behaviours per connection:
           Python's ssl), then a small HTTP reply like an AWS endpoint's
   http    a plain HTTP server: reads anything, answers 400 Bad Request
   close   accepts and closes at once
+  reset   accepts and resets the connection (RST)
   silent  accepts and never sends a byte
+With legacy=True a TLS peer speaks only TLS 1.0 and 1.1 (an old middlebox).
 Every connection is recorded (`events`), including the SNI a TLS client sent.
 """
 
 import socket
 import ssl
+import struct
 import threading
+import warnings
 
 _AWS_BODY = b'{"__type":"UnknownOperationException"}'
 _AWS_LIKE_REPLY = (
@@ -24,13 +28,14 @@ _BAD_REQUEST = (
     b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/html\r\nContent-Length: 0\r\n"
     b"Connection: close\r\n\r\n"
 )
-BEHAVIOURS = ("tls", "http", "close", "silent")
+BEHAVIOURS = ("tls", "http", "close", "reset", "silent")
 
 
 class StreamPeer:
     """Listens on address:port and treats every connection per `behaviour`."""
 
-    def __init__(self, address, port, behaviour, certfile=None, keyfile=None, label=""):
+    def __init__(self, address, port, behaviour, certfile=None, keyfile=None, label="",
+                 legacy=False):
         if behaviour not in BEHAVIOURS:
             raise ValueError("unknown peer behaviour %r" % behaviour)
         self.address, self.port, self.behaviour = address, port, behaviour
@@ -42,7 +47,14 @@ class StreamPeer:
         self._context = None
         if behaviour == "tls":
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            context.minimum_version = ssl.TLSVersion.TLSv1_2
+            if legacy:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", DeprecationWarning)
+                    context.set_ciphers("DEFAULT:@SECLEVEL=0")
+                    context.minimum_version = ssl.TLSVersion.TLSv1
+                    context.maximum_version = ssl.TLSVersion.TLSv1_1
+            else:
+                context.minimum_version = ssl.TLSVersion.TLSv1_2
             context.load_cert_chain(certfile, keyfile)
             context.sni_callback = self._record_sni
             self._context = context
@@ -90,6 +102,11 @@ class StreamPeer:
         try:
             if self.behaviour == "close":
                 self._record(client=client, outcome="closed")
+                conn.close()
+            elif self.behaviour == "reset":
+                self._record(client=client, outcome="reset")
+                # SO_LINGER with a zero timeout: close() sends RST, not FIN.
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 conn.close()
             elif self.behaviour == "silent":
                 self._record(client=client, outcome="held silent")

@@ -9,19 +9,21 @@ Spec keys (all optional; see DEFAULTS):
                  tls:KIND            KIND: wrong-host, expired, not-yet-valid,
                                      inspection, self-signed
                  tls:valid-for=SVC   the valid certificate of another service
-                 http, close, silent plain peers (see tls_peer)
+                 tls-legacy          valid certificate, TLS 1.0/1.1 only
+                 http, close, reset, silent   plain peers (see tls_peer)
                  refused             address exists, nothing listens
                  drop                a TLS server whose port a security group
                                      silently drops (nft)
                  unassigned          address exists nowhere (ENETUNREACH)
-  dns          {"server": scripted|dnsmasq|silent|none, "address", "port",
+  dns          {"server": scripted|dnsmasq|silent|closed|none, "address", "port",
                 "records": name-or-service -> behaviour (see dns_peer)}
   more_resolvers  list of further {"server", "address", "port", "records"}
   resolv_conf  full text for /etc/resolv.conf (default: the dns server)
   resolv_options  an "options" line's value, e.g. "timeout:2 attempts:5"
   hosts        name-or-service -> ip or list of ips pinned in /etc/hosts
   imds         v2 | v1 | token-blocked | refused | blackhole | absent, or
-               {"mode": ..., "metadata": {path: value overrides}}
+               {"mode": ..., "metadata": {path: value overrides},
+                "address": ..., "port": ...}  (default 169.254.169.254:80)
   drops        extra (address, protocol, port) silently dropped
   addresses    extra addresses to put on lo
 """
@@ -127,6 +129,8 @@ class World:
         if server == "none":
             return None
         self.addresses.add(address)
+        if server == "closed":  # the address exists, nothing listens on 53
+            return None
         records = self.dns_records(spec.get("records", {}))
         if server == "scripted":
             return ScriptedResolver(address, port, records)
@@ -145,7 +149,7 @@ class World:
             return self.spec["resolv_conf"]
         text = "# ssm-reach lab\n"
         dns = self.spec["dns"]
-        if dns.get("server", "scripted") != "none":
+        if dns.get("server", "scripted") != "none":  # "closed" still names it
             text += "nameserver %s\n" % dns.get("address", plan.RESOLVER)
         text += "search %s.compute.internal\n" % self.region
         if self.spec["resolv_options"]:
@@ -175,9 +179,12 @@ class World:
             if behaviour == "drop":
                 self.drops.append((ip, "tcp", port))
                 behaviour = "tls"
-            kind = behaviour.split(":", 1)[0]
-            files = self._tls_files(service, behaviour) if kind == "tls" else (None, None)
-            self.peers.append(StreamPeer(ip, port, kind, *files, label="%s %s" % (service, behaviour)))
+            legacy = behaviour == "tls-legacy"
+            kind = "tls" if legacy else behaviour.split(":", 1)[0]
+            files = self._tls_files(service, "tls" if legacy else behaviour) \
+                if kind == "tls" else (None, None)
+            self.peers.append(StreamPeer(ip, port, kind, *files, legacy=legacy,
+                                         label="%s %s" % (service, behaviour)))
 
         resolver = self._resolver(self.spec["dns"], "dnsmasq.log")
         if resolver:
@@ -189,14 +196,16 @@ class World:
 
         imds = self.imds_spec()
         mode = imds["mode"]
+        imds_address, imds_port = imds.get("address", plan.IMDS), imds.get("port", 80)
         if mode != "absent":
-            self.addresses.add(plan.IMDS)
+            self.addresses.add(imds_address)
         if mode == "blackhole":
-            self.drops.append((plan.IMDS, "tcp", 80))
+            self.drops.append((imds_address, "tcp", imds_port))
         if mode in ("v2", "v1", "token-blocked", "blackhole"):
             metadata = plan.metadata(self.region)
             metadata.update(imds.get("metadata", {}))
-            self.imds = FakeImds(plan.IMDS, 80, "v2" if mode == "blackhole" else mode, metadata)
+            self.imds = FakeImds(imds_address, imds_port, "v2" if mode == "blackhole" else mode,
+                                 metadata)
 
         netns.add_addresses(self.addresses)
         netns.apply_nft(self.drops)
@@ -228,8 +237,9 @@ class World:
         """Lines that say what this world is (for logs and the demo)."""
         lines = ["region %s, instance %s (%s) in %s" % (self.region, plan.INSTANCE_ID,
                                                         plan.INSTANCE_IP, plan.VPC_CIDR)]
-        imds = self.imds_spec()["mode"]
-        lines.append("IMDS %s: %s" % (plan.IMDS, imds))
+        imds = self.imds_spec()
+        lines.append("IMDS %s:%d: %s" % (imds.get("address", plan.IMDS), imds.get("port", 80),
+                                         imds["mode"]))
         for r in self.resolvers:
             lines.append("resolver: " + r.describe())
         for p in self.peers:
