@@ -201,6 +201,8 @@ def check_report(doc, exit_code):
     elif status is not None and STATUSES[status] != exit_code:
         errors.append("exit code %s does not match status %r (expected %d)"
                       % (exit_code, status, STATUSES[status]))
+    if "exit_code" in doc and doc["exit_code"] != exit_code:  # an extension; if there, true
+        errors.append("$.exit_code %r, but the process exited %s" % (doc["exit_code"], exit_code))
     _field(doc, "region", str, "$", errors, nullable=(status == "unknown"))
     elapsed = _field(doc, "elapsed_ms", "number", "$", errors)
     if elapsed is not None and elapsed < 0:

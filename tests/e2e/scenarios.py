@@ -7,7 +7,8 @@ A scenario is a dict:
                   scripted resolver at 10.0.0.2, a valid TLS endpoint per service)
   args            ssm-reach arguments; --region REGION is added unless
                   region_flag is False, --output is added by the driver.
-                  "{ca_file}", "{inspection_ca}", "{region}" are substituted.
+                  "{ca_file}", "{inspection_ca}", "{region}" are substituted;
+                  "{long_ca_file}" is the lab CA at a path over 100 characters.
   env             extra environment (on top of a clean one trusting the lab CA)
   exit            expected exit code (or a tuple of acceptable ones)
   targets         service -> expectations (subset match; see expect.match)
@@ -379,10 +380,11 @@ scenario(
                    "cause": OneOf("dns.unreachable", "dns.timeout")} for svc in plan.SERVICES},
 )
 scenario(
-    "dns_no_nameserver", "/etc/resolv.conf names no nameserver at all.",
+    "dns_no_nameserver", "/etc/resolv.conf names no nameserver at all (no IMDS, no VPC facts).",
     world={"resolv_conf": "search %s.compute.internal\n" % REGION},
-    args=["--timeout", "1"], exit=2, max_seconds=2.5,
-    targets={svc: {"status": "critical", "failed_layer": "dns"} for svc in plan.SERVICES},
+    args=["--timeout", "1", "--no-imds"], exit=2, max_seconds=2.5,
+    targets={svc: {"status": "critical", "failed_layer": "dns",
+                   "remedy": Contains("resolv.conf")} for svc in plan.SERVICES},
 )
 scenario(
     "many_addresses", "ssm resolves to six ENIs, all healthy.",
@@ -470,6 +472,65 @@ for flag, value, name in (("--services", "ssm,bogus", "bad_services_value"),
 scenario(
     "missing_flag_value", "--output without its value.",
     usage=True, args=["--output"], exit=3, stderr_contains=["--output"], checks=["no_contact"],
+)
+
+scenario(
+    "long_trust_store_path", "The trust store lives at a path longer than a terminal line; "
+    "TLS inspection makes the report name it.",
+    world={"endpoints": {"ssm": [(ENI["ssm"], "tls:inspection")]}},
+    env={"SSL_CERT_FILE": "{long_ca_file}"}, exit=2, tty=True,
+    targets={"ssm": failed("tls", "tls.untrusted")},
+)
+
+# -- VPC DNS context (IMDS tells the VPC; 10.0.0.2 is its Amazon-provided resolver) --
+CUSTOM_DNS = plan.PEERED[9]  # an on-premises DNS server, reached over the peering
+scenario(
+    "custom_resolver_bypass",
+    "A custom DNS server answers ssm with a public address (dropped: no NAT) while the "
+    "VPC resolver knows the endpoint ENI.",
+    world={"endpoints": {"ssm": [(ENI["ssm"], "tls"), (plan.PUBLIC[0], "drop")]},
+           "dns": {"records": {"ssm": {"A": [ENI["ssm"]]}}},
+           "more_resolvers": [{"server": "scripted", "address": CUSTOM_DNS,
+                               "records": {"ssm": {"A": [plan.PUBLIC[0]]}}}],
+           "resolv_conf": "nameserver %s\n" % CUSTOM_DNS},
+    args=["--timeout", "1"], exit=2, max_seconds=3.0,
+    targets={"ssm": failed("dns", "dns.custom-resolver-bypass",
+                           explanation=Contains(ENI["ssm"]),
+                           addresses=tcp_only(plan.PUBLIC[0], "timeout"))},
+)
+scenario(
+    "custom_resolver_down", "The custom DNS server in resolv.conf never answers; the VPC "
+    "resolver would.",
+    world={"more_resolvers": [{"server": "silent", "address": CUSTOM_DNS}],
+           "resolv_conf": "nameserver %s\n" % CUSTOM_DNS},
+    args=["--timeout", "1"], exit=2, max_seconds=3.0,
+    targets={svc: failed("dns", "dns.timeout", explanation=Contains(CUSTOM_DNS))
+             for svc in plan.SERVICES},
+)
+scenario(
+    "no_nameserver_vpc", "resolv.conf names no nameserver; the VPC resolver works. The report "
+    "must say resolv.conf is empty, not blame a custom DNS server.",
+    world={"resolv_conf": "search %s.compute.internal\n" % REGION},
+    args=["--timeout", "1"], exit=2, max_seconds=3.0,
+    targets={svc: {"status": "critical", "failed_layer": "dns",
+                   "cause": OneOf("dns.no-resolver", "dns.unreachable"),
+                   "remedy": Contains("resolv.conf")}
+             for svc in plan.SERVICES},
+)
+scenario(
+    "public_answer", "No ssmmessages endpoint in this VPC: its name resolves to a public "
+    "address, and there is no NAT (dropped).",
+    world={"endpoints": {"ssmmessages": [(plan.PUBLIC[1], "drop")]}},
+    args=["--timeout", "1"], exit=2, max_seconds=3.0,
+    targets={"ssmmessages": failed("dns", "dns.public-answer",
+                                   addresses=tcp_only(plan.PUBLIC[1], "timeout"))},
+)
+scenario(
+    "public_answer_with_nat", "No ssmmessages endpoint, but a NAT gateway reaches the public one.",
+    world={"endpoints": {"ssmmessages": [(plan.PUBLIC[1], "tls")]}},
+    exit=0,
+    targets={"ssmmessages": {"status": "ok", "addresses": {
+        plan.PUBLIC[1]: {"class": "public", "tcp": {"status": "ok"}, "tls": {"status": "ok"}}}}},
 )
 
 

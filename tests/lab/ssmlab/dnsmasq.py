@@ -20,21 +20,24 @@ from .netns import die_with_parent
 class Dnsmasq:
     """A dnsmasq process listening on address:port inside the lab."""
 
-    def __init__(self, address, records, port=53, zones=("amazonaws.com",), log_path=None):
+    def __init__(self, address, records, port=53, zones=("amazonaws.com",), log_path=None,
+                 also_on=()):
         self.address, self.port = address, port
+        self.also_on = list(also_on)  # more listen addresses (the same resolver)
         self.records = records  # name -> {"A": [...], "AAAA": [...]}
         self.zones = zones
         self.log_path = log_path or os.devnull
         self.process = None
 
     def describe(self):
-        return "dnsmasq %s:%d (%d names, log %s)" % (self.address, self.port, len(self.records),
-                                                     self.log_path)
+        return "dnsmasq %s:%d (%d names, log %s)" % (
+            "+".join([self.address] + self.also_on), self.port, len(self.records), self.log_path)
 
     def command(self):
         cmd = ["dnsmasq", "--no-daemon", "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
                "--no-poll", "--pid-file=", "--bind-interfaces",
-               "--listen-address=" + self.address, "--port=%d" % self.port,
+               "--listen-address=" + ",".join([self.address] + self.also_on),
+               "--port=%d" % self.port,
                # Mapped root in a user namespace: dropping to nobody would fail.
                "--user=root", "--group=root",
                "--log-queries", "--log-facility=-", "--cache-size=0"]

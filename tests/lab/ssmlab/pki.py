@@ -24,12 +24,19 @@ import json
 import os
 import sys
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-
 from . import plan
+
+# `cryptography` is imported only when generating (_crypto()): every test
+# calls ensure(), and nearly always the PKI is already there.
+x509 = hashes = serialization = ec = ExtendedKeyUsageOID = NameOID = None
+
+
+def _crypto():
+    global x509, hashes, serialization, ec, ExtendedKeyUsageOID, NameOID
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 # Bump when the layout or the certificates change: old directories regenerate.
 LAYOUT_VERSION = 3
@@ -142,6 +149,7 @@ class Pki:
 
 
 def _generate(directory, regions):
+    _crypto()
     now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
     start = now - datetime.timedelta(days=1)
     end = now + LIFETIME + datetime.timedelta(days=30)

@@ -17,7 +17,10 @@ Spec keys (all optional; see DEFAULTS):
                  unassigned          address exists nowhere (ENETUNREACH)
   dns          {"server": scripted|dnsmasq|silent|closed|none, "address", "port",
                 "records": name-or-service -> behaviour (see dns_peer)}
+               The default resolver is the VPC's Amazon-provided one (10.0.0.2,
+               base + 2); it also answers on 169.254.169.253, as on EC2.
   more_resolvers  list of further {"server", "address", "port", "records"}
+               (custom DNS servers, say)
   resolv_conf  full text for /etc/resolv.conf (default: the dns server)
   resolv_options  an "options" line's value, e.g. "timeout:2 attempts:5"
   hosts        name-or-service -> ip or list of ips pinned in /etc/hosts
@@ -123,25 +126,27 @@ class World:
             return self.pki.server_files("valid", kind.split("=", 1)[1], self.region)
         return self.pki.server_files(kind, service, self.region)
 
-    def _resolver(self, spec, log_name):
+    def _resolvers(self, spec, log_name):
+        """The resolver(s) one spec describes: the VPC resolver (at 10.0.0.2,
+        port 53) also serves 169.254.169.253, like Route 53 Resolver on EC2."""
         server = spec.get("server", "scripted")
         address, port = spec.get("address", plan.RESOLVER), spec.get("port", 53)
         if server == "none":
-            return None
-        self.addresses.add(address)
-        if server == "closed":  # the address exists, nothing listens on 53
-            return None
+            return []
+        also_on = [plan.AMAZON_RESOLVER] if (address, port) == (plan.RESOLVER, 53) else []
+        self.addresses.update([address] + also_on)
+        if server == "closed":  # the addresses exist, nothing listens on 53
+            return []
         records = self.dns_records(spec.get("records", {}))
-        if server == "scripted":
-            return ScriptedResolver(address, port, records)
-        if server == "silent":
-            return ScriptedResolver(address, port, records, silent=True)
+        if server in ("scripted", "silent"):
+            return [ScriptedResolver(a, port, records, silent=(server == "silent"))
+                    for a in [address] + also_on]
         if server == "dnsmasq":
             for name, rr in records.items():
                 if not isinstance(rr, dict):
                     raise ValueError("dnsmasq serves only address records (%s: %r)" % (name, rr))
-            return Dnsmasq(address, records, port=port,
-                           log_path=os.path.join(self.workdir, log_name))
+            return [Dnsmasq(address, records, port=port, also_on=also_on,
+                            log_path=os.path.join(self.workdir, log_name))]
         raise ValueError("unknown resolver kind %r" % server)
 
     def resolv_conf(self):
@@ -186,13 +191,9 @@ class World:
             self.peers.append(StreamPeer(ip, port, kind, *files, legacy=legacy,
                                          label="%s %s" % (service, behaviour)))
 
-        resolver = self._resolver(self.spec["dns"], "dnsmasq.log")
-        if resolver:
-            self.resolvers.append(resolver)
+        self.resolvers += self._resolvers(self.spec["dns"], "dnsmasq.log")
         for i, spec in enumerate(self.spec["more_resolvers"]):
-            resolver = self._resolver(spec, "dnsmasq-%d.log" % (i + 2))
-            if resolver:
-                self.resolvers.append(resolver)
+            self.resolvers += self._resolvers(spec, "dnsmasq-%d.log" % (i + 2))
 
         imds = self.imds_spec()
         mode = imds["mode"]
