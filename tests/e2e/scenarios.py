@@ -296,6 +296,11 @@ scenario(
     stderr_contains=["--region"],
 )
 scenario(
+    "no_region_imds_refused", "No region anywhere; nothing listens on IMDS port 80: exit 3 at once.",
+    world={"imds": "refused"}, region_flag=False, exit=3, max_seconds=2.0, others_ok=False,
+    services=[], stderr_contains=["--region"],
+)
+scenario(
     "no_region_no_imds", "No region and --no-imds: exit 3 at once, IMDS untouched.",
     region_flag=False, args=["--no-imds"], exit=3, max_seconds=2.0, others_ok=False,
     services=[], stderr_contains=["--region"], checks=["imds_not_contacted"],
@@ -415,7 +420,7 @@ scenario(
 
 # -- more TLS shapes -----------------------------------------------------------
 scenario(
-    "tls_reset", "ec2messages accepts TCP, then resets it (RST).",
+    "tls_reset", "A firewall resets ec2messages' connection after the ClientHello (RST).",
     world={"endpoints": {"ec2messages": [(ENI["ec2messages"], "reset")]}},
     exit=2, targets={"ec2messages": {"status": "critical", "failed_layer": "tls",
                                      "cause": OneOf("tls.closed", "tls.protocol")}},

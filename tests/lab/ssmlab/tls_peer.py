@@ -5,7 +5,8 @@ Behaviours per connection:
           Python's ssl), then a small HTTP reply like an AWS endpoint's
   http    a plain HTTP server: reads anything, answers 400 Bad Request
   close   accepts and closes at once
-  reset   accepts and resets the connection (RST)
+  reset   reads the ClientHello, then resets the connection (RST), like a
+          firewall that blocks by SNI
   silent  accepts and never sends a byte
 With legacy=True a TLS peer speaks only TLS 1.0 and 1.1 (an old middlebox).
 Every connection is recorded (`events`), including the SNI a TLS client sent.
@@ -104,7 +105,10 @@ class StreamPeer:
                 self._record(client=client, outcome="closed")
                 conn.close()
             elif self.behaviour == "reset":
-                self._record(client=client, outcome="reset")
+                # After the first bytes, so the client surely saw TCP connect.
+                conn.settimeout(10)
+                first = conn.recv(4096)
+                self._record(client=client, outcome="reset", first_bytes=first[:8].hex())
                 # SO_LINGER with a zero timeout: close() sends RST, not FIN.
                 conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 conn.close()
