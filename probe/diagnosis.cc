@@ -19,6 +19,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -127,7 +128,19 @@ struct InstanceFacts {
   std::vector<std::string> vpc_cidrs;
   std::string vpc_id = "<vpc-id>";
   std::string subnet_id = "<subnet-id>";
-  std::string security_group_id = "<instance-sg-id>";
+  std::string security_group_id = "<instance-sg-id>";  // the first, for --source-group
+  std::vector<std::string> security_groups;              // all of them, for explanations
+  std::string local_ipv4;
+
+  // "this instance (10.40.3.7, sg-0abc)", or just "this instance".
+  std::string this_instance() const {
+    std::vector<std::string> ids;
+    if (!local_ipv4.empty()) ids.push_back(local_ipv4);
+    ids.insert(ids.end(), security_groups.begin(), security_groups.end());
+    std::string out = "this instance";
+    for (std::size_t i = 0; i < ids.size(); ++i) out += (i == 0 ? " (" : ", ") + ids[i];
+    return ids.empty() ? out : out + ")";
+  }
 };
 
 // First value of "meta-data/network/interfaces/macs/<mac>/<leaf>" for any mac.
@@ -155,6 +168,14 @@ InstanceFacts instance_facts(const ImdsEvidence& imds) {
   if (auto v = mac_fact(imds.facts, "security-group-ids"); !v.empty()) {
     facts.security_group_id = v;
   }
+  for (const auto& [key, value] : imds.facts) {
+    if (!key.ends_with("/security-group-ids")) continue;
+    std::istringstream lines(value);
+    for (std::string line; std::getline(lines, line);)
+      if (!line.empty()) facts.security_groups.push_back(line);
+  }
+  if (auto it = imds.facts.find("meta-data/local-ipv4"); it != imds.facts.end())
+    facts.local_ipv4 = it->second;
   return facts;
 }
 
@@ -698,9 +719,10 @@ CauseText address_text(const Finding& f, const std::string& subject, const Targe
                                   " --source-group " + ctx.facts.security_group_id;
     if (cls == "vpc") {
       t.why =
-          "The address is in this VPC, so the interface endpoint exists; its security "
-          "group, a network ACL, or this instance's outbound rules drop " +
-          tcp_port + ".";
+          "The address is in this VPC, so the interface endpoint and its Private DNS exist; "
+          "its security group, a subnet's network ACL, or this instance's outbound rules "
+          "drop " +
+          tcp_port + " from " + ctx.facts.this_instance() + ".";
       t.remedy = "Allow inbound " + tcp_port +
                  " from this instance in the endpoint's security group, and check the network "
                  "ACLs of both subnets and this instance's outbound rules. Find the endpoint's "

@@ -983,7 +983,10 @@ TEST_CASE("diagnosis: real IDs from IMDS replace placeholders") {
   e.context.imds.facts[mac + "vpc-id"] = "vpc-0abc1234";
   e.context.imds.facts[mac + "subnet-id"] = "subnet-0def5678";
   e.context.imds.facts[mac + "security-group-ids"] = "sg-0aaa1111\nsg-0bbb2222";
+  e.context.imds.facts["meta-data/local-ipv4"] = "10.40.3.7";
   const auto v = diagnose(e);
+  // The explanation names who is dropped: this instance's address and groups.
+  CHECK(has(v.targets.front().explanation, "this instance (10.40.3.7, sg-0aaa1111, sg-0bbb2222)"));
   const auto& remedy = v.targets.front().remedy;
   CHECK(has(remedy, "Values=vpc-0abc1234"));
   CHECK(has(remedy, "--source-group sg-0aaa1111"));
