@@ -19,6 +19,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -127,7 +128,19 @@ struct InstanceFacts {
   std::vector<std::string> vpc_cidrs;
   std::string vpc_id = "<vpc-id>";
   std::string subnet_id = "<subnet-id>";
-  std::string security_group_id = "<instance-sg-id>";
+  std::string security_group_id = "<instance-sg-id>";  // the first, for --source-group
+  std::vector<std::string> security_groups;              // all of them, for explanations
+  std::string local_ipv4;
+
+  // "this instance (10.40.3.7, sg-0abc)", or just "this instance".
+  std::string this_instance() const {
+    std::vector<std::string> ids;
+    if (!local_ipv4.empty()) ids.push_back(local_ipv4);
+    ids.insert(ids.end(), security_groups.begin(), security_groups.end());
+    std::string out = "this instance";
+    for (std::size_t i = 0; i < ids.size(); ++i) out += (i == 0 ? " (" : ", ") + ids[i];
+    return ids.empty() ? out : out + ")";
+  }
 };
 
 // First value of "meta-data/network/interfaces/macs/<mac>/<leaf>" for any mac.
@@ -155,6 +168,14 @@ InstanceFacts instance_facts(const ImdsEvidence& imds) {
   if (auto v = mac_fact(imds.facts, "security-group-ids"); !v.empty()) {
     facts.security_group_id = v;
   }
+  for (const auto& [key, value] : imds.facts) {
+    if (!key.ends_with("/security-group-ids")) continue;
+    std::istringstream lines(value);
+    for (std::string line; std::getline(lines, line);)
+      if (!line.empty()) facts.security_groups.push_back(line);
+  }
+  if (auto it = imds.facts.find("meta-data/local-ipv4"); it != imds.facts.end())
+    facts.local_ipv4 = it->second;
   return facts;
 }
 
@@ -698,9 +719,10 @@ CauseText address_text(const Finding& f, const std::string& subject, const Targe
                                   " --source-group " + ctx.facts.security_group_id;
     if (cls == "vpc") {
       t.why =
-          "The address is in this VPC, so the interface endpoint exists; its security "
-          "group, a network ACL, or this instance's outbound rules drop " +
-          tcp_port + ".";
+          "The address is in this VPC, so the interface endpoint and its Private DNS exist; "
+          "its security group, a subnet's network ACL, or this instance's outbound rules "
+          "drop " +
+          tcp_port + " from " + ctx.facts.this_instance() + ".";
       t.remedy = "Allow inbound " + tcp_port +
                  " from this instance in the endpoint's security group, and check the network "
                  "ACLs of both subnets and this instance's outbound rules. Find the endpoint's "
@@ -1545,31 +1567,99 @@ RunFacts run_facts(const Evidence& evidence) {
   return run;
 }
 
-void imds_notes(const ImdsEvidence& imds, std::vector<std::string>& notes) {
+std::string http_failure_words(const ImdsCall& call) {
+  switch (call.outcome) {
+    case HttpOutcome::timeout:
+      return "no answer within " + seconds_text(call.ms);
+    case HttpOutcome::refused:
+      return "connection refused";
+    case HttpOutcome::unreachable:
+      return "no route to it";
+    case HttpOutcome::ok:
+      return "HTTP " + std::to_string(call.status);
+    case HttpOutcome::error:
+      break;
+  }
+  return call.error.empty() ? std::string("an error") : call.error;
+}
+
+// IMDS as a target: reachable, token or not, and what the agent can do then.
+std::optional<TargetVerdict> diagnose_imds(const ImdsEvidence& imds, const std::string& region) {
+  if (!imds.attempted) return std::nullopt;
+  TargetVerdict tv;
+  tv.service = "imds";
+  const auto endpoint = url_host_port(imds.endpoint);
+  tv.host = endpoint.host;
+  tv.port = endpoint.port;
+  tv.required = true;
   const auto id = imds.facts.find("meta-data/instance-id");
   const std::string instance_id =
       id != imds.facts.end() && !id->second.empty() ? id->second : "<instance-id>";
-  if (!imds.attempted || imds.calls.empty()) return;
-  const bool any_answer = std::any_of(imds.calls.begin(), imds.calls.end(),
-                                      [](const auto& c) { return c.outcome == HttpOutcome::ok; });
-  const bool get_answered = std::any_of(imds.calls.begin(), imds.calls.end(), [](const auto& c) {
-    return c.method == "GET" && c.outcome == HttpOutcome::ok;
-  });
-  const bool put_tried = std::any_of(imds.calls.begin(), imds.calls.end(),
-                                     [](const auto& c) { return c.method == "PUT"; });
-  if (!any_answer) {
-    notes.push_back("IMDS at " + imds.endpoint +
-                    " did not answer (imds.unreachable): the agent cannot get the region or the "
-                    "instance profile's credentials from it. Check that the metadata service is "
-                    "enabled for the instance and that no local firewall blocks 169.254.169.254.");
-  } else if (put_tried && !imds.token_ok && get_answered) {
-    notes.push_back(
-        "IMDS: the IMDSv2 token request failed while plain GETs answer "
-        "(imds.token-failed): the hop limit may be too low (containers need 2) or a "
-        "proxy or firewall blocks the PUT. Fix: aws ec2 "
-        "modify-instance-metadata-options --instance-id " +
-        instance_id + " --http-put-response-hop-limit 2");
+  const std::string r = region.empty() ? "<region>" : region;
+
+  const ImdsCall* put = nullptr;
+  const ImdsCall* first_get = nullptr;
+  bool any_answer = false, get_ok = false;
+  for (const auto& call : imds.calls) {
+    if (call.method == "PUT" && !put) put = &call;
+    if (call.method == "GET" && !first_get) first_get = &call;
+    any_answer |= call.outcome == HttpOutcome::ok;
+    get_ok |= call.method == "GET" && call.outcome == HttpOutcome::ok && call.status == 200;
   }
+
+  if (!any_answer) {
+    const ImdsCall* failed = put ? put : first_get;
+    const std::string words = failed ? http_failure_words(*failed) : "no request made";
+    tv.status = Status::critical;
+    CauseText t;
+    t.headline = "IMDS at " + imds.endpoint + " does not answer (" + words + ").";
+    t.what = "Nothing answered at " + imds.endpoint + " (" + words +
+             "), so the agent cannot read its region or the instance profile's credentials.";
+    t.why =
+        "The metadata service is disabled for this instance, a local firewall blocks "
+        "169.254.169.254, or this is not an EC2 instance (on premises, pass --no-imds).";
+    t.remedy =
+        "Enable the metadata service, and check this host's firewall for rules on "
+        "169.254.169.254:\n"
+        "$ aws ec2 describe-instances --region " +
+        r + " --instance-ids " + instance_id +
+        " --query 'Reservations[].Instances[].MetadataOptions'\n"
+        "$ aws ec2 modify-instance-metadata-options --region " +
+        r + " --instance-id " + instance_id +
+        " --http-endpoint enabled\n"
+        "$ sudo iptables -S OUTPUT; sudo nft list ruleset | grep 169.254.169.254";
+    fill_failure(tv, "imds", "imds.unreachable", t);
+  } else if (put && !imds.token_ok) {
+    const std::string put_words = http_failure_words(*put);
+    tv.status = get_ok ? Status::warning : Status::critical;
+    CauseText t;
+    t.headline = "IMDSv2 token request failed (" + put_words + "); GETs " +
+                 (get_ok ? "answer without a token." : "are refused without one.");
+    t.what = "The token PUT to " + imds.endpoint + "/latest/api/token failed (" + put_words +
+             ") while plain GETs answer" +
+             (get_ok ? ": the agent falls back to IMDSv1 after a delay, and stops working "
+                       "once IMDSv2 is required."
+                     : " with " + http_failure_words(*first_get) +
+                           " (IMDSv2 is required), so the agent gets no credentials.");
+    t.why =
+        "A hop limit of 1 drops the PUT's answer for requests from a container or network "
+        "namespace, or a proxy or firewall blocks PUT requests to 169.254.169.254.";
+    t.remedy =
+        "Raise the hop limit to 2 (and keep IMDSv2 required); make sure no proxy handles "
+        "169.254.169.254 (no_proxy):\n"
+        "$ aws ec2 modify-instance-metadata-options --region " +
+        r + " --instance-id " + instance_id +
+        " --http-put-response-hop-limit 2 --http-tokens required";
+    fill_failure(tv, "imds", "imds.token-failed", t);
+  } else {
+    tv.status = Status::ok;
+    tv.headline = imds.token_ok ? "IMDSv2 answers." : "IMDS answers.";
+  }
+  if (tv.status != Status::ok)
+    tv.impact =
+        "The agent cannot start without its region and the instance profile's "
+        "credentials: the instance stays offline in Fleet Manager.";
+  return tv;
 }
 
 }  // namespace
@@ -1610,7 +1700,8 @@ Verdict diagnose(const Evidence& evidence) {
                             (trust.error.empty() ? std::string() : " (" + trust.error + ")") +
                             ": no certificate can be verified. Pass --ca-file.");
   }
-  imds_notes(evidence.context.imds, verdict.notes);
+  verdict.imds = diagnose_imds(evidence.context.imds, evidence.context.region.value);
+  if (verdict.imds) verdict.status = worst(verdict.status, verdict.imds->status);
   return verdict;
 }
 

@@ -911,7 +911,15 @@ TEST_CASE("diagnosis: the clock rule") {
   }
 }
 
-TEST_CASE("diagnosis: IMDS and trust store notes") {
+TEST_CASE("diagnosis: IMDS is a target; trust store notes") {
+  SUBCASE("IMDSv2 answers: imds ok") {
+    const auto v = diagnose(evidence_with({healthy("ssm", "10.40.1.10")}));
+    REQUIRE(v.imds);
+    CHECK(v.imds->status == Status::ok);
+    CHECK(v.imds->host == "169.254.169.254");
+    CHECK(v.imds->port == 80);
+    CHECK(v.status == Status::ok);
+  }
   SUBCASE("token PUT fails while GETs answer") {
     auto e = evidence_with({healthy("ssm", "10.40.1.10")});
     e.context.imds.token_ok = false;
@@ -920,22 +928,47 @@ TEST_CASE("diagnosis: IMDS and trust store notes") {
         {"GET", "/latest/meta-data/placement/region", false, netcheck::HttpOutcome::ok, 200, "",
          0.3}};
     const auto v = diagnose(e);
-    CHECK(any_note_has(v, "imds.token-failed"));
-    CHECK(any_note_has(v, "hop-limit"));
-    CHECK(v.status == Status::ok);  // IMDS is context here, not a target
+    REQUIRE(v.imds);
+    CHECK(v.imds->cause == "imds.token-failed");
+    CHECK(v.imds->failed_layer == "imds");
+    CHECK(has(v.imds->remedy, "--http-put-response-hop-limit 2"));
+    CHECK(has(v.imds->explanation, "falls back to IMDSv1"));
+    // IMDSv1 still works: degraded, not broken.
+    CHECK(v.imds->status == Status::warning);
+    CHECK(v.status == Status::warning);
+  }
+  SUBCASE("token PUT fails and IMDSv2 is required: critical") {
+    auto e = evidence_with({healthy("ssm", "10.40.1.10")});
+    e.context.imds.token_ok = false;
+    e.context.imds.calls = {
+        {"PUT", "/latest/api/token", false, netcheck::HttpOutcome::timeout, 0, "timeout", 1000},
+        {"GET", "/latest/meta-data/placement/region", false, netcheck::HttpOutcome::ok, 401, "",
+         0.3}};
+    const auto v = diagnose(e);
+    REQUIRE(v.imds);
+    CHECK(v.imds->cause == "imds.token-failed");
+    CHECK(v.imds->status == Status::critical);
+    CHECK(has(v.imds->explanation, "HTTP 401"));
   }
   SUBCASE("nothing answers") {
     auto e = evidence_with({healthy("ssm", "10.40.1.10")});
     e.context.imds.token_ok = false;
     e.context.imds.calls = {
         {"PUT", "/latest/api/token", false, netcheck::HttpOutcome::timeout, 0, "timeout", 1000}};
-    CHECK(any_note_has(diagnose(e), "imds.unreachable"));
+    const auto v = diagnose(e);
+    REQUIRE(v.imds);
+    CHECK(v.imds->cause == "imds.unreachable");
+    CHECK(v.imds->status == Status::critical);
+    CHECK(has(v.imds->headline, "1.0 s"));
+    CHECK(has(v.imds->remedy, "--http-endpoint enabled"));
+    CHECK(v.status == Status::critical);
   }
   SUBCASE("skipped IMDS says nothing") {
     auto e = evidence_with({healthy("ssm", "10.40.1.10")});
     e.context.imds = {};
     e.context.imds.skipped_by = "--no-imds";
     CHECK(diagnose(e).notes.empty());
+    CHECK_FALSE(diagnose(e).imds);
   }
   SUBCASE("no trust store") {
     auto e = evidence_with({healthy("ssm", "10.40.1.10")});
@@ -950,7 +983,10 @@ TEST_CASE("diagnosis: real IDs from IMDS replace placeholders") {
   e.context.imds.facts[mac + "vpc-id"] = "vpc-0abc1234";
   e.context.imds.facts[mac + "subnet-id"] = "subnet-0def5678";
   e.context.imds.facts[mac + "security-group-ids"] = "sg-0aaa1111\nsg-0bbb2222";
+  e.context.imds.facts["meta-data/local-ipv4"] = "10.40.3.7";
   const auto v = diagnose(e);
+  // The explanation names who is dropped: this instance's address and groups.
+  CHECK(has(v.targets.front().explanation, "this instance (10.40.3.7, sg-0aaa1111, sg-0bbb2222)"));
   const auto& remedy = v.targets.front().remedy;
   CHECK(has(remedy, "Values=vpc-0abc1234"));
   CHECK(has(remedy, "--source-group sg-0aaa1111"));

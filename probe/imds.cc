@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <nlohmann/json.hpp>
 
 #include "netcheck/http.h"
 
@@ -46,6 +47,12 @@ void start_get(const std::shared_ptr<ImdsConversation>& conv, const std::string&
 // The primary interface's MAC names the folder of its VPC facts.
 void on_fact(const std::shared_ptr<ImdsConversation>& conv, const std::string& path,
              const std::string& value) {
+  if (path == "dynamic/instance-identity/document") {
+    auto document = nlohmann::json::parse(value, nullptr, /*allow_exceptions=*/false);
+    if (document.is_object() && document.contains("accountId") && document["accountId"].is_string())
+      conv->out->facts["account-id"] = document["accountId"].get<std::string>();
+    return;
+  }
   if (path != "meta-data/mac" || value.find('/') != std::string::npos) return;
   for (const auto& leaf : imds_interface_paths())
     start_get(conv, "meta-data/network/interfaces/macs/" + value + "/" + leaf);
@@ -111,6 +118,7 @@ const std::vector<std::string>& imds_paths() {
       "meta-data/instance-id",
       "meta-data/local-ipv4",
       "meta-data/mac",
+      "dynamic/instance-identity/document",  // the account id
   };
   return paths;
 }

@@ -31,6 +31,9 @@ testing::Handler imds_handler(const std::string& token_mode, bool allow_v1) {
     if (r.path == "/latest/meta-data/placement/region")
       return testing::http_response(200, "ap-northeast-2");
     if (r.path == "/latest/meta-data/instance-id") return testing::http_response(200, "i-0abc1234");
+    if (r.path == "/latest/dynamic/instance-identity/document")
+      return testing::http_response(200,
+                                    R"({"accountId":"123456789012","region":"ap-northeast-2"})");
     if (r.path == "/latest/meta-data/mac") return testing::http_response(200, "0a:1b:2c:3d:4e:5f");
     const std::string macs = "/latest/meta-data/network/interfaces/macs/0a:1b:2c:3d:4e:5f/";
     if (r.path == macs + "vpc-id") return testing::http_response(200, "vpc-0abc");
@@ -89,6 +92,7 @@ TEST_CASE("IMDSv2: token, then GETs with it; the token is never recorded") {
   CHECK_FALSE(e.v1_used);
   CHECK(e.facts["meta-data/placement/region"] == "ap-northeast-2");
   CHECK(e.facts["meta-data/instance-id"] == "i-0abc1234");
+  CHECK(e.facts["account-id"] == "123456789012");
   // The MAC leads to the primary interface's VPC facts.
   const std::string macs = "meta-data/network/interfaces/macs/0a:1b:2c:3d:4e:5f/";
   CHECK(e.facts[macs + "vpc-id"] == "vpc-0abc");
