@@ -17,6 +17,8 @@ TARGET_STATUSES = {"ok", "warning", "critical", "skipped"}
 LAYERS = {"imds", "dns", "tcp", "tls", "http", "proxy", "auth"}
 CLASSES = {"vpc", "private", "public", "loopback", "link-local"}
 TCP_STATUSES = {"ok", "timeout", "refused", "unreachable", "error"}
+# Targets reached over plain HTTP: no TLS result is expected for them.
+PLAIN_HTTP_SERVICES = {"imds"}
 _PRIVATE = [ipaddress.ip_network(n) for n in
             ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")]
 
@@ -263,8 +265,9 @@ def _check_target(t, path, vpc_cidrs):
             errors.append("%s.remedy: empty for a %s target" % (path, status))
     addresses = _field(t, "addresses", list, path, errors) or []
     usable = 0
+    plain = t.get("service") in PLAIN_HTTP_SERVICES
     for j, a in enumerate(addresses):
-        a_errors, a_usable = _check_address(a, "%s.addresses[%d]" % (path, j), vpc_cidrs)
+        a_errors, a_usable = _check_address(a, "%s.addresses[%d]" % (path, j), vpc_cidrs, plain)
         errors += a_errors
         usable += a_usable
     if status == "ok" and addresses and not usable:
@@ -274,7 +277,7 @@ def _check_target(t, path, vpc_cidrs):
     return errors
 
 
-def _check_address(a, path, vpc_cidrs):
+def _check_address(a, path, vpc_cidrs, plain=False):
     errors = []
     if not isinstance(a, dict):
         return ["%s: not an object" % path], False
@@ -312,7 +315,9 @@ def _check_address(a, path, vpc_cidrs):
         if tls_ok and not str(tls.get("version") or "").startswith(("TLSv1.2", "TLSv1.3")):
             errors.append("%s.tls.version: %r for a successful TLS 1.2+ handshake"
                           % (path, tls.get("version")))
-    return errors, tcp_ok and tls_ok
+    if plain and tls is not None:
+        errors.append("%s.tls: a TLS result on a plain HTTP target" % path)
+    return errors, tcp_ok and (tls_ok or plain)
 
 
 def check_text(text):

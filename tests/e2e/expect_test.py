@@ -12,6 +12,10 @@ GOOD = {
     "schema": "ssm-reach/v1", "status": "critical", "region": "eu-central-1",
     "elapsed_ms": 12, "context": {"vpc_cidrs": ["10.0.0.0/16"]},
     "targets": [
+        {"service": "imds", "host": "169.254.169.254", "port": 80, "required": True,
+         "status": "ok", "failed_layer": None, "cause": None, "explanation": "", "remedy": "",
+         "addresses": [{"ip": "169.254.169.254", "class": "link-local",
+                        "tcp": {"status": "ok", "ms": 0.2}, "tls": None}]},
         {"service": "ssm", "host": "ssm.eu-central-1.amazonaws.com", "port": 443,
          "required": True, "status": "ok", "failed_layer": None, "cause": None,
          "explanation": "", "remedy": "",
@@ -24,6 +28,22 @@ GOOD = {
                         "tcp": {"status": "timeout", "ms": 1000.0}, "tls": None}]},
     ],
 }
+
+
+def target(doc, service):
+    return next(t for t in doc["targets"] if t["service"] == service)
+
+
+def imds(doc):
+    return target(doc, "imds")
+
+
+def ssm(doc):
+    return target(doc, "ssm")
+
+
+def ssmmessages(doc):
+    return target(doc, "ssmmessages")
 
 
 def broken(mutate):
@@ -42,24 +62,28 @@ class ReportChecks(unittest.TestCase):
             "exit code": lambda d: d.update(status="warning"),
             "missing region": lambda d: d.pop("region"),
             "elapsed as string": lambda d: d.update(elapsed_ms="12"),
-            "bad target status": lambda d: d["targets"][0].update(status="fine"),
-            "cause outside layer": lambda d: d["targets"][1].update(cause="dns.timeout"),
-            "cause not layer.code": lambda d: d["targets"][1].update(cause="timeout"),
-            "critical without cause": lambda d: d["targets"][1].update(cause=None),
-            "ok with cause": lambda d: d["targets"][0].update(cause="tcp.timeout"),
-            "empty explanation": lambda d: d["targets"][1].update(explanation=""),
-            "missing remedy": lambda d: d["targets"][1].pop("remedy"),
-            "port as string": lambda d: d["targets"][0].update(port="443"),
-            "required missing": lambda d: d["targets"][0].pop("required"),
-            "class vs VPC": lambda d: d["targets"][0]["addresses"][0].update({"class": "private"}),
-            "public called private": lambda d: d["targets"][1]["addresses"][0].update(
+            "bad target status": lambda d: ssm(d).update(status="fine"),
+            "cause outside layer": lambda d: ssmmessages(d).update(cause="dns.timeout"),
+            "cause not layer.code": lambda d: ssmmessages(d).update(cause="timeout"),
+            "critical without cause": lambda d: ssmmessages(d).update(cause=None),
+            "ok with cause": lambda d: ssm(d).update(cause="tcp.timeout"),
+            "empty explanation": lambda d: ssmmessages(d).update(explanation=""),
+            "missing remedy": lambda d: ssmmessages(d).pop("remedy"),
+            "port as string": lambda d: ssm(d).update(port="443"),
+            "required missing": lambda d: ssm(d).pop("required"),
+            "class vs VPC": lambda d: ssm(d)["addresses"][0].update({"class": "private"}),
+            "public called private": lambda d: ssmmessages(d)["addresses"][0].update(
                 ip="52.119.161.12"),
-            "tls after failed tcp": lambda d: d["targets"][1]["addresses"][0].update(
+            "tls after failed tcp": lambda d: ssmmessages(d)["addresses"][0].update(
                 tls={"status": "ok", "version": "TLSv1.3"}),
-            "tcp missing": lambda d: d["targets"][0]["addresses"][0].pop("tcp"),
-            "ok without working address": lambda d: d["targets"][0]["addresses"][0].update(
+            "tcp missing": lambda d: ssm(d)["addresses"][0].pop("tcp"),
+            "ok without working address": lambda d: ssm(d)["addresses"][0].update(
                 tls={"status": "closed"}),
             "status milder than target": lambda d: d.update(status="ok"),
+            "TLS on the plain HTTP target": lambda d: imds(d)["addresses"][0].update(
+                tls={"status": "ok", "version": "TLSv1.3"}),
+            "plain target ok without TCP": lambda d: imds(d)["addresses"][0].update(
+                tcp={"status": "timeout", "ms": 1000}),
         }
         for name, mutate in defects.items():
             doc = broken(mutate)
@@ -89,7 +113,7 @@ class TextChecks(unittest.TestCase):
 
 class Matching(unittest.TestCase):
     def test_subset_and_matchers(self):
-        actual = GOOD["targets"][1]
+        actual = ssmmessages(GOOD)
         self.assertEqual(expect.match({"status": "critical", "cause": OneOf("tcp.timeout")}, actual), [])
         self.assertNotEqual(expect.match({"cause": "tcp.refused"}, actual), [])
         self.assertNotEqual(expect.match({"failed_layer": None}, actual), [])
@@ -98,7 +122,7 @@ class Matching(unittest.TestCase):
         self.assertNotEqual(expect.match({"nonexistent": None}, actual), [])
 
     def test_addresses_by_ip_exact_set(self):
-        actual = GOOD["targets"][1]
+        actual = ssmmessages(GOOD)
         self.assertEqual(expect.match({"addresses": {"172.31.8.11": {"tls": None}}}, actual), [])
         self.assertNotEqual(expect.match({"addresses": {}}, actual), [])
         self.assertNotEqual(expect.match({"addresses": {"10.9.9.9": {}}}, actual), [])

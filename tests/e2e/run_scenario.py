@@ -14,6 +14,7 @@ Artifacts (outputs, peer logs) go to --artifacts/NAME/.
 """
 
 import argparse
+import importlib.util
 import ipaddress
 import json
 import os
@@ -27,12 +28,11 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(REPO, "tests", "lab"))
 sys.path.insert(0, HERE)
 
-try:
-    import dns  # noqa: F401  (python3-dnspython)
-    import cryptography  # noqa: F401  (python3-cryptography)
-except ImportError as e:
-    print("LAB FAILURE: %s. Run %s with the Debian Python that has python3-dnspython and "
-          "python3-cryptography (run .ci/install-deps)." % (e, sys.executable), file=sys.stderr)
+_MISSING = [m for m in ("dns", "cryptography") if importlib.util.find_spec(m) is None]
+if _MISSING:
+    print("LAB FAILURE: %s lacks %s. Run this with the Debian Python that has "
+          "python3-dnspython and python3-cryptography (run .ci/install-deps)."
+          % (sys.executable, ", ".join(_MISSING)), file=sys.stderr)
     sys.exit(1)
 
 import expect  # noqa: E402
@@ -146,6 +146,16 @@ def is_ip_literal(text):
         return False
 
 
+def imds_enabled(s):
+    return ("--no-imds" not in s.get("args", [])
+            and s.get("env", {}).get("AWS_EC2_METADATA_DISABLED") != "true")
+
+
+def default_services(s):
+    """IMDS is a target of its own, first, whenever it is not disabled."""
+    return (["imds"] if imds_enabled(s) else []) + list(plan.SERVICES)
+
+
 def check_json_run(s, run):
     errors = []
     doc, parse_errors = expect.check_json_stdout(run.stdout)
@@ -154,7 +164,7 @@ def check_json_run(s, run):
         return None, errors
     errors += expect.check_report(doc, run.returncode)
     services = [t.get("service") for t in doc.get("targets", []) if isinstance(t, dict)]
-    want_services = s.get("services", list(plan.SERVICES))
+    want_services = s.get("services", default_services(s))
     if services != want_services:
         errors.append("targets are %s, expected %s" % (services, want_services))
     errors += expect.match(s.get("report", {}), doc)
@@ -250,7 +260,11 @@ def run_inside(s, binary, pki, artifacts):
     limit = max(15.0, 3 * s.get("max_seconds", 0))
 
     world = World(s.get("world", {}), pki, directory)
-    world.start()
+    try:
+        world.start()
+    except Exception as e:
+        print("FAIL %s: LAB FAILURE: the world did not start: %s: %s" % (name, type(e).__name__, e))
+        return 1
     try:
         if s.get("usage"):
             runs = [ProbeRun(binary, args, env, home, limit)]

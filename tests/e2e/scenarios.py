@@ -13,8 +13,8 @@ A scenario is a dict:
   exit            expected exit code (or a tuple of acceptable ones)
   targets         service -> expectations (subset match; see expect.match)
   others_ok       targets not named in `targets` must be ok (default True)
-  services        the expected target list, in order (default ssm, ssmmessages,
-                  ec2messages)
+  services        the expected target list, in order (default imds, ssm,
+                  ssmmessages, ec2messages; without imds when it is disabled)
   report          expectations on the top level of the JSON
   json_contains / text_contains / stderr_contains   substrings
   max_seconds     structural limit on each run's wall time
@@ -68,7 +68,8 @@ HEALTHY_TARGET = {
 scenario(
     "healthy", "A healthy VPC: dnsmasq resolves every endpoint to its ENI, TLS is valid.",
     world={"dns": {"server": "dnsmasq"}},
-    exit=0, targets=HEALTHY_TARGET, tty=True,
+    exit=0, targets=dict(HEALTHY_TARGET, imds={"status": "ok", "port": 80, "addresses": {
+        plan.IMDS: {"class": "link-local", "tcp": {"status": "ok"}, "tls": None}}}), tty=True,
     report={"status": "ok", "region": REGION,
             "context": {"region": {"value": REGION, "source": "--region"}}},
     checks=["resolver_used"],
@@ -258,8 +259,8 @@ scenario(
     world={"imds": "blackhole", "dns": {"server": "silent"},
            "endpoints": {svc: [(ENI[svc], "drop")] for svc in plan.SERVICES}},
     args=["--timeout", "2"], exit=2, max_seconds=6.0,
-    targets={svc: failed("dns", "dns.timeout") for svc in plan.SERVICES},
-    json_contains=["imds.unreachable"],
+    targets=dict({svc: failed("dns", "dns.timeout") for svc in plan.SERVICES},
+                 imds=failed("imds", "imds.unreachable")),
 )
 
 # -- region and IMDS -----------------------------------------------------------
@@ -273,9 +274,15 @@ scenario(
     "region_from_imds_token_blocked",
     "The IMDSv2 token PUT never gets an answer (hop limit); GETs without token still work.",
     world={"imds": "token-blocked"}, region_flag=False, args=["--timeout", "1"],
-    exit=(0, 1), max_seconds=5.0,
+    exit=1, max_seconds=5.0,
+    targets={"imds": {"status": "warning", "failed_layer": "imds", "cause": "imds.token-failed"}},
     report={"region": REGION, "context": {"region": {"source": "imds"}}},
-    json_contains=["imds.token-failed"],
+)
+scenario(
+    "imds_token_blocked_v2_required",
+    "The IMDSv2 token PUT never gets an answer and IMDSv2 is required (GETs get 401).",
+    world={"imds": "token-blocked-v2"}, args=["--timeout", "1"], exit=2, max_seconds=5.0,
+    targets={"imds": failed("imds", "imds.token-failed")},
 )
 scenario(
     "region_from_env", "AWS_REGION gives the region; AWS_DEFAULT_REGION is ignored.",
@@ -286,19 +293,22 @@ scenario(
     "imds_blackholed_region_given",
     "IMDS is blackholed but --region is given: the run must not stall on IMDS.",
     world={"imds": "blackhole"}, args=["--timeout", "2"],
-    exit=(0, 1), max_seconds=4.0, targets=HEALTHY_TARGET,
-    json_contains=["imds.unreachable"],
+    exit=2, max_seconds=4.0,
+    targets=dict(HEALTHY_TARGET, imds=failed("imds", "imds.unreachable", addresses={
+        plan.IMDS: {"class": "link-local", "tcp": {"status": "timeout"}, "tls": None}})),
 )
 scenario(
     "no_region_imds_blackholed", "No region anywhere and IMDS blackholed: exit 3, quickly.",
     world={"imds": "blackhole"}, region_flag=False, args=["--timeout", "2"],
-    exit=3, max_seconds=6.0, others_ok=False, services=[],
-    stderr_contains=["--region"],
+    exit=3, max_seconds=6.0, services=["imds"],
+    targets={"imds": failed("imds", "imds.unreachable")}, stderr_contains=["--region"],
 )
 scenario(
     "no_region_imds_refused", "No region anywhere; nothing listens on IMDS port 80: exit 3 at once.",
-    world={"imds": "refused"}, region_flag=False, exit=3, max_seconds=2.0, others_ok=False,
-    services=[], stderr_contains=["--region"],
+    world={"imds": "refused"}, region_flag=False, exit=3, max_seconds=2.0, services=["imds"],
+    targets={"imds": failed("imds", "imds.unreachable", addresses={
+        plan.IMDS: {"tcp": {"status": "refused"}, "tls": None}})},
+    stderr_contains=["--region"],
 )
 scenario(
     "no_region_no_imds", "No region and --no-imds: exit 3 at once, IMDS untouched.",
@@ -349,7 +359,7 @@ scenario(
     "optional_service_fails", "An optional extra (kms) fails: warning, exit 1.",
     world={"dns": {"records": {"kms": "nxdomain"}}},
     args=["--services", "ssm,ssmmessages,ec2messages,kms"], exit=1,
-    services=["ssm", "ssmmessages", "ec2messages", "kms"],
+    services=["imds", "ssm", "ssmmessages", "ec2messages", "kms"],
     targets={"kms": {"required": False, "failed_layer": "dns", "cause": "dns.nxdomain"}},
     report={"status": "warning"},
 )
@@ -451,16 +461,20 @@ scenario(
 )
 LAB_IMDS = {"mode": "v2", "address": "10.0.0.9", "port": 8080}
 scenario(
-    "imds_endpoint_flag", "--imds-endpoint points at a metadata service on another address.",
+    "imds_endpoint_flag", "--imds-endpoint points at a metadata proxy inside the VPC "
+    "(its address is of class vpc).",
     world={"imds": LAB_IMDS}, region_flag=False,
     args=["--imds-endpoint", "http://10.0.0.9:8080"], exit=0,
     report={"region": REGION, "context": {"region": {"source": "imds"}}},
     checks=["imds_token_used"],
 )
 scenario(
-    "imds_endpoint_env", "AWS_EC2_METADATA_SERVICE_ENDPOINT (with the SDKs' trailing slash).",
-    world={"imds": LAB_IMDS}, region_flag=False,
-    env={"AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://10.0.0.9:8080/"}, exit=0,
+    "imds_endpoint_env", "AWS_EC2_METADATA_SERVICE_ENDPOINT=http://[fd00:ec2::254]/ (the "
+    "IPv6 IMDS endpoint, with the SDKs' trailing slash).",
+    world={"imds": {"mode": "v2", "address": "fd00:ec2::254", "port": 80}}, region_flag=False,
+    env={"AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://[fd00:ec2::254]/"}, exit=0,
+    targets={"imds": {"status": "ok", "addresses": {
+        "fd00:ec2::254": {"class": "private", "tcp": {"status": "ok"}}}}},
     report={"region": REGION, "context": {"region": {"source": "imds"}}},
     checks=["imds_token_used"],
 )

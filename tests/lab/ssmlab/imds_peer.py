@@ -6,6 +6,7 @@ Modes:
   v1             IMDSv1 allowed: GETs answer with or without a token
   token-blocked  the token PUT never gets an answer (hop limit 1 from a
                  container, or a firewall); GETs without a token still answer
+  token-blocked-v2  the same, but IMDSv2 is required: GETs without a token get 401
 `metadata` maps paths below /latest/ to values; directories are listed the
 way IMDS lists them. Every request is recorded; issued tokens are kept so a
 test can check that none of them leaked into any output.
@@ -13,12 +14,13 @@ test can check that none of them leaked into any output.
 
 import http.server
 import secrets
+import socket
 import socketserver
 import threading
 
 TTL_HEADER = "X-aws-ec2-metadata-token-ttl-seconds"
 TOKEN_HEADER = "X-aws-ec2-metadata-token"
-MODES = ("v2", "v1", "token-blocked")
+MODES = ("v2", "v1", "token-blocked", "token-blocked-v2")
 
 
 class _Server(http.server.ThreadingHTTPServer):
@@ -32,6 +34,10 @@ class _Server(http.server.ThreadingHTTPServer):
         # would query the lab's resolver, which may be a silent one.
         socketserver.TCPServer.server_bind(self)
         self.server_name, self.server_port = self.server_address[:2]
+
+
+class _Server6(_Server):
+    address_family = socket.AF_INET6
 
 
 class FakeImds:
@@ -69,7 +75,8 @@ class FakeImds:
             def do_GET(self):
                 imds._get(self)
 
-        self._server = _Server((self.address, self.port), Handler)
+        server_class = _Server6 if ":" in self.address else _Server
+        self._server = server_class((self.address, self.port), Handler)
         threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                          daemon=True).start()
         return self
@@ -102,7 +109,7 @@ class FakeImds:
         if handler.path != "/latest/api/token":
             self._record(handler, 404)
             return self._reply(handler, 404)
-        if self.mode == "token-blocked":
+        if self.mode.startswith("token-blocked"):
             self._record(handler, None)
             self._stop.wait()  # never answer, like a dropped response
             return
@@ -120,7 +127,7 @@ class FakeImds:
         token = handler.headers.get(TOKEN_HEADER)
         with self._lock:
             state = None if token is None else ("valid" if token in self.tokens else "invalid")
-        if state == "invalid" or (state is None and self.mode == "v2"):
+        if state == "invalid" or (state is None and self.mode in ("v2", "token-blocked-v2")):
             self._record(handler, 401, state)
             return self._reply(handler, 401)
         if not handler.path.startswith("/latest/"):

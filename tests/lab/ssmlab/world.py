@@ -24,7 +24,8 @@ Spec keys (all optional; see DEFAULTS):
   resolv_conf  full text for /etc/resolv.conf (default: the dns server)
   resolv_options  an "options" line's value, e.g. "timeout:2 attempts:5"
   hosts        name-or-service -> ip or list of ips pinned in /etc/hosts
-  imds         v2 | v1 | token-blocked | refused | blackhole | absent, or
+  imds         v2 | v1 | token-blocked | token-blocked-v2 | refused | blackhole |
+               absent, or
                {"mode": ..., "metadata": {path: value overrides},
                 "address": ..., "port": ...}  (default 169.254.169.254:80)
   drops        extra (address, protocol, port) silently dropped
@@ -202,7 +203,7 @@ class World:
             self.addresses.add(imds_address)
         if mode == "blackhole":
             self.drops.append((imds_address, "tcp", imds_port))
-        if mode in ("v2", "v1", "token-blocked", "blackhole"):
+        if mode in ("v2", "v1", "token-blocked", "token-blocked-v2", "blackhole"):
             metadata = plan.metadata(self.region)
             metadata.update(imds.get("metadata", {}))
             self.imds = FakeImds(imds_address, imds_port, "v2" if mode == "blackhole" else mode,
