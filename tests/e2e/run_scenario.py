@@ -358,12 +358,11 @@ def main():
                                   "--artifacts", artifacts, n]) for n in opts.names]
         return 1 if any(codes) else 0
 
-    if not netns.inside():
-        if not os.access(binary, os.X_OK):
-            print("FAIL: ssm-reach binary not found or not executable: %s" % binary, file=sys.stderr)
-            return 1
-        lab_pki.ensure(pki_dir)
-    netns.reenter_in_namespace()  # returns only inside the namespace
+    if not os.access(binary, os.X_OK):
+        print("FAIL: ssm-reach binary not found or not executable: %s" % binary, file=sys.stderr)
+        return 1
+    lab_pki.ensure(pki_dir)
+    netns.enter_lab_namespace()  # from here on, inside the lab
     return run_inside(table[opts.names[0]], binary, lab_pki.Pki(pki_dir), artifacts)
 
 

@@ -1,11 +1,13 @@
 """A fresh, private world for one test: user + network + mount namespaces.
 
-`reenter_in_namespace()` re-runs the calling script under
-`unshare --user --map-root-user --net --mount`: the new network namespace
-holds only `lo` and has no route out, so nothing a test does can leave the
-machine, and tests run in parallel without seeing each other. It works as
-root and as an ordinary user. When the last process in it exits, the
-namespace and everything in it disappear.
+`enter_lab_namespace()` moves the calling process into new user, network
+and mount namespaces: unshare(2) with the flags of `unshare -rnm`
+(CLONE_NEWUSER | CLONE_NEWNET | CLONE_NEWNS, this user mapped to root). The
+new network namespace holds only `lo` and has no route out, so nothing a
+test does can leave the machine, and tests run in parallel without seeing
+each other. It works as root and as an ordinary user. The namespaces live
+as long as this process and its children; children are started with
+`die_with_parent` so none outlives it.
 
 If the namespace cannot be created the caller fails loudly: a lab test must
 never pass without its lab.
@@ -18,20 +20,19 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 
-_INSIDE = "SSM_REACH_LAB_INSIDE"
-_OUTER_NETNS = "SSM_REACH_LAB_OUTER_NETNS"
-_STARTED = "SSM_REACH_LAB_STARTED"
-
+_CLONE_NEWNS = 0x00020000
+_CLONE_NEWUSER = 0x10000000
+_CLONE_NEWNET = 0x40000000
 _PR_SET_PDEATHSIG = 1
+_libc = ctypes.CDLL(None, use_errno=True)
+_inside = False
 
 
 def die_with_parent():
     """preexec_fn: SIGKILL this child when the process that started it dies,
     so no peer or probe outlives a killed test."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
 def _netns_inode():
@@ -39,61 +40,46 @@ def _netns_inode():
 
 
 def inside():
-    """True in the process that reenter_in_namespace() started."""
-    return os.environ.get(_INSIDE) == "1"
+    """True once this process has entered its lab namespace."""
+    return _inside
 
 
-def reenter_in_namespace(argv=None):
-    """Run this script again inside a fresh namespace and exit with its code.
+def _fail(reason):
+    print("LAB FAILURE: could not create a private network namespace (%s). The lab "
+          "needs user namespaces (as root, or sysctl kernel.unprivileged_userns_clone=1 "
+          "for other users). Refusing to run the test outside its lab." % reason,
+          file=sys.stderr)
+    sys.exit(1)
 
-    Returns (without re-running) when already inside, after checking that the
-    namespace really is a fresh one. Never returns in the outer process.
-    """
-    if inside():
-        _check_fresh()
+
+def _write(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def enter_lab_namespace():
+    """Enter fresh user, network and mount namespaces (as `unshare -rnm`),
+    or exit 1 with LAB FAILURE. Call before starting any thread."""
+    global _inside
+    if _inside:
         return
-    argv = list(sys.argv if argv is None else argv)
-    with tempfile.TemporaryDirectory(prefix="ssm-reach-lab-") as tmp:
-        started = os.path.join(tmp, "started")
-        env = dict(os.environ)
-        env.update({_INSIDE: "1", _OUTER_NETNS: str(_netns_inode()), _STARTED: started})
-        command = ["unshare", "--user", "--map-root-user", "--net", "--mount",
-                   "--kill-child", "--", sys.executable] + argv
-        try:
-            proc = subprocess.run(command, env=env, preexec_fn=die_with_parent)
-            code = proc.returncode
-        except OSError as e:
-            code, started = 1, None
-            print("lab: cannot run unshare: %s" % e, file=sys.stderr)
-        if not started or not os.path.exists(started):
-            print("LAB FAILURE: could not create a private network namespace with "
-                  "`unshare --user --map-root-user --net --mount` (exit %s). The lab "
-                  "needs unprivileged user namespaces (sysctl "
-                  "kernel.unprivileged_userns_clone=1, or run as root) and util-linux. "
-                  "Refusing to run the test outside its lab." % code, file=sys.stderr)
-            sys.exit(code if code not in (0, None) else 1)
-        sys.exit(code if code >= 0 else 128 - code)
-
-
-def _check_fresh():
-    outer = os.environ.get(_OUTER_NETNS)
-    if not outer or int(outer) == _netns_inode():
-        print("LAB FAILURE: not inside a new network namespace", file=sys.stderr)
-        sys.exit(1)
-    links = subprocess.run(["ip", "-o", "link", "show"], capture_output=True, text=True,
-                           check=True).stdout.splitlines()
-    names = [line.split(":")[1].strip().split("@")[0] for line in links]
-    if names != ["lo"]:
-        print("LAB FAILURE: namespace is not empty: links %s" % names, file=sys.stderr)
-        sys.exit(1)
-    started = os.environ.get(_STARTED)
-    if started:
-        with open(started, "w") as f:
-            f.write("ok\n")
-    # Children of the lab must not re-enter or mistake themselves for the lab.
-    for key in (_INSIDE, _OUTER_NETNS, _STARTED):
-        os.environ.pop(key, None)
-    os.environ["SSM_REACH_LAB_NETNS"] = "1"
+    uid, gid = os.getuid(), os.getgid()
+    outer = _netns_inode()
+    if _libc.unshare(_CLONE_NEWUSER | _CLONE_NEWNET | _CLONE_NEWNS) != 0:
+        _fail("unshare: %s" % os.strerror(ctypes.get_errno()))
+    try:
+        _write("/proc/self/setgroups", "deny")
+        _write("/proc/self/uid_map", "0 %d 1" % uid)
+        _write("/proc/self/gid_map", "0 %d 1" % gid)
+    except OSError as e:
+        _fail("mapping the user: %s" % e)
+    if _netns_inode() == outer:
+        _fail("the network namespace did not change")
+    links = subprocess.run(["ip", "-o", "link", "show"], capture_output=True, text=True)
+    names = [line.split(":")[1].strip().split("@")[0] for line in links.stdout.splitlines()]
+    if links.returncode != 0 or names != ["lo"]:
+        _fail("unexpected links %s %s" % (names, links.stderr.strip()))
+    _inside = True
 
 
 def run(command, stdin=None):

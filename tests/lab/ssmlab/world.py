@@ -173,7 +173,7 @@ class World:
     # -- running ---------------------------------------------------------------
     def start(self):
         """Shape the namespace and start every peer. Call inside the lab."""
-        if not os.environ.get("SSM_REACH_LAB_NETNS"):
+        if not netns.inside():
             raise RuntimeError("World.start() outside a lab namespace: refusing to touch the host")
         self.addresses.add(plan.INSTANCE_IP)
         for service, ip, behaviour, port in self._endpoint_peers():
