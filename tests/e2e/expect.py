@@ -47,6 +47,20 @@ class Contains(Matcher):
         return "Contains%r" % (self.needles,)
 
 
+class NotContains(Matcher):
+    """A string holding none of the needles (case and whitespace ignored)."""
+
+    def __init__(self, *needles):
+        self.needles = needles
+
+    def check(self, actual):
+        if not isinstance(actual, str):
+            return "expected a string, got %r" % (actual,)
+        hay = " ".join(actual.split()).lower()
+        found = [n for n in self.needles if " ".join(n.split()).lower() in hay]
+        return "%r contains %r" % (_short(actual), found) if found else None
+
+
 class OneOf(Matcher):
     def __init__(self, *choices):
         self.choices = choices

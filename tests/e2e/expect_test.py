@@ -6,7 +6,7 @@ import json
 import unittest
 
 import expect
-from expect import Contains, OneOf
+from expect import Contains, NotContains, OneOf
 
 GOOD = {
     "schema": "ssm-reach/v1", "status": "critical", "region": "eu-central-1",
@@ -119,6 +119,8 @@ class Matching(unittest.TestCase):
         self.assertNotEqual(expect.match({"failed_layer": None}, actual), [])
         self.assertEqual(expect.match({"explanation": Contains("tcp  443", "TIMED")}, actual), [])
         self.assertNotEqual(expect.match({"explanation": Contains("refused")}, actual), [])
+        self.assertEqual(expect.match({"explanation": NotContains("refused")}, actual), [])
+        self.assertNotEqual(expect.match({"explanation": NotContains("TIMED  out")}, actual), [])
         self.assertNotEqual(expect.match({"nonexistent": None}, actual), [])
 
     def test_addresses_by_ip_exact_set(self):

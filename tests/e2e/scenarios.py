@@ -28,7 +28,7 @@ A scenario is a dict:
 
 from ssmlab import plan
 from ssmlab.plan import ENI, INSPECTION_CA_NAME, REGION, SPARE_ENI
-from expect import Contains, Matches, OneOf
+from expect import Contains, Matches, NotContains, OneOf
 
 SCENARIOS = []
 
@@ -161,6 +161,14 @@ scenario(
     targets={"ssmmessages": failed("tcp", "tcp.timeout",
                                    addresses=tcp_only(ENI["ssmmessages"], "timeout"))},
     text_contains=["ssmmessages", ENI["ssmmessages"]], tty=True,
+)
+scenario(
+    "tcp_timeout_no_vpc_facts", "As tcp_timeout, with IMDS off: without VPC facts the report "
+    "must not claim the address is outside the VPC.",
+    world={"endpoints": {"ssmmessages": [(ENI["ssmmessages"], "drop")]}},
+    args=["--timeout", "1", "--no-imds"], exit=2, max_seconds=2.5,
+    targets={"ssmmessages": failed("tcp", "tcp.timeout",
+                                   explanation=NotContains("outside this VPC"))},
 )
 scenario(
     "tcp_refused", "ec2messages' address exists but nothing listens on 443 (RST).",
@@ -356,6 +364,22 @@ scenario(
     targets={"ssm": {"status": "ok", "port": 8443, "host": plan.host("ssm")}},
 )
 scenario(
+    "endpoint_vpce_name", "--endpoint ssmmessages=<the endpoint's own 70-character vpce name>.",
+    world={"dns": {"records": {plan.vpce_name("ssmmessages"): {"A": [ENI["ssmmessages"]]}}}},
+    args=["--endpoint", "ssmmessages=" + plan.vpce_name("ssmmessages")], exit=0,
+    targets={"ssmmessages": {"status": "ok", "host": plan.vpce_name("ssmmessages"),
+                             "addresses": works(ENI["ssmmessages"])}},
+)
+scenario(
+    "endpoint_vpce_name_dropped", "The same long vpce name behind a security group that drops "
+    "443: the text report must still fit 80 columns.",
+    world={"endpoints": {"ssmmessages": [(ENI["ssmmessages"], "drop")]},
+           "dns": {"records": {plan.vpce_name("ssmmessages"): {"A": [ENI["ssmmessages"]]}}}},
+    args=["--endpoint", "ssmmessages=" + plan.vpce_name("ssmmessages"), "--timeout", "1"],
+    exit=2, tty=True, max_seconds=2.5,
+    targets={"ssmmessages": failed("tcp", "tcp.timeout")},
+)
+scenario(
     "optional_service_fails", "An optional extra (kms) fails: warning, exit 1.",
     world={"dns": {"records": {"kms": "nxdomain"}}},
     args=["--services", "ssm,ssmmessages,ec2messages,kms"], exit=1,
@@ -375,7 +399,7 @@ scenario(
 
 
 # -- more DNS shapes -------------------------------------------------------------
-VPCE_NAME = "vpce-0123456789abcdef0-abcdefgh.ssm.%s.vpce.amazonaws.com" % REGION
+VPCE_NAME = plan.vpce_name("ssm")
 scenario(
     "dns_cname", "ssm's name is a CNAME to the endpoint's own DNS name (SNI must stay ssm's).",
     world={"dns": {"records": {"ssm": {"CNAME": VPCE_NAME},
@@ -488,6 +512,11 @@ for flag, value, name in (("--services", "ssm,bogus", "bad_services_value"),
     scenario(name, "%s %s: one line naming %s, exit 3, nothing contacted." % (flag, value, flag),
              usage=True, args=[flag, value], exit=3, stderr_contains=[flag],
              checks=["no_contact"])
+scenario(
+    "bad_region_value", "--region moon: one line naming --region.",
+    usage=True, region_flag=False, args=["--region", "moon"], exit=3,
+    stderr_contains=["--region"], checks=["no_contact"],
+)
 scenario(
     "missing_flag_value", "--output without its value.",
     usage=True, args=["--output"], exit=3, stderr_contains=["--output"], checks=["no_contact"],

@@ -8,7 +8,8 @@ Layout of the PKI directory:
   manifest.json          what was generated, and until when it stays usable
 
 Kinds served by the TLS peers:
-  valid          leaf for one service name, issued by the lab's issuing CA
+  valid          leaf for one service name (and its endpoints' vpce names),
+                 issued by the lab's issuing CA
   wrong-host     leaf for www.example.test (the name leads to the wrong service)
   expired        leaf for every service name, notAfter in the past
   not-yet-valid  leaf for every service name, notBefore in the future
@@ -39,7 +40,7 @@ def _crypto():
     from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 # Bump when the layout or the certificates change: old directories regenerate.
-LAYOUT_VERSION = 3
+LAYOUT_VERSION = 4
 LIFETIME = datetime.timedelta(days=90)
 BROKEN_KINDS = ("expired", "not-yet-valid", "inspection", "self-signed")
 ROOT_CA_NAME = "ssm-reach Lab Root CA"
@@ -179,9 +180,11 @@ def _generate(directory, regions):
 
     leaf("wrong-host-" + plan.WRONG_HOST, [plan.WRONG_HOST], issuing, issuing_key, [issuing])
     for region in regions:
-        names = [plan.host(s, region) for s in plan.SERVICES + plan.EXTRA_SERVICES]
-        for name in names:
-            leaf("valid-" + name, [name], issuing, issuing_key, [issuing])
+        services = plan.SERVICES + plan.EXTRA_SERVICES
+        names = [plan.host(s, region) for s in services]
+        for service, name in zip(services, names):
+            leaf("valid-" + name, [name, plan.vpce_wildcard(service, region)], issuing,
+                 issuing_key, [issuing])
         leaf("expired-" + region, names, issuing, issuing_key, [issuing],
              not_before=now - datetime.timedelta(days=400), not_after=now - datetime.timedelta(days=30))
         leaf("not-yet-valid-" + region, names, issuing, issuing_key, [issuing],

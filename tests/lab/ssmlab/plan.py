@@ -57,6 +57,17 @@ def host(service, region=REGION):
     return "%s.%s.%s" % (service, region, suffix(region))
 
 
+def vpce_wildcard(service, region=REGION):
+    """The SAN that covers an interface endpoint's own DNS names
+    (vpce-...-xxxx.ssm.REGION.vpce.amazonaws.com), as AWS certificates do."""
+    return "*.%s.%s.vpce.%s" % (service, region, suffix(region))
+
+
+def vpce_name(service, region=REGION):
+    """An interface endpoint's regional DNS name."""
+    return "vpce-0123456789abcdef0-abcdefgh." + vpce_wildcard(service, region)[2:]
+
+
 def metadata(region=REGION):
     """Instance metadata below /latest/ as IMDS would serve it."""
     macs = "meta-data/network/interfaces/macs/%s/" % MAC
