@@ -90,7 +90,8 @@ TEST_CASE("version strings and comparison") {
            Case{"3.3.40.1", "3.3.40", 1},
            Case{"4", "3.99.99.99", 1},
        }) {
-    INFO(c.a, " vs ", c.b);
+    const std::string label = std::string(c.a) + " vs " + c.b;
+    INFO(label);
     CHECK(compare_versions(*parse_version(c.a), *parse_version(c.b)) == c.expected);
   }
 
@@ -190,7 +191,7 @@ TEST_CASE("running the agent binary with -version") {
            Refused{plain, "not an executable file"},
            Refused{dir.script("fake-agent.sh", 0777), "writable by others"},
        }) {
-    CAPTURE(r.binary);
+    INFO(r.binary);
     note.clear();
     CHECK_FALSE(agent_version_from_binary(r.binary, 2.0, &note));
     CHECK(contains(note, r.note_part));
@@ -223,7 +224,8 @@ TEST_CASE("sources are tried in order: dpkg, snap, log, binary") {
   };
   for (const auto& step : {Step{"dpkg", "3.3.40.0"}, Step{"snap", "3.3.987.0"},
                            Step{"log", "3.3.131.0"}, Step{"exec", "3.3.551.0"}}) {
-    INFO(step.source);
+    const std::string label = step.source;
+    INFO(label);
     auto v = detect_agent_version(all);
     CHECK(v.known());
     CHECK(v.source == step.source);
