@@ -34,7 +34,7 @@ struct AgentVersion {
   std::string path;                  // the file read or the binary run
   std::vector<unsigned> components;  // {3, 3, 40, 0}
   // One line per source that did not answer, for the report:
-  // "dpkg: /var/lib/dpkg/status has no installed amazon-ssm-agent".
+  // "dpkg: /var/lib/dpkg/status lists no amazon-ssm-agent package".
   std::vector<std::string> notes;
   bool known() const { return !components.empty(); }
 };
