@@ -125,18 +125,45 @@ def apply_nft(drops):
 _mounts_private = False
 
 
-def bind_file(content, target, workdir):
-    """Show `content` at `target` (e.g. /etc/resolv.conf) in this mount
-    namespace only; the host's file is untouched."""
+def _make_mounts_private():
+    """Mounts made from now on stay in this namespace (never propagate out)."""
     global _mounts_private
     if not _mounts_private:
         run(["mount", "--make-rprivate", "/"])
         _mounts_private = True
+
+
+def bind_file(content, target, workdir, mode=0o644):
+    """Show `content` at `target` (e.g. /etc/resolv.conf) in this mount
+    namespace only; the host's file is untouched."""
+    _make_mounts_private()
     source = os.path.join(workdir, os.path.basename(target))
     with open(source, "w") as f:
         f.write(content)
+    os.chmod(source, mode)
     real = os.path.realpath(target)
     if not os.path.exists(real):
         raise RuntimeError("cannot bind over %s: %s does not exist" % (target, real))
     run(["mount", "--bind", source, real])
     return source
+
+
+def mount_tmpfs(directory):
+    """An empty, private directory over `directory` (which must exist)."""
+    _make_mounts_private()
+    run(["mount", "-t", "tmpfs", "-o", "size=4m,mode=755", "lab", directory])
+
+
+def overlay(directory, workdir):
+    """Make `directory` writable in this mount namespace only: an overlay with
+    the host's directory as the read-only lower layer and a tmpfs upper layer
+    (tmpfs, because an overlay upper layer cannot live on many filesystems)."""
+    _make_mounts_private()
+    base = os.path.join(workdir, "overlay" + directory.replace("/", "-"))
+    os.makedirs(base, exist_ok=True)
+    mount_tmpfs(base)
+    upper, work = os.path.join(base, "upper"), os.path.join(base, "work")
+    os.mkdir(upper)
+    os.mkdir(work)
+    run(["mount", "-t", "overlay", "lab", "-o",
+         "lowerdir=%s,upperdir=%s,workdir=%s" % (directory, upper, work), directory])

@@ -28,11 +28,15 @@ Spec keys (all optional; see DEFAULTS):
                absent, or
                {"mode": ..., "metadata": {path: value overrides},
                 "address": ..., "port": ...}  (default 169.254.169.254:80)
+  agent        files of an SSM agent on this instance: {"config": dict (the
+               amazon-ssm-agent.json), "registration": dict (hybrid)}. The
+               host's own agent files are always hidden (see isolate_agent).
   drops        extra (address, protocol, port) silently dropped
   addresses    extra addresses to put on lo
 """
 
 import copy
+import json
 import os
 
 from . import netns, plan
@@ -50,9 +54,18 @@ DEFAULTS = {
     "resolv_options": "",
     "hosts": {},
     "imds": "v2",
+    "agent": {},
     "drops": [],
     "addresses": [],
 }
+
+# Where an installed SSM agent keeps state that ssm-reach reads. The host's
+# copies must never leak into a test (a CI runner on EC2 may have an agent).
+AGENT_DIRS = ("/etc/amazon", "/var/lib/amazon", "/var/log/amazon", "/snap/amazon-ssm-agent")
+AGENT_BINARY = "/usr/bin/amazon-ssm-agent"
+AGENT_FILES = {"config": "/etc/amazon/ssm/amazon-ssm-agent.json",
+               "registration": "/var/lib/amazon/ssm/registration"}
+DPKG_STATUS = "/var/lib/dpkg/status"
 
 BASE_HOSTS = (
     "127.0.0.1\tlocalhost\n"
@@ -211,6 +224,7 @@ class World:
 
         netns.add_addresses(self.addresses)
         netns.apply_nft(self.drops)
+        self.isolate_agent()
         self.files["resolv.conf"] = netns.bind_file(self.resolv_conf(), "/etc/resolv.conf",
                                                     self.workdir)
         self.files["hosts"] = netns.bind_file(self.hosts_file(), "/etc/hosts", self.workdir)
@@ -221,6 +235,36 @@ class World:
             self.stop()
             raise
         return self
+
+    def isolate_agent(self):
+        """Hide the host's SSM agent state; put the scenario's agent files in place."""
+        wanted = {AGENT_FILES[k]: v for k, v in self.spec["agent"].items()}
+        unknown = set(self.spec["agent"]) - set(AGENT_FILES)
+        if unknown:
+            raise KeyError("unknown agent knob(s) %s" % sorted(unknown))
+        # A missing top directory can only be created in an overlay of its parent.
+        overlaid = set()
+        for path in wanted:
+            top = next(d for d in AGENT_DIRS if path.startswith(d + "/"))
+            if not os.path.isdir(top) and os.path.dirname(top) not in overlaid:
+                netns.overlay(os.path.dirname(top), self.workdir)
+                overlaid.add(os.path.dirname(top))
+            os.makedirs(top, exist_ok=True)
+        for directory in AGENT_DIRS:
+            if os.path.isdir(directory):
+                netns.mount_tmpfs(directory)
+        if os.path.exists(AGENT_BINARY):  # not executable, so never run
+            netns.bind_file("", AGENT_BINARY, self.workdir)
+        if os.path.exists(DPKG_STATUS):
+            with open(DPKG_STATUS, errors="replace") as f:
+                stanzas = f.read().split("\n\n")
+            kept = [st for st in stanzas if "Package: amazon-ssm-agent\n" not in st + "\n"]
+            if len(kept) != len(stanzas):
+                netns.bind_file("\n\n".join(kept), DPKG_STATUS, self.workdir)
+        for path, content in wanted.items():
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "w") as f:
+                f.write(content if isinstance(content, str) else json.dumps(content, indent=2))
 
     def stop(self):
         for peer in self.peers + self.resolvers + ([self.imds] if self.imds else []):
