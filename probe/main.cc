@@ -5,10 +5,12 @@
 #include <csignal>
 #include <cstdio>
 #include <ctime>
+#include <future>
 #include <iostream>
 
 #include "netcheck/event_loop.h"
 #include "netcheck/init.h"
+#include "probe/agent_context.h"
 #include "probe/diagnosis.h"
 #include "probe/environment.h"
 #include "probe/gather.h"
@@ -69,8 +71,16 @@ int run(const Options& options) {
   context.tool_version = SSM_REACH_VERSION;
   context.started_at = utc_now_iso8601();
   context.timeout_s = options.timeout_s;
+  // The agent's version may take a short exec of its binary: found in the
+  // background while the network is probed.
+  const AgentPaths agent_files =
+      agent_paths(env("SSM_REACH_AGENT_ROOT").value_or(""), options.agent_config.value_or(""));
+  auto agent_version = std::async(std::launch::async, detect_agent_version, agent_files.version);
+  context.agent = read_agent_files(agent_files);
+
   std::string region_warning;
   context.region = region_from_flag_or_env(options.region, env, &region_warning);
+  if (context.region.empty()) context.region = agent_region(context.agent);
   resolve_resolvers(options, context);
   context.trust_store = netcheck::find_trust_store(options.ca_file);
 
@@ -81,7 +91,14 @@ int run(const Options& options) {
     return 3;
   }
 
-  const ImdsSettings imds = imds_settings(options, env);
+  ImdsSettings imds = imds_settings(options, env);
+  // A hybrid (on-premises) registration takes its identity from SSM, not
+  // IMDS: there is no IMDS to require.
+  if (imds.enabled && context.agent.registration.hybrid()) {
+    imds.enabled = false;
+    imds.skipped_by =
+        "hybrid registration " + context.agent.registration.managed_instance_id->value;
+  }
   netcheck::EventLoop loop;
   bool imds_done = false;
   bool targets_started = false;
@@ -116,8 +133,9 @@ int run(const Options& options) {
 
   std::vector<Target> targets;
   if (!context.region.empty()) {
-    context.partition_suffix = partition_suffix(context.region.value);
-    targets = plan_targets(options, context.region.value);
+    const auto& domain = context.agent.config.service_domain;
+    context.partition_suffix = domain ? domain->value : partition_suffix(context.region.value);
+    targets = plan_targets(options, context.region.value, context.agent.config);
     GatherSettings gather;
     gather.step_timeout = step;
     gather.resolvers = context.resolvers;
@@ -136,6 +154,7 @@ int run(const Options& options) {
     if (!region_warning.empty()) std::cerr << "ssm-reach: " << region_warning << "\n";
   }
 
+  context.agent.version = agent_version.get();
   evidence.elapsed_ms = netcheck::ms_between(started, netcheck::Clock::now());
   Verdict verdict = diagnose(evidence);
   if (options.output == OutputFormat::json)

@@ -119,7 +119,7 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
   app.set_version_flag("--version", std::string("ssm-reach ") + SSM_REACH_VERSION);
   app.get_formatter()->column_width(30);
 
-  std::string region, output = "text", ca_file, timeout, services, imds, proxy;
+  std::string region, output = "text", ca_file, timeout, services, imds, proxy, agent_config;
   std::vector<std::string> endpoints, dns_servers;
   app.add_option("--region", region,
                  "Region to check (default: AWS_REGION, AWS_DEFAULT_REGION, then IMDS)");
@@ -138,6 +138,8 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
                  "Instance metadata URL (default AWS_EC2_METADATA_SERVICE_ENDPOINT, then "
                  "http://169.254.169.254)");
   app.add_flag("--no-imds", o.no_imds, "Do not contact IMDS (also AWS_EC2_METADATA_DISABLED=true)");
+  app.add_option("--agent-config", agent_config,
+                 "SSM agent config to read (default /etc/amazon/ssm/amazon-ssm-agent.json)");
   auto* proxy_opt =
       app.add_option("--proxy", proxy, "Proxy URL to use (reserved: not checked yet)");
   auto* no_proxy_opt = app.add_flag("--no-proxy", o.no_proxy, "Use no proxy");
@@ -160,6 +162,10 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
       o.ca_file = ca_file;
     }
     if (app.count("--timeout")) o.timeout_s = parse_timeout(timeout);
+    if (app.count("--agent-config")) {
+      if (agent_config.empty()) throw UsageError{"--agent-config: needs a path to a JSON file"};
+      o.agent_config = agent_config;
+    }
     if (app.count("--services")) o.services = parse_services(services);
     for (const auto& e : endpoints) o.endpoints.push_back(parse_endpoint(e));
     for (const auto& d : dns_servers) o.dns_servers.push_back(parse_dns_server(d));

@@ -28,6 +28,7 @@ struct Options {
   std::vector<netcheck::DnsServer> dns_servers;
   std::optional<std::string> imds_endpoint;
   bool no_imds = false;
+  std::optional<std::string> agent_config;  // the agent's config file to read
   std::optional<std::string> proxy;
   bool no_proxy = false;
 };

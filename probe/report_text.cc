@@ -374,6 +374,10 @@ void header(std::vector<std::string>& out, const Evidence& evidence, std::size_t
   if (!c.imds.attempted && !c.imds.skipped_by.empty()) {
     first.push_back("imds: off (" + c.imds.skipped_by + ")");
   }
+  const auto& agent = c.agent;
+  first.push_back(agent.version.known()
+                      ? "agent " + agent.version.version + " (" + agent.version.source + ")"
+                      : "agent: version unknown");
   segments(out, first, width);
 
   std::string resolver = "resolver ";
@@ -400,7 +404,9 @@ void header(std::vector<std::string>& out, const Evidence& evidence, std::size_t
     trust += c.trust_store.path;
     if (!c.trust_store.source.empty()) trust += " (" + c.trust_store.source + ")";
   }
-  segments(out, {resolver, trust}, width);
+  std::vector<std::string> second = {resolver, trust};
+  if (!agent.config.file.empty()) second.push_back("agent config " + agent.config.file);
+  segments(out, second, width);
 }
 
 void table(std::vector<std::string>& out, const Evidence& evidence, const Verdict& verdict,
