@@ -436,3 +436,26 @@ TEST_CASE("evidence file: save and load") {
     CHECK(error == bad + ": context.tool_version: missing");
   }
 }
+
+TEST_CASE("evidence file: the text report of a replay says so, within 80 columns") {
+  const Evidence e = rich_evidence();
+  const Verdict v = diagnose(e);
+  const std::string live = render_text(e, v, {});
+  const std::string replay = render_text(e, v, {}, "/home/support/case-4711/run.json");
+  REQUIRE(replay.ends_with(live));  // otherwise the same report
+  // The lines before it, unwrapped.
+  std::string note = replay.substr(0, replay.size() - live.size());
+  for (std::size_t at; (at = note.find("\n  ")) != std::string::npos;) note.replace(at, 3, " ");
+  CHECK(note ==
+        "Replay of /home/support/case-4711/run.json, recorded 2024-06-01T12:00:00Z; nothing "
+        "was checked now.\n");
+  CHECK(live.find("Replay") == std::string::npos);
+
+  const std::string long_name(120, 'x');
+  const std::string wrapped = render_text(e, v, {false, 80}, long_name);
+  std::size_t start = 0;
+  for (std::size_t end; (end = wrapped.find('\n', start)) != std::string::npos; start = end + 1) {
+    CHECK(end - start <= 80);
+  }
+  CHECK(wrapped.find("recorded 2024-06-01T12:00:00Z") != std::string::npos);
+}

@@ -30,6 +30,10 @@ struct Options {
   bool no_imds = false;
   std::optional<std::string> proxy;
   bool no_proxy = false;
+  // --save-evidence FILE: write what the run observed (evidence_file.h).
+  std::optional<std::string> save_evidence;
+  // `ssm-reach explain FILE`: diagnose a saved evidence file; contact nothing.
+  std::optional<std::string> explain_file;
 };
 
 // What main should do after parsing.
