@@ -6,8 +6,8 @@
 // "targets": [...], "elapsed_ms": ...} and holds every field of Evidence,
 // losslessly (doubles round-trip exactly; strings that are not UTF-8 get
 // U+FFFD for the bad bytes, as in the JSON report). Enums are written as
-// netcheck's to_string() names, addresses as "10.0.0.2", resolvers as
-// "10.0.0.2:53" / "[fd00::2]:53".
+// netcheck's to_string() names, IP addresses as their text ("10.0.0.2",
+// the family follows from it), absent optionals as null.
 //
 // No secrets: Evidence holds none (the IMDS token is never stored), and IMDS
 // facts that look like credentials or user data are dropped on writing, as
