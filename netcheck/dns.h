@@ -35,13 +35,20 @@ struct DnsServer {
   friend bool operator==(const DnsServer&, const DnsServer&) = default;
 };
 
-// Servers from /etc/resolv.conf as c-ares reads them (in order). An empty
-// vector with `error` set when the file is unreadable or names no server.
+// Servers from /etc/resolv.conf as c-ares reads them (in order; c-ares 1.18
+// also honours LOCALDOMAIN and RES_OPTIONS). When the file names no server or
+// cannot be read, c-ares falls back to 127.0.0.1, as glibc does; that is what
+// a stub resolver would ask, so it is reported as is. An empty vector with
+// `error` set when c-ares cannot initialise or reports no server at all.
 struct SystemResolvers {
   std::vector<DnsServer> servers;
   std::string error;
 };
 SystemResolvers read_system_resolvers();
+
+// The same, from a resolv.conf-format file at `path` (tests, and a future
+// option to inspect another file).
+SystemResolvers read_resolvers_from(const std::string& path);
 
 // What one resolver answered for one name (A and AAAA asked concurrently).
 struct ServerAnswer {
@@ -65,7 +72,10 @@ struct DnsResult {
 };
 
 // Addresses that the hosts file (/etc/hosts, as c-ares reads it) pins for a
-// name; empty when the name is not there.
+// name: every matching line, IPv4 first, each family in file order; empty
+// when the name is not there (or is an IP literal). c-ares reads $CARES_HOSTS
+// instead when it is set (tests use it), and like glibc answers "localhost"
+// with loopback addresses even when the file does not list it.
 struct HostsAnswer {
   std::vector<IpAddress> addresses;
 };

@@ -51,7 +51,9 @@ class HttpTask final : public Task {
     // libcurl enforces request.timeout itself; this is the backstop should a
     // callback misbehave, so that the task always ends.
     hard_stop_ = start_ + request_.timeout + std::chrono::milliseconds(200);
-    if (!setup()) finish_error();
+    // A failed setup is reported from the loop, never from here: callers
+    // may not be ready for their callback during make_http_task().
+    setup_failed_ = !setup();
   }
 
   ~HttpTask() override {
@@ -72,6 +74,10 @@ class HttpTask final : public Task {
 
   void on_events(std::span<const pollfd> fds, TimePoint now) override {
     if (done_) return;
+    if (setup_failed_) {
+      finish_error();
+      return;
+    }
     int running = 0;
     for (const pollfd& p : fds) {
       if (p.revents == 0) continue;
@@ -271,6 +277,7 @@ class HttpTask final : public Task {
   HttpResponse response_;
   std::size_t header_bytes_ = 0;
   char error_buffer_[CURL_ERROR_SIZE] = {};
+  bool setup_failed_ = false;
   bool done_ = false;
 };
 

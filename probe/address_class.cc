@@ -119,4 +119,16 @@ std::vector<std::string> vpc_cidrs_from_facts(const std::map<std::string, std::s
   return cidrs;
 }
 
+netcheck::HostPort url_host_port(const std::string& url) {
+  std::string_view rest = url;
+  std::uint16_t port = 80;
+  if (auto scheme = rest.find("://"); scheme != std::string_view::npos) {
+    if (rest.substr(0, scheme) == "https") port = 443;
+    rest.remove_prefix(scheme + 3);
+  }
+  rest = rest.substr(0, rest.find('/'));
+  if (auto parsed = netcheck::parse_host_port(rest, port)) return *parsed;
+  return {std::string(rest), port};
+}
+
 }  // namespace ssmreach

@@ -21,4 +21,9 @@ std::string classify_address(const netcheck::IpAddress& ip,
 // ".../vpc-ipv6-cidr-blocks", newline separated. Deduplicated, in key order.
 std::vector<std::string> vpc_cidrs_from_facts(const std::map<std::string, std::string>& facts);
 
+// Host and port of an http(s) base URL such as IMDS's:
+// "http://169.254.169.254" -> {"169.254.169.254", 80},
+// "http://[fd00:ec2::254]:8080/" -> {"fd00:ec2::254", 8080}.
+netcheck::HostPort url_host_port(const std::string& url);
+
 }  // namespace ssmreach

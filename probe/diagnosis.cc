@@ -19,6 +19,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -127,7 +128,19 @@ struct InstanceFacts {
   std::vector<std::string> vpc_cidrs;
   std::string vpc_id = "<vpc-id>";
   std::string subnet_id = "<subnet-id>";
-  std::string security_group_id = "<instance-sg-id>";
+  std::string security_group_id = "<instance-sg-id>";  // the first, for --source-group
+  std::vector<std::string> security_groups;              // all of them, for explanations
+  std::string local_ipv4;
+
+  // "this instance (10.40.3.7, sg-0abc)", or just "this instance".
+  std::string this_instance() const {
+    std::vector<std::string> ids;
+    if (!local_ipv4.empty()) ids.push_back(local_ipv4);
+    ids.insert(ids.end(), security_groups.begin(), security_groups.end());
+    std::string out = "this instance";
+    for (std::size_t i = 0; i < ids.size(); ++i) out += (i == 0 ? " (" : ", ") + ids[i];
+    return ids.empty() ? out : out + ")";
+  }
 };
 
 // First value of "meta-data/network/interfaces/macs/<mac>/<leaf>" for any mac.
@@ -155,6 +168,14 @@ InstanceFacts instance_facts(const ImdsEvidence& imds) {
   if (auto v = mac_fact(imds.facts, "security-group-ids"); !v.empty()) {
     facts.security_group_id = v;
   }
+  for (const auto& [key, value] : imds.facts) {
+    if (!key.ends_with("/security-group-ids")) continue;
+    std::istringstream lines(value);
+    for (std::string line; std::getline(lines, line);)
+      if (!line.empty()) facts.security_groups.push_back(line);
+  }
+  if (auto it = imds.facts.find("meta-data/local-ipv4"); it != imds.facts.end())
+    facts.local_ipv4 = it->second;
   return facts;
 }
 
@@ -698,9 +719,10 @@ CauseText address_text(const Finding& f, const std::string& subject, const Targe
                                   " --source-group " + ctx.facts.security_group_id;
     if (cls == "vpc") {
       t.why =
-          "The address is in this VPC, so the interface endpoint exists; its security "
-          "group, a network ACL, or this instance's outbound rules drop " +
-          tcp_port + ".";
+          "The address is in this VPC, so the interface endpoint and its Private DNS exist; "
+          "its security group, a subnet's network ACL, or this instance's outbound rules "
+          "drop " +
+          tcp_port + " from " + ctx.facts.this_instance() + ".";
       t.remedy = "Allow inbound " + tcp_port +
                  " from this instance in the endpoint's security group, and check the network "
                  "ACLs of both subnets and this instance's outbound rules. Find the endpoint's "
@@ -1169,6 +1191,103 @@ void fill_failure(TargetVerdict& tv, const std::string& layer, const std::string
   tv.remedy = text.remedy;
 }
 
+// ---------------------------------------------------------------- resolver comparison
+
+// The Amazon-provided resolver's answer, when it was asked and gave addresses.
+const netcheck::DnsResult* vpc_answer(const TargetEvidence& te) {
+  if (!te.vpc_dns || te.vpc_dns->outcome != DnsOutcome::ok) return nullptr;
+  return &*te.vpc_dns;
+}
+
+// Private DNS of an interface endpoint answers with its ENIs: addresses in
+// this VPC, or private ones (a shared-services VPC, or CIDRs IMDS did not give).
+bool points_to_endpoint(const netcheck::DnsResult& answer, const InstanceFacts& facts) {
+  return std::any_of(answer.addresses.begin(), answer.addresses.end(), [&](const auto& ip) {
+    const std::string cls = classify_address(ip, facts.vpc_cidrs);
+    return cls == "vpc" || cls == "private";
+  });
+}
+
+bool same_addresses(const std::vector<netcheck::IpAddress>& a,
+                    const std::vector<netcheck::IpAddress>& b) {
+  auto sorted = [](std::vector<netcheck::IpAddress> v) {
+    std::sort(v.begin(), v.end(), [](const auto& x, const auto& y) { return x.text < y.text; });
+    return v;
+  };
+  return sorted(a) == sorted(b);
+}
+
+std::string vpc_resolver_text(const TargetEvidence& te, const InstanceFacts& facts) {
+  if (te.vpc_dns && te.vpc_dns->answered_by) return resolver_label(*te.vpc_dns->answered_by, facts);
+  return "the Amazon-provided resolver";
+}
+
+// The configured resolver answers `configured_said`; the VPC's own resolver
+// would have given the endpoint's ENIs.
+CauseText bypass_text(const TargetContext& ctx, const std::string& configured_said) {
+  const auto& te = ctx.target;
+  const std::string vpc_ips = list_and(ip_texts(te.vpc_dns->addresses));
+  const std::string vpc_resolver = vpc_resolver_text(te, ctx.facts);
+  const std::string configured = list_and(dns_servers_with(ctx, {}));
+  const std::string vpc_ip =
+      te.vpc_dns->answered_by ? te.vpc_dns->answered_by->address.text : "169.254.169.253";
+  CauseText t;
+  t.headline =
+      "DNS: the configured resolver bypasses the VPC's endpoint for " + ctx.service() + ".";
+  t.what = "The configured resolver " + configured + " answers " + configured_said + " for " +
+           ctx.host() + ", while this VPC's resolver " + vpc_resolver + " returns " + vpc_ips +
+           ", the interface endpoint's addresses.";
+  t.why =
+      "The endpoint and its Private DNS exist, but the custom DNS server does not forward "
+      "amazonaws.com names to the VPC resolver, so the agent never sees the private "
+      "addresses.";
+  t.remedy = "Make the custom DNS server forward " + ctx.evidence.context.partition_suffix +
+             " (or just " + ctx.host() + ") to the VPC resolver " + vpc_ip +
+             " (a Route 53 Resolver inbound endpoint if it runs outside the VPC), or use the "
+             "Amazon-provided DNS in the VPC's DHCP options. Compare:\n"
+             "$ nslookup " +
+             ctx.host() + " " + first_server_ip(ctx, {}) +
+             "\n"
+             "$ nslookup " +
+             ctx.host() + " " + vpc_ip +
+             "\n"
+             "$ aws ec2 describe-vpcs --region " +
+             ctx.region() + " --vpc-ids " + ctx.facts.vpc_id + " --query 'Vpcs[].DhcpOptionsId'";
+  return t;
+}
+
+// Public addresses and no path to them: no endpoint with Private DNS here.
+CauseText public_answer_text(const TargetContext& ctx, const std::string& failure) {
+  const std::string region = ctx.region();
+  const auto& addresses = ctx.target.dns ? ctx.target.dns->addresses : ctx.target.hosts;
+  CauseText t;
+  t.headline = "DNS: " + ctx.host() + " resolves to public addresses, and " + failure + ".";
+  t.what = ctx.host() + " resolves to the public " +
+           (addresses.size() == 1 ? "address " : "addresses ") + list_and(ip_texts(addresses)) +
+           ", and " + failure + ".";
+  t.why = "This VPC (" + ctx.facts.vpc_id + ") has no interface endpoint with Private DNS for " +
+          ctx.service() +
+          " that this instance's resolver sees, and the subnet has no working "
+          "NAT or proxy path to the public endpoint.";
+  t.remedy =
+      "Create an interface endpoint with Private DNS (or, if one exists, enable its Private DNS; "
+      "both VPC attributes enableDnsSupport and enableDnsHostnames must be on):\n"
+      "$ aws ec2 describe-vpc-endpoints --region " +
+      region + " --filters Name=vpc-id,Values=" + ctx.facts.vpc_id +
+      " Name=service-name,Values=" + ctx.endpoint_service() +
+      " --query 'VpcEndpoints[].[VpcEndpointId,PrivateDnsEnabled,State]'\n"
+      "$ aws ec2 create-vpc-endpoint --region " +
+      region + " --vpc-id " + ctx.facts.vpc_id + " --vpc-endpoint-type Interface --service-name " +
+      ctx.endpoint_service() + " --subnet-ids " + ctx.facts.subnet_id +
+      " --security-group-ids <endpoint-sg-id> --private-dns-enabled\n"
+      "$ aws ec2 modify-vpc-endpoint --region " +
+      region +
+      " --vpc-endpoint-id <vpce-id> --private-dns-enabled\n"
+      "$ aws ec2 modify-vpc-attribute --region " +
+      region + " --vpc-id " + ctx.facts.vpc_id + " --enable-dns-hostnames '{\"Value\":true}'";
+  return t;
+}
+
 struct RunFacts {
   bool clock_suspect = false;
   std::size_t clock_hosts = 0;
@@ -1216,7 +1335,12 @@ TargetVerdict diagnose_target(const Evidence& evidence, const TargetEvidence& te
     } else if (!dns_ok) {
       cause = dns_cause(te.dns->outcome);
     }
-    if (!cause.empty()) {
+    const auto* vpc = vpc_answer(te);
+    if (!cause.empty() && te.dns && vpc && points_to_endpoint(*vpc, facts)) {
+      tv.status = Status::critical;
+      fill_failure(tv, "dns", "dns.custom-resolver-bypass",
+                   bypass_text(ctx, dns_outcome_words(te.dns->outcome)));
+    } else if (!cause.empty()) {
       tv.status = Status::critical;
       fill_failure(tv, "dns", cause, dns_text(cause, ctx));
     }
@@ -1325,6 +1449,26 @@ TargetVerdict diagnose_target(const Evidence& evidence, const TargetEvidence& te
         std::string layer = representative->layer;
         std::string cause = representative->cause;
 
+        // The symptom is on an address; the root cause may be the answer.
+        const auto* vpc = vpc_answer(te);
+        const bool all_public = std::all_of(failing.begin(), failing.end(), [](const Finding* f) {
+          return f->address_class == "public";
+        });
+        const bool no_path = std::all_of(failing.begin(), failing.end(), [](const Finding* f) {
+          return f->cause == "tcp.timeout" || f->cause == "tcp.unreachable";
+        });
+        if (!pinned && te.dns && vpc && points_to_endpoint(*vpc, facts) &&
+            !same_addresses(te.dns->addresses, vpc->addresses)) {
+          layer = "dns";
+          cause = "dns.custom-resolver-bypass";
+          text = bypass_text(
+              ctx, list_and(ip_texts(te.dns->addresses)) + ", where " + representative->detail);
+        } else if (!pinned && all_public && no_path) {
+          layer = "dns";
+          cause = "dns.public-answer";
+          text = public_answer_text(ctx, representative->detail);
+        }
+
         if (pinned) {
           // /etc/hosts decides the addresses. The pin is the root cause unless
           // DNS would have returned the very same addresses.
@@ -1423,31 +1567,99 @@ RunFacts run_facts(const Evidence& evidence) {
   return run;
 }
 
-void imds_notes(const ImdsEvidence& imds, std::vector<std::string>& notes) {
+std::string http_failure_words(const ImdsCall& call) {
+  switch (call.outcome) {
+    case HttpOutcome::timeout:
+      return "no answer within " + seconds_text(call.ms);
+    case HttpOutcome::refused:
+      return "connection refused";
+    case HttpOutcome::unreachable:
+      return "no route to it";
+    case HttpOutcome::ok:
+      return "HTTP " + std::to_string(call.status);
+    case HttpOutcome::error:
+      break;
+  }
+  return call.error.empty() ? std::string("an error") : call.error;
+}
+
+// IMDS as a target: reachable, token or not, and what the agent can do then.
+std::optional<TargetVerdict> diagnose_imds(const ImdsEvidence& imds, const std::string& region) {
+  if (!imds.attempted) return std::nullopt;
+  TargetVerdict tv;
+  tv.service = "imds";
+  const auto endpoint = url_host_port(imds.endpoint);
+  tv.host = endpoint.host;
+  tv.port = endpoint.port;
+  tv.required = true;
   const auto id = imds.facts.find("meta-data/instance-id");
   const std::string instance_id =
       id != imds.facts.end() && !id->second.empty() ? id->second : "<instance-id>";
-  if (!imds.attempted || imds.calls.empty()) return;
-  const bool any_answer = std::any_of(imds.calls.begin(), imds.calls.end(),
-                                      [](const auto& c) { return c.outcome == HttpOutcome::ok; });
-  const bool get_answered = std::any_of(imds.calls.begin(), imds.calls.end(), [](const auto& c) {
-    return c.method == "GET" && c.outcome == HttpOutcome::ok;
-  });
-  const bool put_tried = std::any_of(imds.calls.begin(), imds.calls.end(),
-                                     [](const auto& c) { return c.method == "PUT"; });
-  if (!any_answer) {
-    notes.push_back("IMDS at " + imds.endpoint +
-                    " did not answer (imds.unreachable): the agent cannot get the region or the "
-                    "instance profile's credentials from it. Check that the metadata service is "
-                    "enabled for the instance and that no local firewall blocks 169.254.169.254.");
-  } else if (put_tried && !imds.token_ok && get_answered) {
-    notes.push_back(
-        "IMDS: the IMDSv2 token request failed while plain GETs answer "
-        "(imds.token-failed): the hop limit may be too low (containers need 2) or a "
-        "proxy or firewall blocks the PUT. Fix: aws ec2 "
-        "modify-instance-metadata-options --instance-id " +
-        instance_id + " --http-put-response-hop-limit 2");
+  const std::string r = region.empty() ? "<region>" : region;
+
+  const ImdsCall* put = nullptr;
+  const ImdsCall* first_get = nullptr;
+  bool any_answer = false, get_ok = false;
+  for (const auto& call : imds.calls) {
+    if (call.method == "PUT" && !put) put = &call;
+    if (call.method == "GET" && !first_get) first_get = &call;
+    any_answer |= call.outcome == HttpOutcome::ok;
+    get_ok |= call.method == "GET" && call.outcome == HttpOutcome::ok && call.status == 200;
   }
+
+  if (!any_answer) {
+    const ImdsCall* failed = put ? put : first_get;
+    const std::string words = failed ? http_failure_words(*failed) : "no request made";
+    tv.status = Status::critical;
+    CauseText t;
+    t.headline = "IMDS at " + imds.endpoint + " does not answer (" + words + ").";
+    t.what = "Nothing answered at " + imds.endpoint + " (" + words +
+             "), so the agent cannot read its region or the instance profile's credentials.";
+    t.why =
+        "The metadata service is disabled for this instance, a local firewall blocks "
+        "169.254.169.254, or this is not an EC2 instance (on premises, pass --no-imds).";
+    t.remedy =
+        "Enable the metadata service, and check this host's firewall for rules on "
+        "169.254.169.254:\n"
+        "$ aws ec2 describe-instances --region " +
+        r + " --instance-ids " + instance_id +
+        " --query 'Reservations[].Instances[].MetadataOptions'\n"
+        "$ aws ec2 modify-instance-metadata-options --region " +
+        r + " --instance-id " + instance_id +
+        " --http-endpoint enabled\n"
+        "$ sudo iptables -S OUTPUT; sudo nft list ruleset | grep 169.254.169.254";
+    fill_failure(tv, "imds", "imds.unreachable", t);
+  } else if (put && !imds.token_ok) {
+    const std::string put_words = http_failure_words(*put);
+    tv.status = get_ok ? Status::warning : Status::critical;
+    CauseText t;
+    t.headline = "IMDSv2 token request failed (" + put_words + "); GETs " +
+                 (get_ok ? "answer without a token." : "are refused without one.");
+    t.what = "The token PUT to " + imds.endpoint + "/latest/api/token failed (" + put_words +
+             ") while plain GETs answer" +
+             (get_ok ? ": the agent falls back to IMDSv1 after a delay, and stops working "
+                       "once IMDSv2 is required."
+                     : " with " + http_failure_words(*first_get) +
+                           " (IMDSv2 is required), so the agent gets no credentials.");
+    t.why =
+        "A hop limit of 1 drops the PUT's answer for requests from a container or network "
+        "namespace, or a proxy or firewall blocks PUT requests to 169.254.169.254.";
+    t.remedy =
+        "Raise the hop limit to 2 (and keep IMDSv2 required); make sure no proxy handles "
+        "169.254.169.254 (no_proxy):\n"
+        "$ aws ec2 modify-instance-metadata-options --region " +
+        r + " --instance-id " + instance_id +
+        " --http-put-response-hop-limit 2 --http-tokens required";
+    fill_failure(tv, "imds", "imds.token-failed", t);
+  } else {
+    tv.status = Status::ok;
+    tv.headline = imds.token_ok ? "IMDSv2 answers." : "IMDS answers.";
+  }
+  if (tv.status != Status::ok)
+    tv.impact =
+        "The agent cannot start without its region and the instance profile's "
+        "credentials: the instance stays offline in Fleet Manager.";
+  return tv;
 }
 
 }  // namespace
@@ -1488,7 +1700,8 @@ Verdict diagnose(const Evidence& evidence) {
                             (trust.error.empty() ? std::string() : " (" + trust.error + ")") +
                             ": no certificate can be verified. Pass --ca-file.");
   }
-  imds_notes(evidence.context.imds, verdict.notes);
+  verdict.imds = diagnose_imds(evidence.context.imds, evidence.context.region.value);
+  if (verdict.imds) verdict.status = worst(verdict.status, verdict.imds->status);
   return verdict;
 }
 

@@ -182,14 +182,77 @@ std::vector<CauseCase> cause_cases() {
        {"describe-vpc-endpoints --region eu-west-1", "Values=com.amazonaws.eu-west-1.ssmmessages",
         "authorize-security-group-ingress", "--port 443", "<endpoint-sg-id>"},
        {"TCP 443 to VPC address 10.40.1.11 timed out (3.0 s)."}},
-      {"tcp timeout to a public address",
+      {"tcp timeout to a public address: no endpoint, no path (dns.public-answer)",
        [] { return one(resolved("ssm", {tcp_failed("52.94.1.1", TcpOutcome::timeout)})); },
+       Status::critical,
+       "dns",
+       "dns.public-answer",
+       {"public address 52.94.1.1", "no interface endpoint with Private DNS", "NAT"},
+       {"create-vpc-endpoint", "--private-dns-enabled", "describe-vpc-endpoints",
+        "enable-dns-hostnames"},
+       {"resolves to public addresses"}},
+      {"public answer that the VPC resolver shares stays dns.public-answer",
+       [] {
+         auto t = resolved("ssm", {tcp_failed("52.94.1.1", TcpOutcome::timeout)});
+         t.vpc_dns = dns_ok(t.target.host, {"52.94.1.1"}, "10.40.0.2");
+         return one(t);
+       },
+       Status::critical,
+       "dns",
+       "dns.public-answer",
+       {},
+       {},
+       {}},
+      {"custom resolver answers public, VPC resolver the ENI: bypass",
+       [] {
+         auto t = resolved("ssm", {tcp_failed("52.94.1.1", TcpOutcome::timeout)});
+         t.vpc_dns = dns_ok(t.target.host, {"10.40.1.10", "10.40.2.10"}, "10.40.0.2");
+         return one(t);
+       },
+       Status::critical,
+       "dns",
+       "dns.custom-resolver-bypass",
+       {"10.40.5.53", "10.40.1.10 and 10.40.2.10", "10.40.0.2 (Amazon-provided)",
+        "does not forward"},
+       {"nslookup ssm.eu-west-1.amazonaws.com 10.40.5.53",
+        "nslookup ssm.eu-west-1.amazonaws.com 10.40.0.2", "DhcpOptionsId"},
+       {"bypasses"}},
+      {"custom resolver says NXDOMAIN, VPC resolver the ENI: bypass",
+       [] {
+         auto t = dns_failure("ssm", DnsOutcome::nxdomain);
+         t.vpc_dns = dns_ok(t.target.host, {"10.40.1.10"}, "10.40.0.2");
+         return one(t);
+       },
+       Status::critical,
+       "dns",
+       "dns.custom-resolver-bypass",
+       {"answers NXDOMAIN", "10.40.1.10"},
+       {},
+       {}},
+      {"custom resolver works: the VPC resolver's other answer is no failure",
+       [] {
+         auto t = healthy("ssm", "52.94.1.1");
+         t.vpc_dns = dns_ok(t.target.host, {"10.40.1.10"}, "10.40.0.2");
+         return one(t);
+       },
+       Status::ok,
+       nullptr,
+       nullptr,
+       {},
+       {},
+       {}},
+      {"same answer from both resolvers: the address's own failure",
+       [] {
+         auto t = resolved("ssm", {tcp_failed("10.40.1.10", TcpOutcome::timeout)});
+         t.vpc_dns = dns_ok(t.target.host, {"10.40.1.10"}, "10.40.0.2");
+         return one(t);
+       },
        Status::critical,
        "tcp",
        "tcp.timeout",
-       {"public address", "no interface endpoint with Private DNS", "NAT gateway"},
-       {"create-vpc-endpoint", "--private-dns-enabled", "describe-route-tables"},
-       {"public address 52.94.1.1"}},
+       {},
+       {},
+       {}},
       {"tcp timeout to a private address outside the VPC",
        [] { return one(resolved("ssm", {tcp_failed("172.20.1.1", TcpOutcome::timeout)})); },
        Status::critical,
@@ -848,7 +911,15 @@ TEST_CASE("diagnosis: the clock rule") {
   }
 }
 
-TEST_CASE("diagnosis: IMDS and trust store notes") {
+TEST_CASE("diagnosis: IMDS is a target; trust store notes") {
+  SUBCASE("IMDSv2 answers: imds ok") {
+    const auto v = diagnose(evidence_with({healthy("ssm", "10.40.1.10")}));
+    REQUIRE(v.imds);
+    CHECK(v.imds->status == Status::ok);
+    CHECK(v.imds->host == "169.254.169.254");
+    CHECK(v.imds->port == 80);
+    CHECK(v.status == Status::ok);
+  }
   SUBCASE("token PUT fails while GETs answer") {
     auto e = evidence_with({healthy("ssm", "10.40.1.10")});
     e.context.imds.token_ok = false;
@@ -857,22 +928,47 @@ TEST_CASE("diagnosis: IMDS and trust store notes") {
         {"GET", "/latest/meta-data/placement/region", false, netcheck::HttpOutcome::ok, 200, "",
          0.3}};
     const auto v = diagnose(e);
-    CHECK(any_note_has(v, "imds.token-failed"));
-    CHECK(any_note_has(v, "hop-limit"));
-    CHECK(v.status == Status::ok);  // IMDS is context here, not a target
+    REQUIRE(v.imds);
+    CHECK(v.imds->cause == "imds.token-failed");
+    CHECK(v.imds->failed_layer == "imds");
+    CHECK(has(v.imds->remedy, "--http-put-response-hop-limit 2"));
+    CHECK(has(v.imds->explanation, "falls back to IMDSv1"));
+    // IMDSv1 still works: degraded, not broken.
+    CHECK(v.imds->status == Status::warning);
+    CHECK(v.status == Status::warning);
+  }
+  SUBCASE("token PUT fails and IMDSv2 is required: critical") {
+    auto e = evidence_with({healthy("ssm", "10.40.1.10")});
+    e.context.imds.token_ok = false;
+    e.context.imds.calls = {
+        {"PUT", "/latest/api/token", false, netcheck::HttpOutcome::timeout, 0, "timeout", 1000},
+        {"GET", "/latest/meta-data/placement/region", false, netcheck::HttpOutcome::ok, 401, "",
+         0.3}};
+    const auto v = diagnose(e);
+    REQUIRE(v.imds);
+    CHECK(v.imds->cause == "imds.token-failed");
+    CHECK(v.imds->status == Status::critical);
+    CHECK(has(v.imds->explanation, "HTTP 401"));
   }
   SUBCASE("nothing answers") {
     auto e = evidence_with({healthy("ssm", "10.40.1.10")});
     e.context.imds.token_ok = false;
     e.context.imds.calls = {
         {"PUT", "/latest/api/token", false, netcheck::HttpOutcome::timeout, 0, "timeout", 1000}};
-    CHECK(any_note_has(diagnose(e), "imds.unreachable"));
+    const auto v = diagnose(e);
+    REQUIRE(v.imds);
+    CHECK(v.imds->cause == "imds.unreachable");
+    CHECK(v.imds->status == Status::critical);
+    CHECK(has(v.imds->headline, "1.0 s"));
+    CHECK(has(v.imds->remedy, "--http-endpoint enabled"));
+    CHECK(v.status == Status::critical);
   }
   SUBCASE("skipped IMDS says nothing") {
     auto e = evidence_with({healthy("ssm", "10.40.1.10")});
     e.context.imds = {};
     e.context.imds.skipped_by = "--no-imds";
     CHECK(diagnose(e).notes.empty());
+    CHECK_FALSE(diagnose(e).imds);
   }
   SUBCASE("no trust store") {
     auto e = evidence_with({healthy("ssm", "10.40.1.10")});
@@ -887,7 +983,10 @@ TEST_CASE("diagnosis: real IDs from IMDS replace placeholders") {
   e.context.imds.facts[mac + "vpc-id"] = "vpc-0abc1234";
   e.context.imds.facts[mac + "subnet-id"] = "subnet-0def5678";
   e.context.imds.facts[mac + "security-group-ids"] = "sg-0aaa1111\nsg-0bbb2222";
+  e.context.imds.facts["meta-data/local-ipv4"] = "10.40.3.7";
   const auto v = diagnose(e);
+  // The explanation names who is dropped: this instance's address and groups.
+  CHECK(has(v.targets.front().explanation, "this instance (10.40.3.7, sg-0aaa1111, sg-0bbb2222)"));
   const auto& remedy = v.targets.front().remedy;
   CHECK(has(remedy, "Values=vpc-0abc1234"));
   CHECK(has(remedy, "--source-group sg-0aaa1111"));

@@ -56,6 +56,9 @@ struct RunContext {
   std::vector<netcheck::DnsServer> resolvers;
   std::string resolvers_source;  // "--dns-server", "/etc/resolv.conf"
   std::string resolvers_error;
+  // The Amazon-provided resolver as this VPC offers it (VPC base + 2 when
+  // IMDS gave the CIDR, and 169.254.169.253); empty when not compared.
+  std::vector<netcheck::DnsServer> vpc_resolvers;
   netcheck::TrustStore trust_store;
   ImdsEvidence imds;
 };
@@ -73,6 +76,9 @@ struct TargetEvidence {
   bool host_is_literal = false;            // an IP: no DNS step
   std::vector<netcheck::IpAddress> hosts;  // pinned by /etc/hosts
   std::optional<netcheck::DnsResult> dns;  // absent for literals
+  // The same name asked of the Amazon-provided resolver, when the configured
+  // resolvers are others (custom DNS): what the VPC itself would answer.
+  std::optional<netcheck::DnsResult> vpc_dns;
   std::vector<AddressEvidence> addresses;
 };
 

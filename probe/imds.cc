@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <nlohmann/json.hpp>
 
 #include "netcheck/http.h"
 
@@ -41,28 +42,48 @@ ImdsCall record(const std::string& method, const std::string& path, bool with_to
   return call;
 }
 
-void start_gets(const std::shared_ptr<ImdsConversation>& conv) {
-  bool with_token = !conv->token.empty();
-  conv->out->v1_used = !with_token;
-  conv->pending_gets = imds_paths().size();
-  for (const auto& path : imds_paths()) {
-    netcheck::HttpRequest request;
-    request.url = conv->settings.endpoint + "/latest/" + path;
-    request.timeout = conv->settings.timeout;
-    request.max_body = 4096;
-    if (with_token) request.headers.push_back("X-aws-ec2-metadata-token: " + conv->token);
-    conv->loop->add(netcheck::make_http_task(
-        std::move(request), [conv, path, with_token](netcheck::HttpResponse response) {
-          conv->out->calls.push_back(record("GET", "/latest/" + path, with_token, response));
-          if (response.outcome == netcheck::HttpOutcome::ok && response.status == 200 &&
-              !response.body_truncated)
-            conv->out->facts[path] = response.body;
-          if (--conv->pending_gets == 0) {
-            conv->token.clear();
-            if (conv->on_done) conv->on_done();
-          }
-        }));
+void start_get(const std::shared_ptr<ImdsConversation>& conv, const std::string& path);
+
+// The primary interface's MAC names the folder of its VPC facts.
+void on_fact(const std::shared_ptr<ImdsConversation>& conv, const std::string& path,
+             const std::string& value) {
+  if (path == "dynamic/instance-identity/document") {
+    auto document = nlohmann::json::parse(value, nullptr, /*allow_exceptions=*/false);
+    if (document.is_object() && document.contains("accountId") && document["accountId"].is_string())
+      conv->out->facts["account-id"] = document["accountId"].get<std::string>();
+    return;
   }
+  if (path != "meta-data/mac" || value.find('/') != std::string::npos) return;
+  for (const auto& leaf : imds_interface_paths())
+    start_get(conv, "meta-data/network/interfaces/macs/" + value + "/" + leaf);
+}
+
+void start_get(const std::shared_ptr<ImdsConversation>& conv, const std::string& path) {
+  const bool with_token = !conv->token.empty();
+  netcheck::HttpRequest request;
+  request.url = conv->settings.endpoint + "/latest/" + path;
+  request.timeout = conv->settings.timeout;
+  request.max_body = 16 * 1024;
+  if (with_token) request.headers.push_back("X-aws-ec2-metadata-token: " + conv->token);
+  ++conv->pending_gets;
+  conv->loop->add(netcheck::make_http_task(
+      std::move(request), [conv, path, with_token](netcheck::HttpResponse response) {
+        conv->out->calls.push_back(record("GET", "/latest/" + path, with_token, response));
+        if (response.outcome == netcheck::HttpOutcome::ok && response.status == 200 &&
+            !response.body_truncated) {
+          conv->out->facts[path] = response.body;
+          on_fact(conv, path, response.body);
+        }
+        if (--conv->pending_gets == 0) {
+          conv->token.clear();
+          if (conv->on_done) conv->on_done();
+        }
+      }));
+}
+
+void start_gets(const std::shared_ptr<ImdsConversation>& conv) {
+  conv->out->v1_used = conv->token.empty();
+  for (const auto& path : imds_paths()) start_get(conv, path);
 }
 
 }  // namespace
@@ -95,8 +116,23 @@ const std::vector<std::string>& imds_paths() {
       "meta-data/placement/region",
       "meta-data/placement/availability-zone",
       "meta-data/instance-id",
+      "meta-data/local-ipv4",
+      "meta-data/mac",
+      "dynamic/instance-identity/document",  // the account id
   };
   return paths;
+}
+
+const std::vector<std::string>& imds_interface_paths() {
+  static const std::vector<std::string> leaves = {
+      "vpc-id",
+      "subnet-id",
+      "vpc-ipv4-cidr-block",  // the primary CIDR: its base + 2 is the VPC resolver
+      "vpc-ipv4-cidr-blocks",
+      "vpc-ipv6-cidr-blocks",
+      "security-group-ids",
+  };
+  return leaves;
 }
 
 void start_imds(netcheck::EventLoop& loop, const ImdsSettings& settings, ImdsEvidence* out,

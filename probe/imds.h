@@ -27,8 +27,11 @@ struct ImdsSettings {
 // AWS_EC2_METADATA_SERVICE_ENDPOINT; timeout = min(1 s, --timeout).
 ImdsSettings imds_settings(const Options& options, const GetEnv& env);
 
-// The metadata paths (below /latest/) this run reads.
+// The metadata paths (below /latest/) this run reads first.
 const std::vector<std::string>& imds_paths();
+// Then, once meta-data/mac is known, these leaves of
+// meta-data/network/interfaces/macs/<mac>/ (the primary interface's VPC).
+const std::vector<std::string>& imds_interface_paths();
 
 // Starts the IMDS conversation on `loop`: an IMDSv2 token PUT, then the GETs
 // with the token; if the token cannot be had, the GETs without one (so the

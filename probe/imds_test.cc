@@ -4,18 +4,13 @@
 
 #include <map>
 
+#include "tests/unit/fake_env.h"
 #include "tests/unit/loopback_http_server.h"
 
 namespace ssmreach {
 namespace {
 
-GetEnv fake_env(std::map<std::string, std::string> vars) {
-  return [vars](const char* name) -> std::optional<std::string> {
-    auto it = vars.find(name);
-    if (it == vars.end() || it->second.empty()) return std::nullopt;
-    return it->second;
-  };
-}
+using testing::fake_env;
 
 constexpr const char* kToken = "AQAEAFAKE-IMDS-TOKEN==";
 
@@ -36,6 +31,14 @@ testing::Handler imds_handler(const std::string& token_mode, bool allow_v1) {
     if (r.path == "/latest/meta-data/placement/region")
       return testing::http_response(200, "ap-northeast-2");
     if (r.path == "/latest/meta-data/instance-id") return testing::http_response(200, "i-0abc1234");
+    if (r.path == "/latest/dynamic/instance-identity/document")
+      return testing::http_response(200,
+                                    R"({"accountId":"123456789012","region":"ap-northeast-2"})");
+    if (r.path == "/latest/meta-data/mac") return testing::http_response(200, "0a:1b:2c:3d:4e:5f");
+    const std::string macs = "/latest/meta-data/network/interfaces/macs/0a:1b:2c:3d:4e:5f/";
+    if (r.path == macs + "vpc-id") return testing::http_response(200, "vpc-0abc");
+    if (r.path == macs + "vpc-ipv4-cidr-blocks")
+      return testing::http_response(200, "10.40.0.0/16\n100.64.0.0/16");
     return testing::http_response(404, "");
   };
 }
@@ -89,7 +92,13 @@ TEST_CASE("IMDSv2: token, then GETs with it; the token is never recorded") {
   CHECK_FALSE(e.v1_used);
   CHECK(e.facts["meta-data/placement/region"] == "ap-northeast-2");
   CHECK(e.facts["meta-data/instance-id"] == "i-0abc1234");
-  CHECK(e.calls.size() == 1 + imds_paths().size());
+  CHECK(e.facts["account-id"] == "123456789012");
+  // The MAC leads to the primary interface's VPC facts.
+  const std::string macs = "meta-data/network/interfaces/macs/0a:1b:2c:3d:4e:5f/";
+  CHECK(e.facts[macs + "vpc-id"] == "vpc-0abc");
+  CHECK(e.facts[macs + "vpc-ipv4-cidr-blocks"] == "10.40.0.0/16\n100.64.0.0/16");
+  CHECK_FALSE(e.facts.contains(macs + "subnet-id"));  // 404 here: absent, not empty
+  CHECK(e.calls.size() == 1 + imds_paths().size() + imds_interface_paths().size());
   CHECK(everything_recorded(e).find(kToken) == std::string::npos);
 }
 

@@ -1,6 +1,7 @@
 // ssm-reach: which layer of the path to AWS Systems Manager is broken, and why.
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <ctime>
@@ -29,6 +30,18 @@ std::string utc_now_iso8601() {
   char text[32];
   std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return text;
+}
+
+// IMDS said anything at all: we are on EC2 (or its lab).
+bool answered(const ImdsEvidence& imds) {
+  return std::any_of(imds.calls.begin(), imds.calls.end(),
+                     [](const ImdsCall& c) { return c.outcome == netcheck::HttpOutcome::ok; });
+}
+
+std::string primary_cidr(const ImdsEvidence& imds) {
+  for (const auto& [path, value] : imds.facts)
+    if (path.ends_with("/vpc-ipv4-cidr-block")) return value;
+  return {};
 }
 
 bool want_color(const GetEnv& env) {
@@ -84,7 +97,24 @@ int run(const Options& options) {
   const ImdsSettings imds = imds_settings(options, env);
   netcheck::EventLoop loop;
   bool imds_done = false;
-  start_imds(loop, imds, &context.imds, [&imds_done] { imds_done = true; });
+  bool targets_started = false;
+  // On EC2 (IMDS answered) and with resolvers other than the VPC's own, the
+  // VPC resolver is asked too: its answer tells a bypass from a missing
+  // endpoint. That needs both the IMDS facts and the targets' names.
+  auto compare_resolvers = [&] {
+    if (!imds_done || !targets_started || !answered(context.imds)) return;
+    auto vpc = amazon_resolvers(primary_cidr(context.imds));
+    bool all_vpc = std::all_of(context.resolvers.begin(), context.resolvers.end(), [&](auto& r) {
+      return std::find(vpc.begin(), vpc.end(), r) != vpc.end();
+    });
+    if (all_vpc && !context.resolvers.empty()) return;
+    context.vpc_resolvers = std::move(vpc);
+    start_vpc_dns(loop, context.vpc_resolvers, step, &evidence.targets);
+  };
+  start_imds(loop, imds, &context.imds, [&] {
+    imds_done = true;
+    compare_resolvers();
+  });
 
   // Without a region there is nothing to plan: IMDS must answer first. Its
   // own timeouts bound this (token PUT, then the GETs).
@@ -106,6 +136,8 @@ int run(const Options& options) {
     gather.resolvers = context.resolvers;
     gather.tls = tls.get();
     start_targets(loop, targets, gather, &evidence.targets);
+    targets_started = true;
+    compare_resolvers();
     // DNS, TCP and TLS each get `step`; the backstop only catches a task
     // that would overrun its own limit.
     loop.run(netcheck::Clock::now() + 3 * step + std::chrono::seconds(1));

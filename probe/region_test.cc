@@ -4,16 +4,12 @@
 
 #include <map>
 
+#include "tests/unit/fake_env.h"
+
 namespace ssmreach {
 namespace {
 
-GetEnv fake_env(std::map<std::string, std::string> vars) {
-  return [vars](const char* name) -> std::optional<std::string> {
-    auto it = vars.find(name);
-    if (it == vars.end() || it->second.empty()) return std::nullopt;
-    return it->second;
-  };
-}
+using testing::fake_env;
 
 TEST_CASE("region names") {
   for (const char* good : {"us-east-1", "ap-northeast-2", "us-gov-west-1", "cn-north-1",

@@ -158,6 +158,9 @@ Json context_json(const RunContext& context, const std::vector<std::string>& vpc
   out["resolvers"] = resolvers;
   out["resolvers_source"] = text_or_null(context.resolvers_source);
   out["resolvers_error"] = text_or_null(context.resolvers_error);
+  Json vpc_resolvers = Json::array();
+  for (const auto& server : context.vpc_resolvers) vpc_resolvers.push_back(server_text(server));
+  out["vpc_resolvers"] = vpc_resolvers;
   out["trust_store"] = Json{{"path", text_or_null(context.trust_store.path)},
                             {"source", text_or_null(context.trust_store.source)},
                             {"error", text_or_null(context.trust_store.error)}};
@@ -216,6 +219,17 @@ Json dns_json(const TargetEvidence& te) {
     out["addresses"] = Json::array();
   }
   out["servers"] = servers;
+  // What the VPC's own resolver answers, when it was asked as a comparison.
+  if (te.vpc_dns) {
+    out["vpc_resolver"] =
+        Json{{"outcome", name(te.vpc_dns->outcome)},
+             {"answered_by", te.vpc_dns->answered_by ? Json(server_text(*te.vpc_dns->answered_by))
+                                                     : Json(nullptr)},
+             {"addresses", ip_list(te.vpc_dns->addresses)},
+             {"ms", tenth(te.vpc_dns->ms)}};
+  } else {
+    out["vpc_resolver"] = nullptr;
+  }
   return out;
 }
 
@@ -293,6 +307,41 @@ Json target_json(const TargetEvidence& te, const TargetVerdict* tv,
   return out;
 }
 
+// IMDS as a target: the same fields as the others; its one address's "tcp"
+// is what its HTTP calls show (libcurl made the connections).
+Json imds_target_json(const ImdsEvidence& imds, const TargetVerdict& tv) {
+  Json out;
+  out["service"] = tv.service;
+  out["host"] = tv.host;
+  out["host_source"] = "imds";
+  out["port"] = tv.port;
+  out["required"] = tv.required;
+  out["status"] = to_string(tv.status);
+  out["failed_layer"] = optional_or_null(tv.failed_layer);
+  out["cause"] = optional_or_null(tv.cause);
+  out["headline"] = tv.headline;
+  out["explanation"] = tv.explanation;
+  out["impact"] = tv.impact;
+  out["remedy"] = tv.remedy;
+  out["dns"] = nullptr;
+  Json address;
+  address["ip"] = tv.host;
+  address["class"] = "link-local";
+  if (auto ip = netcheck::parse_ip(tv.host)) address["class"] = classify_address(*ip, {});
+  address["source"] = "literal";
+  const ImdsCall* first = imds.calls.empty() ? nullptr : &imds.calls.front();
+  bool answered = false;
+  for (const auto& call : imds.calls) answered |= call.outcome == netcheck::HttpOutcome::ok;
+  address["usable"] = tv.status == Status::ok;
+  address["tcp"] =
+      first ? Json{{"status", answered ? "ok" : name(first->outcome)}, {"ms", tenth(first->ms)}}
+            : Json(nullptr);
+  address["tls"] = nullptr;
+  out["addresses"] = Json::array({address});
+  out["token_ok"] = imds.token_ok;
+  return out;
+}
+
 }  // namespace
 
 std::string render_json(const Evidence& evidence, const Verdict& verdict) {
@@ -306,6 +355,7 @@ std::string render_json(const Evidence& evidence, const Verdict& verdict) {
   out["context"] = context_json(evidence.context, vpc_cidrs);
 
   Json targets = Json::array();
+  if (verdict.imds) targets.push_back(imds_target_json(evidence.context.imds, *verdict.imds));
   for (std::size_t i = 0; i < evidence.targets.size(); ++i) {
     // diagnose() keeps evidence order; match by index, checked by service.
     const TargetVerdict* tv = nullptr;

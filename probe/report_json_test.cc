@@ -111,7 +111,11 @@ TEST_CASE("json: one newline-terminated object with the contract's fields and ty
   CHECK(imds["facts"]["meta-data/instance-id"] == "i-0abc1234");
 
   REQUIRE(j["targets"].is_array());
-  REQUIRE(j["targets"].size() == e.targets.size());
+  // IMDS first (it was asked), then the planned targets.
+  REQUIRE(j["targets"].size() == e.targets.size() + 1);
+  CHECK(j["targets"][0]["service"] == "imds");
+  CHECK(j["targets"][0]["dns"].is_null());
+  CHECK(j["targets"][0]["addresses"][0]["class"] == "link-local");
   for (const auto& t : j["targets"]) {
     CAPTURE(t.dump());
     CHECK(t["service"].is_string());
@@ -134,6 +138,7 @@ TEST_CASE("json: one newline-terminated object with the contract's fields and ty
       CHECK(t["failed_layer"].is_null());
     }
 
+    if (t["service"] == "imds") continue;  // no DNS step, no TLS
     const Json& dns = t["dns"];
     REQUIRE(dns.is_object());
     CHECK(dns["outcome"].is_string());
@@ -188,7 +193,7 @@ TEST_CASE("json: values follow the evidence and the verdict") {
   const Json j = Json::parse(render_json(e, diagnose(e)));
   const Json& targets = j["targets"];
 
-  const Json& ssm = targets[0];
+  const Json& ssm = targets[1];
   CHECK(ssm["status"] == "ok");
   CHECK(ssm["dns"]["source"] == "dns");
   CHECK(ssm["dns"]["answered_by"] == "10.40.5.53:53");
@@ -198,7 +203,7 @@ TEST_CASE("json: values follow the evidence and the verdict") {
   CHECK(ssm["addresses"][0]["tls"]["version"] == "TLSv1.3");
   CHECK(ssm["addresses"][0]["tls"]["issuer"] == "CN=Amazon RSA 2048 M02,O=Amazon,C=US");
 
-  const Json& messages = targets[1];
+  const Json& messages = targets[2];
   CHECK(messages["status"] == "warning");
   CHECK(messages["failed_layer"] == "tcp");
   CHECK(messages["cause"] == "tcp.timeout");
@@ -208,7 +213,7 @@ TEST_CASE("json: values follow the evidence and the verdict") {
   CHECK(messages["addresses"][1]["usable"] == false);
   CHECK(messages["addresses"][1]["cause"] == "tcp.timeout");
 
-  const Json& pinned = targets[2];
+  const Json& pinned = targets[3];
   CHECK(pinned["cause"] == "dns.hosts-override");
   CHECK(pinned["dns"]["source"] == "hosts");
   CHECK(pinned["dns"]["addresses"][0] == "10.1.2.3");
@@ -216,13 +221,13 @@ TEST_CASE("json: values follow the evidence and the verdict") {
   CHECK(pinned["addresses"][0]["source"] == "hosts");
   CHECK(pinned["addresses"][0]["tcp"]["ms"] == doctest::Approx(3000.0));
 
-  const Json& s3 = targets[3];
+  const Json& s3 = targets[4];
   CHECK(s3["cause"] == "dns.nxdomain");
   CHECK(s3["failed_layer"] == "dns");
   CHECK(s3["dns"]["outcome"] == "nxdomain");
   CHECK(s3["addresses"].empty());
 
-  const Json& kms = targets[4];
+  const Json& kms = targets[5];
   CHECK(kms["required"] == false);
   CHECK(kms["status"] == "warning");
   CHECK(kms["cause"] == "tls.untrusted");
@@ -230,7 +235,7 @@ TEST_CASE("json: values follow the evidence and the verdict") {
         X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
   CHECK(kms["explanation"].get<std::string>().find("Corp Inspection CA") != std::string::npos);
 
-  const Json& sts = targets[5];
+  const Json& sts = targets[6];
   CHECK(sts["dns"]["source"] == "literal");
   CHECK(sts["dns"]["outcome"] == "skipped");
   CHECK(sts["status"] == "ok");
@@ -260,6 +265,8 @@ TEST_CASE("json: region null, no targets, broken UTF-8") {
 
   const Evidence empty = evidence_with({});
   const Json k = Json::parse(render_json(empty, diagnose(empty)));
-  CHECK(k["targets"].empty());
+  // Only IMDS, whose answer (or silence) explains the missing region.
+  REQUIRE(k["targets"].size() == 1);
+  CHECK(k["targets"][0]["service"] == "imds");
   CHECK(k["status"] == "unknown");
 }

@@ -474,14 +474,8 @@ void table(std::vector<std::string>& out, const Evidence& evidence, const Verdic
           break;
       }
     }
-    std::string result = "ok";
-    if (imds.calls.empty()) {
-      result = "-";
-    } else if (!answered) {
-      result = "UNREACH";
-    } else if (put_tried && !imds.token_ok) {
-      result = "NO TOKEN";
-    }
+    std::string result = verdict.imds ? status_word(verdict.imds->status) : "-";
+    if (put_tried && !imds.token_ok && answered) tcp = "NO TOKEN";
     t.row(out, {"imds", address, "-", tcp, "-", result}, color);
   }
 
@@ -569,8 +563,25 @@ bool same_problem(const TargetVerdict& a, const TargetVerdict& b) {
          replace_all(b.remedy, b.host, a.host) == a.remedy;
 }
 
+// "CRITICAL ssm: headline", then Why, Impact and Fix.
+void problem_block(std::vector<std::string>& out, const TargetVerdict& tv,
+                   const std::string& services, const std::string& impact, std::size_t width,
+                   bool color) {
+  out.emplace_back();
+  const std::string word = status_word(tv.status);
+  const std::size_t first_line = out.size();
+  wrap_prose(out, word + " " + services + ": " + tv.headline, "", 2, width);
+  paint(out[first_line], 0, word, color);
+  labelled(out, "Why:", tv.explanation, width);
+  labelled(out, "Impact:", impact, width);
+  remedy_block(out, tv.remedy, width);
+}
+
 void problem_blocks(std::vector<std::string>& out, const Verdict& verdict, std::size_t width,
                     bool color) {
+  if (verdict.imds && verdict.imds->status != Status::ok) {
+    problem_block(out, *verdict.imds, verdict.imds->service, verdict.imds->impact, width, color);
+  }
   std::vector<bool> shown(verdict.targets.size(), false);
   for (std::size_t i = 0; i < verdict.targets.size(); ++i) {
     const TargetVerdict& tv = verdict.targets[i];
@@ -593,14 +604,7 @@ void problem_blocks(std::vector<std::string>& out, const Verdict& verdict, std::
         if (!member->impact.empty())
           impact += (impact.empty() ? "" : " ") + member->service + ": " + member->impact;
     }
-    out.emplace_back();
-    const std::string word = status_word(tv.status);
-    const std::size_t first_line = out.size();
-    wrap_prose(out, word + " " + services + ": " + tv.headline, "", 2, width);
-    paint(out[first_line], 0, word, color);
-    labelled(out, "Why:", tv.explanation, width);
-    labelled(out, "Impact:", impact, width);
-    remedy_block(out, tv.remedy, width);
+    problem_block(out, tv, services, impact, width, color);
   }
 }
 

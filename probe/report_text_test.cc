@@ -366,9 +366,9 @@ TEST_CASE("text: notes and the summary line") {
 }
 
 TEST_CASE("text: targets failing the same way share one block") {
-  auto e = evidence_with({dns_failure("ssm", DnsOutcome::timeout),
-                          dns_failure("ssmmessages", DnsOutcome::timeout),
-                          resolved("ec2messages", {tcp_failed("10.40.1.12", TcpOutcome::timeout)})});
+  auto e = evidence_with(
+      {dns_failure("ssm", DnsOutcome::timeout), dns_failure("ssmmessages", DnsOutcome::timeout),
+       resolved("ec2messages", {tcp_failed("10.40.1.12", TcpOutcome::timeout)})});
   const std::string text = render_text(e, diagnose(e), {false, 80});
   CAPTURE(text);
   CHECK(has(text, "\nCRITICAL ssm, ssmmessages: DNS: "));

@@ -46,6 +46,9 @@ struct TargetVerdict {
 
 struct Verdict {
   Status status = Status::ok;
+  // The instance metadata service, a required target of its own on EC2 (the
+  // agent takes its region and credentials from it); absent when not asked.
+  std::optional<TargetVerdict> imds;
   std::vector<TargetVerdict> targets;
   std::vector<std::string> notes;  // run-wide remarks (clock suspect, IMDS, ...)
 };
