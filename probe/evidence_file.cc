@@ -108,28 +108,38 @@ struct Writer {
   void operator()(const char* key, const T& member) {
     object[key] = to_value(member);
   }
+  template <class T>
+  void added(const char* key, const T& member) {
+    (*this)(key, member);
+  }
 };
 
-// Every field known to v1 is required; extra fields are ignored. A field
-// added later must be read as optional (absent: keep the default) so that
-// files from older versions still load.
+// v(key, member): required. v.added(key, member): a member added after the
+// first version of the format; absent in older files, so it keeps its
+// default then. Fields this version does not know are ignored.
 struct Reader {
   const Json& object;
   const std::string& path;
   template <class T>
   void operator()(const char* key, T& member) const {
-    const std::string child = path.empty() ? key : path + "." + key;
     const auto it = object.find(key);
-    if (it == object.end()) fail(child, "missing");
-    from_value(*it, child, member);
+    if (it == object.end()) fail(child(key), "missing");
+    from_value(*it, child(key), member);
   }
+  template <class T>
+  void added(const char* key, T& member) const {
+    const auto it = object.find(key);
+    if (it != object.end()) from_value(*it, child(key), member);
+  }
+  std::string child(const char* key) const { return path.empty() ? key : path + "." + key; }
 };
 
 // ---------------------------------------------------------------------------
 // The mapping: one fields() per struct, used for writing (T const) and for
 // reading. A new member of Evidence or of anything it holds belongs here
-// (evidence_file_test.cc's size check says when one was added). Never a
-// secret: see evidence_file.h.
+// (evidence_file_test.cc's member count says when one was added): as
+// v.added() unless it is there from the start. Never a secret: see
+// evidence_file.h.
 
 template <class T, class Struct>
 concept Is = std::same_as<std::remove_const_t<T>, Struct>;
@@ -187,6 +197,7 @@ void fields(V& v, T& c) {
   v("resolvers_error", c.resolvers_error);
   v("trust_store", c.trust_store);
   v("imds", c.imds);
+  v.added("vpc_resolvers", c.vpc_resolvers);
 }
 
 template <class V, Is<netcheck::ServerAnswer> T>
@@ -266,6 +277,7 @@ void fields(V& v, T& t) {
   v("host_is_literal", t.host_is_literal);
   v("hosts", t.hosts);
   v("dns", t.dns);
+  v.added("vpc_dns", t.vpc_dns);
   v("addresses", t.addresses);
 }
 

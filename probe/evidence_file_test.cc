@@ -37,6 +37,7 @@ Evidence rich_evidence() {
   c.timeout_s = 0.1 + 0.2;  // not exactly representable: must round-trip bit for bit
   c.resolvers = {server("10.40.5.53"), server("fd00::53", 5353)};
   c.resolvers_error = "";
+  c.vpc_resolvers = {server("10.40.0.2"), server("169.254.169.253")};
   c.imds.v1_used = true;
   c.imds.calls.push_back({"GET", "/latest/meta-data/mac", false, HttpOutcome::timeout, 0,
                           "Operation timed out after 1000 milliseconds", 1000.25});
@@ -105,6 +106,7 @@ Evidence rich_evidence() {
       literal,
   };
   e.targets[1].addresses[1].tcp->address = ip("10.40.2.11");
+  e.targets[2].vpc_dns = dns_ok(host_of("ec2messages"), {"10.40.1.12"}, "10.40.0.2");
   e.elapsed_ms = 3012.345678901234;
   return e;
 }
@@ -144,13 +146,13 @@ TEST_CASE("evidence file: every member of Evidence is mapped") {
   // optional if it is new, so older files still load), cover it in
   // rich_evidence() above, then update the count. Never a secret field.
   CHECK(member_count<Evidence>() == 3);
-  CHECK(member_count<RunContext>() == 10);
+  CHECK(member_count<RunContext>() == 11);
   CHECK(member_count<Sourced>() == 2);
   CHECK(member_count<ImdsEvidence>() == 7);
   CHECK(member_count<ImdsCall>() == 7);
   CHECK(member_count<netcheck::TrustStore>() == 3);
   CHECK(member_count<netcheck::DnsServer>() == 2);
-  CHECK(member_count<TargetEvidence>() == 5);
+  CHECK(member_count<TargetEvidence>() == 6);
   CHECK(member_count<Target>() == 5);
   CHECK(member_count<netcheck::DnsResult>() == 6);
   CHECK(member_count<netcheck::ServerAnswer>() == 7);
@@ -208,6 +210,11 @@ TEST_CASE("evidence file: a rich Evidence round-trips") {
 
   const auto& pinned = back.targets[2];
   CHECK(pinned.hosts == original.targets[2].hosts);
+  REQUIRE(pinned.vpc_dns);
+  CHECK(pinned.vpc_dns->answered_by == server("10.40.0.2"));
+  CHECK(pinned.vpc_dns->addresses == std::vector{ip("10.40.1.12")});
+  CHECK_FALSE(back.targets[0].vpc_dns);
+  CHECK(c.vpc_resolvers == original.context.vpc_resolvers);
   CHECK(pinned.addresses[0].source == "hosts");
 
   const auto& dns = *back.targets[4].dns;
@@ -283,6 +290,23 @@ TEST_CASE("evidence file: unknown fields are ignored") {
   INFO(error);
   REQUIRE(back);
   CHECK(evidence_to_json(*back) == evidence_to_json(original));
+}
+
+TEST_CASE("evidence file: a file from before a member was added still loads") {
+  // vpc_resolvers and vpc_dns came after the first evidence files.
+  Json document = Json::parse(evidence_to_json(rich_evidence()));
+  document["context"].erase("vpc_resolvers");
+  for (auto& target : document["targets"]) target.erase("vpc_dns");
+  std::string error;
+  auto back = evidence_from_json(document.dump(), &error);
+  INFO(error);
+  REQUIRE(back);
+  CHECK(back->context.vpc_resolvers.empty());
+  CHECK_FALSE(back->targets[2].vpc_dns);
+  // Present, they are still checked.
+  document["context"]["vpc_resolvers"] = "10.40.0.2";
+  CHECK_FALSE(evidence_from_json(document.dump(), &error));
+  CHECK(error == "context.vpc_resolvers: expected an array, found a string");
 }
 
 namespace {
