@@ -13,6 +13,7 @@
 #include "probe/agent_context.h"
 #include "probe/diagnosis.h"
 #include "probe/environment.h"
+#include "probe/evidence_file.h"
 #include "probe/gather.h"
 #include "probe/imds.h"
 #include "probe/options.h"
@@ -59,6 +60,18 @@ void resolve_resolvers(const Options& options, RunContext& context) {
   context.resolvers = std::move(system.servers);
   context.resolvers_source = "/etc/resolv.conf";
   context.resolvers_error = std::move(system.error);
+}
+
+// Diagnoses, prints the report, and returns the exit status.
+int report(const Evidence& evidence, const Options& options, TextStyle style,
+           const std::string& replay_of = "") {
+  const Verdict verdict = diagnose(evidence);
+  if (options.output == OutputFormat::json)
+    std::cout << render_json(evidence, verdict);
+  else
+    std::cout << render_text(evidence, verdict, style, replay_of);
+  std::cout.flush();
+  return exit_code(verdict.status);
 }
 
 int run(const Options& options) {
@@ -156,13 +169,27 @@ int run(const Options& options) {
 
   context.agent.version = agent_version.get();
   evidence.elapsed_ms = netcheck::ms_between(started, netcheck::Clock::now());
-  Verdict verdict = diagnose(evidence);
-  if (options.output == OutputFormat::json)
-    std::cout << render_json(evidence, verdict);
-  else
-    std::cout << render_text(evidence, verdict, TextStyle{want_color(env), 80});
-  std::cout.flush();
-  return exit_code(verdict.status);
+  const int code = report(evidence, options, TextStyle{want_color(env), 80});
+  // A file that cannot be written does not change what the run found: the
+  // exit status stays the diagnosis's (monitoring relies on it), and stderr
+  // says why the file is missing.
+  std::string save_error;
+  if (options.save_evidence && !save_evidence_file(*options.save_evidence, evidence, &save_error))
+    std::cerr << "ssm-reach: warning: evidence not saved: " << save_error << "\n";
+  return code;
+}
+
+// `ssm-reach explain FILE`: the same diagnosis and report on recorded
+// evidence; nothing is contacted. An unusable file is exit 3 (unknown).
+int explain(const Options& options) {
+  std::string error;
+  auto evidence = load_evidence_file(*options.explain_file, &error);
+  if (!evidence) {
+    std::cerr << "ssm-reach: explain: " << error << "\n";
+    return 3;
+  }
+  return report(*evidence, options, TextStyle{want_color(process_environment()), 80},
+                *options.explain_file);
 }
 
 }  // namespace
@@ -183,6 +210,7 @@ int main(int argc, char** argv) {
     return *parsed.exit_code;
   }
   try {
+    if (parsed.options.explain_file) return ssmreach::explain(parsed.options);
     return ssmreach::run(parsed.options);
   } catch (const std::exception& e) {
     std::cerr << "ssm-reach: internal error: " << e.what() << "\n";
