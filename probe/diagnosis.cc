@@ -129,7 +129,7 @@ struct InstanceFacts {
   std::string vpc_id = "<vpc-id>";
   std::string subnet_id = "<subnet-id>";
   std::string security_group_id = "<instance-sg-id>";  // the first, for --source-group
-  std::vector<std::string> security_groups;              // all of them, for explanations
+  std::vector<std::string> security_groups;            // all of them, for explanations
   std::string local_ipv4;
 
   // "this instance (10.40.3.7, sg-0abc)", or just "this instance".
@@ -1662,6 +1662,34 @@ std::optional<TargetVerdict> diagnose_imds(const ImdsEvidence& imds, const std::
   return tv;
 }
 
+// From SSM Agent 3.3.40.0 the agent receives commands through ssmmessages
+// whenever it can reach it; ec2messages is then only its fallback. Older or
+// unknown agents need ec2messages, as do all agents when ssmmessages fails.
+void weigh_ec2messages(const AgentVersion& version, std::vector<TargetVerdict>& targets) {
+  auto find = [&](const char* service) -> TargetVerdict* {
+    for (auto& tv : targets)
+      if (tv.service == service) return &tv;
+    return nullptr;
+  };
+  TargetVerdict* ec2 = find("ec2messages");
+  const TargetVerdict* messages = find("ssmmessages");
+  if (!ec2 || ec2->status != Status::critical || !version.known()) return;
+  const std::string agent = "This agent (" + version.version + ", from " + version.source + ")";
+  if (!at_least(version, kAgentMessagesFallbackVersion)) {
+    ec2->explanation += " " + agent + " is older than " +
+                        std::string(kAgentMessagesFallbackVersion) +
+                        " and receives commands only through ec2messages.";
+    return;
+  }
+  if (!messages || messages->status != Status::ok) return;
+  ec2->status = Status::warning;
+  ec2->required = false;
+  ec2->explanation += " " + agent + " receives commands through ssmmessages, which works, so " +
+                      "it does not need ec2messages; it matters only if ssmmessages fails.";
+  ec2->impact = "None while ssmmessages works: agents from " +
+                std::string(kAgentMessagesFallbackVersion) + " use ec2messages only as a fallback.";
+}
+
 }  // namespace
 
 Verdict diagnose(const Evidence& evidence) {
@@ -1672,6 +1700,13 @@ Verdict diagnose(const Evidence& evidence) {
   for (const auto& te : evidence.targets) {
     verdict.targets.push_back(diagnose_target(evidence, te, facts, run, verdict.notes));
   }
+
+  weigh_ec2messages(evidence.context.agent.version, verdict.targets);
+  // A config or registration the agent cannot use changes what it does.
+  for (const auto& w : evidence.context.agent.config.warnings)
+    verdict.notes.push_back("SSM agent config: " + w);
+  for (const auto& w : evidence.context.agent.registration.warnings)
+    verdict.notes.push_back("SSM agent registration: " + w);
 
   verdict.status = verdict.targets.empty() ? Status::unknown : Status::ok;
   for (const auto& tv : verdict.targets) verdict.status = worst(verdict.status, tv.status);

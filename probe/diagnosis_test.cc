@@ -997,3 +997,44 @@ TEST_CASE("diagnosis: real IDs from IMDS replace placeholders") {
   CHECK(has(plain.targets.front().remedy, "<vpc-id>"));
   CHECK(has(plain.targets.front().remedy, "<instance-sg-id>"));
 }
+
+TEST_CASE("diagnosis: ec2messages is required by the agent's version") {
+  auto run = [](const char* version, bool ssmmessages_ok) {
+    auto e = evidence_with(
+        {healthy("ssm", "10.40.1.10"),
+         ssmmessages_ok ? healthy("ssmmessages", "10.40.1.11")
+                        : resolved("ssmmessages", {tcp_failed("10.40.1.11", TcpOutcome::timeout)}),
+         resolved("ec2messages", {tcp_failed("10.40.1.12", TcpOutcome::timeout)})});
+    if (*version) {
+      e.context.agent.version.version = version;
+      e.context.agent.version.source = "dpkg";
+      e.context.agent.version.components = *parse_version(version);
+    }
+    return diagnose(e);
+  };
+  SUBCASE("unknown version: required, critical") {
+    const auto v = run("", true);
+    CHECK(v.targets[2].status == Status::critical);
+    CHECK(v.targets[2].required);
+    CHECK(v.status == Status::critical);
+  }
+  SUBCASE("old agent: required, and the explanation says why") {
+    const auto v = run("3.2.582.0", true);
+    CHECK(v.targets[2].status == Status::critical);
+    CHECK(has(v.targets[2].explanation, "older than 3.3.40.0"));
+  }
+  SUBCASE("recent agent with working ssmmessages: a warning only") {
+    const auto v = run("3.3.40.0", true);
+    CHECK(v.targets[2].status == Status::warning);
+    CHECK_FALSE(v.targets[2].required);
+    CHECK(v.targets[2].cause == "tcp.timeout");
+    CHECK(has(v.targets[2].explanation, "does not need ec2messages"));
+    CHECK(has(v.targets[2].impact, "fallback"));
+    CHECK(v.status == Status::warning);
+  }
+  SUBCASE("recent agent whose ssmmessages fails needs ec2messages") {
+    const auto v = run("3.3.1142.0", false);
+    CHECK(v.targets[2].status == Status::critical);
+    CHECK(v.targets[2].required);
+  }
+}

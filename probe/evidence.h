@@ -14,6 +14,8 @@
 #include "netcheck/tcp.h"
 #include "netcheck/tls.h"
 #include "netcheck/trust_store.h"
+#include "probe/agent_config.h"
+#include "probe/agent_version.h"
 #include "probe/target.h"
 
 namespace ssmreach {
@@ -47,6 +49,14 @@ struct ImdsEvidence {
   std::map<std::string, std::string> facts;
 };
 
+// What the SSM agent on this host will use: its config file, a hybrid
+// (on-premises) registration, its installed version.
+struct AgentEvidence {
+  AgentConfig config;
+  AgentRegistration registration;
+  AgentVersion version;
+};
+
 struct RunContext {
   std::string tool_version;
   std::string started_at;  // wall clock, ISO 8601 UTC
@@ -61,6 +71,7 @@ struct RunContext {
   std::vector<netcheck::DnsServer> vpc_resolvers;
   netcheck::TrustStore trust_store;
   ImdsEvidence imds;
+  AgentEvidence agent;
 };
 
 // One address of a target and what each layer saw on it.

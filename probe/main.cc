@@ -5,12 +5,15 @@
 #include <csignal>
 #include <cstdio>
 #include <ctime>
+#include <future>
 #include <iostream>
 
 #include "netcheck/event_loop.h"
 #include "netcheck/init.h"
+#include "probe/agent_context.h"
 #include "probe/diagnosis.h"
 #include "probe/environment.h"
+#include "probe/evidence_file.h"
 #include "probe/gather.h"
 #include "probe/imds.h"
 #include "probe/options.h"
@@ -59,6 +62,18 @@ void resolve_resolvers(const Options& options, RunContext& context) {
   context.resolvers_error = std::move(system.error);
 }
 
+// Diagnoses, prints the report, and returns the exit status.
+int report(const Evidence& evidence, const Options& options, TextStyle style,
+           const std::string& replay_of = "") {
+  const Verdict verdict = diagnose(evidence);
+  if (options.output == OutputFormat::json)
+    std::cout << render_json(evidence, verdict);
+  else
+    std::cout << render_text(evidence, verdict, style, replay_of);
+  std::cout.flush();
+  return exit_code(verdict.status);
+}
+
 int run(const Options& options) {
   const GetEnv env = process_environment();
   const auto started = netcheck::Clock::now();
@@ -69,8 +84,16 @@ int run(const Options& options) {
   context.tool_version = SSM_REACH_VERSION;
   context.started_at = utc_now_iso8601();
   context.timeout_s = options.timeout_s;
+  // The agent's version may take a short exec of its binary: found in the
+  // background while the network is probed.
+  const AgentPaths agent_files =
+      agent_paths(env("SSM_REACH_AGENT_ROOT").value_or(""), options.agent_config.value_or(""));
+  auto agent_version = std::async(std::launch::async, detect_agent_version, agent_files.version);
+  context.agent = read_agent_files(agent_files);
+
   std::string region_warning;
   context.region = region_from_flag_or_env(options.region, env, &region_warning);
+  if (context.region.empty()) context.region = agent_region(context.agent);
   resolve_resolvers(options, context);
   context.trust_store = netcheck::find_trust_store(options.ca_file);
 
@@ -81,7 +104,14 @@ int run(const Options& options) {
     return 3;
   }
 
-  const ImdsSettings imds = imds_settings(options, env);
+  ImdsSettings imds = imds_settings(options, env);
+  // A hybrid (on-premises) registration takes its identity from SSM, not
+  // IMDS: there is no IMDS to require.
+  if (imds.enabled && context.agent.registration.hybrid()) {
+    imds.enabled = false;
+    imds.skipped_by =
+        "hybrid registration " + context.agent.registration.managed_instance_id->value;
+  }
   netcheck::EventLoop loop;
   bool imds_done = false;
   bool targets_started = false;
@@ -116,8 +146,9 @@ int run(const Options& options) {
 
   std::vector<Target> targets;
   if (!context.region.empty()) {
-    context.partition_suffix = partition_suffix(context.region.value);
-    targets = plan_targets(options, context.region.value);
+    const auto& domain = context.agent.config.service_domain;
+    context.partition_suffix = domain ? domain->value : partition_suffix(context.region.value);
+    targets = plan_targets(options, context.region.value, context.agent.config);
     GatherSettings gather;
     gather.step_timeout = step;
     gather.resolvers = context.resolvers;
@@ -136,14 +167,29 @@ int run(const Options& options) {
     if (!region_warning.empty()) std::cerr << "ssm-reach: " << region_warning << "\n";
   }
 
+  context.agent.version = agent_version.get();
   evidence.elapsed_ms = netcheck::ms_between(started, netcheck::Clock::now());
-  Verdict verdict = diagnose(evidence);
-  if (options.output == OutputFormat::json)
-    std::cout << render_json(evidence, verdict);
-  else
-    std::cout << render_text(evidence, verdict, TextStyle{want_color(env), 80});
-  std::cout.flush();
-  return exit_code(verdict.status);
+  const int code = report(evidence, options, TextStyle{want_color(env), 80});
+  // A file that cannot be written does not change what the run found: the
+  // exit status stays the diagnosis's (monitoring relies on it), and stderr
+  // says why the file is missing.
+  std::string save_error;
+  if (options.save_evidence && !save_evidence_file(*options.save_evidence, evidence, &save_error))
+    std::cerr << "ssm-reach: warning: evidence not saved: " << save_error << "\n";
+  return code;
+}
+
+// `ssm-reach explain FILE`: the same diagnosis and report on recorded
+// evidence; nothing is contacted. An unusable file is exit 3 (unknown).
+int explain(const Options& options) {
+  std::string error;
+  auto evidence = load_evidence_file(*options.explain_file, &error);
+  if (!evidence) {
+    std::cerr << "ssm-reach: explain: " << error << "\n";
+    return 3;
+  }
+  return report(*evidence, options, TextStyle{want_color(process_environment()), 80},
+                *options.explain_file);
 }
 
 }  // namespace
@@ -164,6 +210,7 @@ int main(int argc, char** argv) {
     return *parsed.exit_code;
   }
   try {
+    if (parsed.options.explain_file) return ssmreach::explain(parsed.options);
     return ssmreach::run(parsed.options);
   } catch (const std::exception& e) {
     std::cerr << "ssm-reach: internal error: " << e.what() << "\n";

@@ -107,7 +107,10 @@ constexpr const char* kDescription =
     "Manager agent needs (IMDS, DNS, TCP 443, TLS) to the ssm, ssmmessages\n"
     "and ec2messages endpoints, and names the first broken layer, its root\n"
     "cause and the fix.\n\n"
-    "Exit status: 0 ok, 1 warning, 2 critical, 3 unknown (bad usage, no region).";
+    "Exit status: 0 ok, 1 warning, 2 critical, 3 unknown (bad usage, no region,\n"
+    "an unreadable evidence file).\n\n"
+    "To diagnose elsewhere: ssm-reach --save-evidence run.json, copy the file,\n"
+    "then ssm-reach explain run.json.";
 
 }  // namespace
 
@@ -119,7 +122,7 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
   app.set_version_flag("--version", std::string("ssm-reach ") + SSM_REACH_VERSION);
   app.get_formatter()->column_width(30);
 
-  std::string region, output = "text", ca_file, timeout, services, imds, proxy;
+  std::string region, output = "text", ca_file, timeout, services, imds, proxy, agent_config;
   std::vector<std::string> endpoints, dns_servers;
   app.add_option("--region", region,
                  "Region to check (default: AWS_REGION, AWS_DEFAULT_REGION, then IMDS)");
@@ -138,13 +141,44 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
                  "Instance metadata URL (default AWS_EC2_METADATA_SERVICE_ENDPOINT, then "
                  "http://169.254.169.254)");
   app.add_flag("--no-imds", o.no_imds, "Do not contact IMDS (also AWS_EC2_METADATA_DISABLED=true)");
+  app.add_option("--agent-config", agent_config,
+                 "SSM agent config to read (default /etc/amazon/ssm/amazon-ssm-agent.json)");
   auto* proxy_opt =
       app.add_option("--proxy", proxy, "Proxy URL to use (reserved: not checked yet)");
   auto* no_proxy_opt = app.add_flag("--no-proxy", o.no_proxy, "Use no proxy");
   proxy_opt->excludes(no_proxy_opt);
+  std::string save_evidence;
+  app.add_option("--save-evidence", save_evidence,
+                 "FILE: also write everything observed to FILE (JSON, no secrets) "
+                 "for 'ssm-reach explain FILE'");
+
+  // `explain` replays a file: of the options above only --output applies.
+  std::string explain_file, explain_output;
+  auto* explain = app.add_subcommand(
+      "explain",
+      "Diagnose an evidence file saved with --save-evidence, offline (contacts nothing); same "
+      "report and exit status as the run that saved it");
+  explain->add_option("FILE", explain_file, "Evidence file written by --save-evidence");
+  explain->add_option("--output", explain_output, "Report format: text or json (default text)");
+  // Live-run flags after FILE reach the check below, which names them.
+  explain->fallthrough();
+  app.require_subcommand(0, 1);
 
   try {
     app.parse(argc, argv);
+    if (explain->parsed()) {
+      for (const CLI::Option* option : app.get_options()) {
+        const std::string name = option->get_name();
+        if (option->count() > 0 && name != "--output" && name != "--help")
+          throw UsageError{"explain: " + name +
+                           " does not apply (explain replays FILE and contacts nothing; only "
+                           "--output does)"};
+      }
+      if (explain_file.empty())
+        throw UsageError{"explain: needs FILE, an evidence file written with --save-evidence"};
+      o.explain_file = explain_file;
+      if (explain->count("--output")) output = explain_output;
+    }
     if (app.count("--region")) {
       if (!is_valid_region_name(region))
         throw UsageError{"--region: '" + region +
@@ -160,12 +194,20 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
       o.ca_file = ca_file;
     }
     if (app.count("--timeout")) o.timeout_s = parse_timeout(timeout);
+    if (app.count("--agent-config")) {
+      if (agent_config.empty()) throw UsageError{"--agent-config: needs a path to a JSON file"};
+      o.agent_config = agent_config;
+    }
     if (app.count("--services")) o.services = parse_services(services);
     for (const auto& e : endpoints) o.endpoints.push_back(parse_endpoint(e));
     for (const auto& d : dns_servers) o.dns_servers.push_back(parse_dns_server(d));
     if (app.count("--imds-endpoint")) {
       check_url("--imds-endpoint", imds, {"http", "https"});
       o.imds_endpoint = imds;
+    }
+    if (app.count("--save-evidence")) {
+      if (save_evidence.empty()) throw UsageError{"--save-evidence: needs a file name"};
+      o.save_evidence = save_evidence;
     }
     if (app.count("--proxy")) {
       check_url("--proxy", proxy, {"http", "https"});

@@ -28,8 +28,13 @@ struct Options {
   std::vector<netcheck::DnsServer> dns_servers;
   std::optional<std::string> imds_endpoint;
   bool no_imds = false;
+  std::optional<std::string> agent_config;  // the agent's config file to read
   std::optional<std::string> proxy;
   bool no_proxy = false;
+  // --save-evidence FILE: write what the run observed (evidence_file.h).
+  std::optional<std::string> save_evidence;
+  // `ssm-reach explain FILE`: diagnose a saved evidence file; contact nothing.
+  std::optional<std::string> explain_file;
 };
 
 // What main should do after parsing.

@@ -104,5 +104,55 @@ TEST_CASE("bad usage is one line naming the flag, exit 3") {
   }
 }
 
+TEST_CASE("--save-evidence and the explain subcommand") {
+  auto save = parse({"--region", "us-east-1", "--save-evidence", "/tmp/run.json"});
+  REQUIRE_FALSE(save.exit_code);
+  CHECK(save.options.save_evidence == "/tmp/run.json");
+  CHECK_FALSE(save.options.explain_file);
+
+  auto explain = parse({"explain", "run.json"});
+  REQUIRE_FALSE(explain.exit_code);
+  CHECK(explain.options.explain_file == "run.json");
+  CHECK(explain.options.output == OutputFormat::text);
+  CHECK_FALSE(explain.options.save_evidence);
+
+  // --output on either side of the subcommand.
+  CHECK(parse({"explain", "run.json", "--output", "json"}).options.output == OutputFormat::json);
+  CHECK(parse({"explain", "--output", "json", "run.json"}).options.output == OutputFormat::json);
+  CHECK(parse({"--output", "json", "explain", "run.json"}).options.output == OutputFormat::json);
+
+  auto help = parse({"--help"});
+  CHECK(help.message.find("--save-evidence") != std::string::npos);
+  CHECK(help.message.find("explain") != std::string::npos);
+  auto explain_help = parse({"explain", "--help"});
+  REQUIRE(explain_help.exit_code == 0);
+  CHECK(explain_help.message.find("FILE") != std::string::npos);
+}
+
+TEST_CASE("explain and --save-evidence: bad usage is one line, exit 3") {
+  const std::vector<BadUsage> cases = {
+      {{"explain"}, "explain: needs FILE"},
+      {{"explain", "a.json", "b.json"}, "b.json"},
+      {{"explain", "a.json", "--output", "xml"}, "text, json"},
+      {{"explain", "a.json", "--region", "us-east-1"}, "explain: --region does not apply"},
+      {{"--no-imds", "explain", "a.json"}, "explain: --no-imds does not apply"},
+      {{"--save-evidence", "x.json", "explain", "a.json"}, "--save-evidence does not apply"},
+      {{"--save-evidence", ""}, "--save-evidence"},
+      {{"--save-evidence"}, "--save-evidence"},
+      {{"explian", "a.json"}, "explian"},
+  };
+  for (const auto& c : cases) {
+    std::vector<const char*> argv = {"ssm-reach"};
+    argv.insert(argv.end(), c.args.begin(), c.args.end());
+    auto p = parse_command_line(static_cast<int>(argv.size()), argv.data());
+    INFO("args: ", c.args.front(), " ... (", c.args.size(), ")");
+    REQUIRE(p.exit_code == 3);
+    CAPTURE(p.message);
+    CHECK(p.message.find('\n') == std::string::npos);
+    CHECK(p.message.find(c.must_mention) != std::string::npos);
+    CHECK(p.message.starts_with("ssm-reach: "));
+  }
+}
+
 }  // namespace
 }  // namespace ssmreach

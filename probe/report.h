@@ -13,8 +13,11 @@ struct TextStyle {
   int width = 80;
 };
 
-// Plain ASCII, no line longer than style.width.
-std::string render_text(const Evidence& evidence, const Verdict& verdict, TextStyle style);
+// Plain ASCII, no line longer than style.width. `replay_of`: the evidence
+// file `explain` replays (the report opens by saying so and when it was
+// recorded); empty for a live run.
+std::string render_text(const Evidence& evidence, const Verdict& verdict, TextStyle style,
+                        const std::string& replay_of = "");
 
 // One JSON object per the contract (schema "ssm-reach/v1"), newline-terminated.
 std::string render_json(const Evidence& evidence, const Verdict& verdict);

@@ -129,6 +129,38 @@ bool is_secret_fact(const std::string& key, const std::string& value) {
   return false;
 }
 
+Json setting_json(const std::optional<AgentSetting>& setting) {
+  if (!setting) return nullptr;
+  return Json{{"value", setting->value}, {"source", setting->source()}};
+}
+
+// What the SSM agent on this host uses, each value with the file it came from.
+Json agent_json(const AgentEvidence& agent) {
+  Json endpoints = Json::object();
+  for (const auto& [service, endpoint] : agent.config.endpoints)
+    endpoints[service] = Json{{"value", endpoint.setting.value},
+                              {"source", endpoint.setting.source()},
+                              {"host", endpoint.host_port.host},
+                              {"port", endpoint.host_port.port}};
+  const auto& r = agent.registration;
+  const auto& v = agent.version;
+  return Json{{"config", Json{{"file", text_or_null(agent.config.file)},
+                              {"region", setting_json(agent.config.region)},
+                              {"service_domain", setting_json(agent.config.service_domain)},
+                              {"endpoints", endpoints},
+                              {"warnings", agent.config.warnings}}},
+              {"registration", Json{{"file", text_or_null(r.file)},
+                                    {"present", r.present},
+                                    {"hybrid", r.hybrid()},
+                                    {"managed_instance_id", setting_json(r.managed_instance_id)},
+                                    {"region", setting_json(r.region)},
+                                    {"warnings", r.warnings}}},
+              {"version", Json{{"value", text_or_null(v.version)},
+                               {"source", text_or_null(v.source)},
+                               {"path", text_or_null(v.path)},
+                               {"notes", v.notes}}}};
+}
+
 Json context_json(const RunContext& context, const std::vector<std::string>& vpc_cidrs) {
   Json resolvers = Json::array();
   for (const auto& server : context.resolvers) resolvers.push_back(server_text(server));
@@ -172,6 +204,7 @@ Json context_json(const RunContext& context, const std::vector<std::string>& vpc
                      {"v1_used", context.imds.v1_used},
                      {"calls", calls},
                      {"facts", facts}};
+  out["agent"] = agent_json(context.agent);
   return out;
 }
 
@@ -276,7 +309,8 @@ Json target_json(const TargetEvidence& te, const TargetVerdict* tv,
   out["host"] = te.target.host;
   out["host_source"] = te.target.host_source;
   out["port"] = te.target.port;
-  out["required"] = te.target.required;
+  // The verdict may relax a requirement (ec2messages for a recent agent).
+  out["required"] = tv ? tv->required : te.target.required;
   out["status"] = tv ? to_string(tv->status) : to_string(Status::unknown);
   out["failed_layer"] = tv ? optional_or_null(tv->failed_layer) : Json(nullptr);
   out["cause"] = tv ? optional_or_null(tv->cause) : Json(nullptr);

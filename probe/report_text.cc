@@ -374,6 +374,10 @@ void header(std::vector<std::string>& out, const Evidence& evidence, std::size_t
   if (!c.imds.attempted && !c.imds.skipped_by.empty()) {
     first.push_back("imds: off (" + c.imds.skipped_by + ")");
   }
+  const auto& agent = c.agent;
+  first.push_back(agent.version.known()
+                      ? "agent " + agent.version.version + " (" + agent.version.source + ")"
+                      : "agent: version unknown");
   segments(out, first, width);
 
   std::string resolver = "resolver ";
@@ -400,7 +404,9 @@ void header(std::vector<std::string>& out, const Evidence& evidence, std::size_t
     trust += c.trust_store.path;
     if (!c.trust_store.source.empty()) trust += " (" + c.trust_store.source + ")";
   }
-  segments(out, {resolver, trust}, width);
+  std::vector<std::string> second = {resolver, trust};
+  if (!agent.config.file.empty()) second.push_back("agent config " + agent.config.file);
+  segments(out, second, width);
 }
 
 void table(std::vector<std::string>& out, const Evidence& evidence, const Verdict& verdict,
@@ -651,12 +657,21 @@ void notes(std::vector<std::string>& out, const Verdict& verdict, std::size_t wi
 
 }  // namespace
 
-std::string render_text(const Evidence& evidence, const Verdict& verdict, TextStyle style) {
+std::string render_text(const Evidence& evidence, const Verdict& verdict, TextStyle style,
+                        const std::string& replay_of) {
   const std::size_t width = std::max<std::size_t>(
       kMinWidth, style.width > 0 ? static_cast<std::size_t>(style.width) : 80);
   const auto vpc_cidrs = vpc_cidrs_from_facts(evidence.context.imds.facts);
 
   std::vector<std::string> lines;
+  if (!replay_of.empty()) {
+    const auto& recorded = evidence.context.started_at;
+    wrap_prose(lines,
+               "Replay of " + replay_of + ", recorded " +
+                   (recorded.empty() ? "at an unknown time" : recorded) +
+                   "; nothing was checked now.",
+               "", 2, width);
+  }
   header(lines, evidence, width);
   lines.emplace_back();
   table(lines, evidence, verdict, vpc_cidrs, width, style.color);

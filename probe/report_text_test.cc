@@ -242,7 +242,7 @@ TEST_CASE("text: layout of a critical run") {
   CAPTURE(text);
   const auto lines = lines_of(text);
   REQUIRE(lines.size() > 8);
-  CHECK(lines[0] == "ssm-reach 0.1.0  region eu-west-1 (--region)");
+  CHECK(lines[0] == "ssm-reach 0.1.0  region eu-west-1 (--region)  agent: version unknown");
   CHECK(lines[1] == "resolver 10.40.5.53 (/etc/resolv.conf)");
   CHECK(lines[2] == "trust: /etc/ssl/certs/ca-certificates.crt (system)");
   CHECK(lines[3].empty());
