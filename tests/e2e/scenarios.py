@@ -426,8 +426,9 @@ scenario(
                    "remedy": Contains("resolv.conf")} for svc in plan.SERVICES},
 )
 scenario(
-    "many_addresses", "ssm resolves to six ENIs, all healthy.",
-    world={"endpoints": {"ssm": [(ENI["ssm"], "tls")] + [(ip, "tls") for ip in SPARE_ENI[:5]]}},
+    "many_addresses", "dnsmasq resolves ssm to six ENIs, all healthy.",
+    world={"dns": {"server": "dnsmasq"},
+           "endpoints": {"ssm": [(ENI["ssm"], "tls")] + [(ip, "tls") for ip in SPARE_ENI[:5]]}},
     exit=0,
     targets={"ssm": {"status": "ok", "addresses": {
         ip: {"tcp": {"status": "ok"}, "tls": {"status": "ok"}}

@@ -43,9 +43,10 @@ class Dnsmasq:
                "--log-queries", "--log-facility=-", "--cache-size=0"]
         cmd += ["--local=/%s/" % zone for zone in self.zones]
         for name, rr in sorted(self.records.items()):
-            ips = list(rr.get("A", [])) + list(rr.get("AAAA", []))
-            if ips:
-                cmd.append("--host-record=%s,%s" % (name.rstrip("."), ",".join(ips)))
+            # One address per --host-record: a second IPv4 address in the same
+            # option would replace the first, not add to it.
+            for ip in list(rr.get("A", [])) + list(rr.get("AAAA", [])):
+                cmd.append("--host-record=%s,%s" % (name.rstrip("."), ip))
         return cmd
 
     def start(self, ready_within=5.0):
