@@ -75,15 +75,14 @@ BASE_HOSTS = (
 
 
 def merge(defaults, overrides):
-    """`defaults` with `overrides` applied; nested dicts merge one level deep
-    (so a scenario can change dns.records without restating dns.server)."""
+    """`defaults` with `overrides` applied; dicts merge one level deep, so a
+    scenario can replace one service's endpoints, or dns.records without
+    restating dns.server."""
     out = copy.deepcopy(defaults)
     for key, value in (overrides or {}).items():
         if key not in defaults:
             raise KeyError("unknown world knob %r" % key)
-        if isinstance(value, dict) and isinstance(out.get(key), dict) and key != "endpoints":
-            out[key].update(copy.deepcopy(value))
-        elif key == "endpoints":
+        if isinstance(value, dict) and isinstance(out[key], dict):
             out[key].update(copy.deepcopy(value))
         else:
             out[key] = copy.deepcopy(value)
