@@ -24,7 +24,6 @@ namespace {
 
 // Ordered, so the file reads top-down like the run: schema, context, targets.
 using Json = nlohmann::ordered_json;
-using StringMap = std::map<std::string, std::string>;
 
 using netcheck::DnsOutcome;
 using netcheck::HttpOutcome;
@@ -93,6 +92,11 @@ template <class T>
 struct IsVector : std::false_type {};
 template <class T>
 struct IsVector<std::vector<T>> : std::true_type {};
+// Maps keyed by name (IMDS facts, the agent's endpoints) are JSON objects.
+template <class T>
+struct IsNameMap : std::false_type {};
+template <class T>
+struct IsNameMap<std::map<std::string, T>> : std::true_type {};
 
 // The two directions of every value: plain JSON values for scalars, arrays,
 // string maps and optionals (null when absent); objects for structs, through
@@ -185,6 +189,61 @@ void fields(V& v, T& i) {
   v("facts", i.facts);
 }
 
+template <class V, Is<netcheck::HostPort> T>
+void fields(V& v, T& h) {
+  v("host", h.host);
+  v("port", h.port);
+}
+
+template <class V, Is<AgentSetting> T>
+void fields(V& v, T& s) {
+  v("value", s.value);
+  v("key", s.key);
+  v("file", s.file);
+}
+
+template <class V, Is<AgentEndpoint> T>
+void fields(V& v, T& e) {
+  v("service", e.service);
+  v("setting", e.setting);
+  v("host_port", e.host_port);
+}
+
+template <class V, Is<AgentConfig> T>
+void fields(V& v, T& c) {
+  v("file", c.file);
+  v("region", c.region);
+  v("service_domain", c.service_domain);
+  v("mgs_region", c.mgs_region);
+  v("endpoints", c.endpoints);
+  v("warnings", c.warnings);
+}
+
+template <class V, Is<AgentRegistration> T>
+void fields(V& v, T& r) {
+  v("file", r.file);
+  v("present", r.present);
+  v("managed_instance_id", r.managed_instance_id);
+  v("region", r.region);
+  v("warnings", r.warnings);
+}
+
+template <class V, Is<AgentVersion> T>
+void fields(V& v, T& a) {
+  v("version", a.version);
+  v("source", a.source);
+  v("path", a.path);
+  v("components", a.components);
+  v("notes", a.notes);
+}
+
+template <class V, Is<AgentEvidence> T>
+void fields(V& v, T& a) {
+  v("config", a.config);
+  v("registration", a.registration);
+  v("version", a.version);
+}
+
 template <class V, Is<RunContext> T>
 void fields(V& v, T& c) {
   v("tool_version", c.tool_version);
@@ -198,6 +257,7 @@ void fields(V& v, T& c) {
   v("trust_store", c.trust_store);
   v("imds", c.imds);
   v.added("vpc_resolvers", c.vpc_resolvers);
+  v.added("agent", c.agent);
 }
 
 template <class V, Is<netcheck::ServerAnswer> T>
@@ -325,9 +385,9 @@ Json to_value(const T& value) {
     Json array = Json::array();
     for (const auto& item : value) array.push_back(to_value(item));
     return array;
-  } else if constexpr (std::is_same_v<T, StringMap>) {
+  } else if constexpr (IsNameMap<T>::value) {
     Json object = Json::object();
-    for (const auto& [key, item] : value) object[key] = item;
+    for (const auto& [key, item] : value) object[key] = to_value(item);
     return object;
   } else {
     Json object = Json::object();
@@ -390,7 +450,7 @@ void from_value(const Json& json, const std::string& path, T& out) {
       from_value(json[i], path + "[" + std::to_string(i) + "]", item);
       out.push_back(std::move(item));
     }
-  } else if constexpr (std::is_same_v<T, StringMap>) {
+  } else if constexpr (IsNameMap<T>::value) {
     if (!json.is_object()) fail(path, expected("an object", json));
     out.clear();
     for (const auto& [key, item] : json.items()) {

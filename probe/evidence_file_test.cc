@@ -38,6 +38,19 @@ Evidence rich_evidence() {
   c.resolvers = {server("10.40.5.53"), server("fd00::53", 5353)};
   c.resolvers_error = "";
   c.vpc_resolvers = {server("10.40.0.2"), server("169.254.169.253")};
+  const std::string config = "/etc/amazon/ssm/amazon-ssm-agent.json";
+  c.agent.config.file = config;
+  c.agent.config.region = AgentSetting{"eu-west-1", "Agent.Region", config};
+  c.agent.config.endpoints["ssmmessages"] = {
+      "ssmmessages",
+      {"https://vpce-1.example:8443", "Mgs.Endpoint", config},
+      {"vpce-1.example", 8443}};
+  c.agent.config.warnings = {config + ": Ssm.Endpoint: 'http://' is not a host"};
+  c.agent.registration.file = "/var/lib/amazon/ssm/registration";
+  c.agent.registration.present = true;
+  c.agent.registration.managed_instance_id =
+      AgentSetting{"mi-0123456789abcdef0", "ManagedInstanceID", "/var/lib/amazon/ssm/registration"};
+  c.agent.version = {"3.3.40.0", "dpkg", "/var/lib/dpkg/status", {3, 3, 40, 0}, {"snap: none"}};
   c.imds.v1_used = true;
   c.imds.calls.push_back({"GET", "/latest/meta-data/mac", false, HttpOutcome::timeout, 0,
                           "Operation timed out after 1000 milliseconds", 1000.25});
@@ -146,7 +159,14 @@ TEST_CASE("evidence file: every member of Evidence is mapped") {
   // optional if it is new, so older files still load), cover it in
   // rich_evidence() above, then update the count. Never a secret field.
   CHECK(member_count<Evidence>() == 3);
-  CHECK(member_count<RunContext>() == 11);
+  CHECK(member_count<RunContext>() == 12);
+  CHECK(member_count<AgentEvidence>() == 3);
+  CHECK(member_count<AgentConfig>() == 6);
+  CHECK(member_count<AgentSetting>() == 3);
+  CHECK(member_count<AgentEndpoint>() == 3);
+  CHECK(member_count<netcheck::HostPort>() == 2);
+  CHECK(member_count<AgentRegistration>() == 5);
+  CHECK(member_count<AgentVersion>() == 5);
   CHECK(member_count<Sourced>() == 2);
   CHECK(member_count<ImdsEvidence>() == 7);
   CHECK(member_count<ImdsCall>() == 7);
@@ -186,6 +206,10 @@ TEST_CASE("evidence file: a rich Evidence round-trips") {
   CHECK(c.resolvers[1].address.text == "fd00::53");
   CHECK(c.resolvers[1].port == 5353);
   CHECK(c.trust_store.path == "/etc/ssl/certs/ca-certificates.crt");
+  CHECK(c.agent.config.endpoints.at("ssmmessages").host_port.port == 8443);
+  CHECK(c.agent.config.region->key == "Agent.Region");
+  CHECK(c.agent.registration.hybrid());
+  CHECK(c.agent.version.components == std::vector<unsigned>{3, 3, 40, 0});
   CHECK(c.imds.token_ok);
   CHECK(c.imds.v1_used);
   REQUIRE(c.imds.calls.size() == 6);
@@ -284,7 +308,7 @@ TEST_CASE("evidence file: unknown fields are ignored") {
   Json document = Json::parse(evidence_to_json(original));
   document["written_by_a_newer_version"] = {{"anything", {1, 2, 3}}};
   document["targets"][1]["addresses"][0]["tcp"]["retransmits"] = 2;
-  document["context"]["agent"] = {{"version", "3.3.40.0"}};
+  document["context"]["kernel"] = {{"release", "6.1.0"}};
   std::string error;
   auto back = evidence_from_json(document.dump(), &error);
   INFO(error);
