@@ -29,6 +29,8 @@
 #include <algorithm>
 #include <array>
 #include <climits>
+#include <fstream>
+#include <sstream>
 
 namespace netcheck {
 
@@ -94,6 +96,19 @@ std::optional<IpAddress> ip_from_binary(int af, const void* bytes) {
   return parse_ip(text);
 }
 
+// Whether a resolv.conf has a "nameserver" line at all. c-ares (like glibc
+// and Go) quietly falls back to the loopback resolver when it has none, and
+// does not say so; only the file can tell.
+bool names_a_nameserver(const std::string& path) {
+  std::ifstream file(path);
+  std::string word;
+  for (std::string line; std::getline(file, line);) {
+    std::istringstream words(line);
+    if (words >> word && word == "nameserver") return true;
+  }
+  return false;
+}
+
 SystemResolvers read_resolvers(const std::string* resolv_conf_path) {
   SystemResolvers result;
   int status = ARES_SUCCESS;
@@ -120,6 +135,10 @@ SystemResolvers read_resolvers(const std::string* resolv_conf_path) {
     result.servers.push_back(DnsServer{std::move(*ip), static_cast<std::uint16_t>(port)});
   }
   if (result.servers.empty()) result.error = "no name server configured";
+  const std::string path = resolv_conf_path ? *resolv_conf_path : "/etc/resolv.conf";
+  if (!result.servers.empty() && !names_a_nameserver(path))
+    result.fallback_note = path + " names no nameserver, so resolvers fall back to " +
+                           result.servers.front().address.text;
   return result;
 }
 

@@ -14,15 +14,15 @@
 namespace netcheck {
 
 enum class DnsOutcome {
-  ok,          // at least one A or AAAA address
-  nxdomain,    // the name does not exist (NXDOMAIN)
-  no_address,  // the name exists but has no A/AAAA record (NODATA)
-  servfail,    // SERVFAIL
-  refused,     // REFUSED
-  timeout,     // no answer in time
-  unreachable, // the resolver's port is closed or unreachable (ICMP)
-  skipped,     // not asked: an earlier resolver already answered
-  error,       // anything else (malformed answer, local failure)
+  ok,           // at least one A or AAAA address
+  nxdomain,     // the name does not exist (NXDOMAIN)
+  no_address,   // the name exists but has no A/AAAA record (NODATA)
+  servfail,     // SERVFAIL
+  refused,      // REFUSED
+  timeout,      // no answer in time
+  unreachable,  // the resolver's port is closed or unreachable (ICMP)
+  skipped,      // not asked: an earlier resolver already answered
+  error,        // anything else (malformed answer, local failure)
 };
 
 const char* to_string(DnsOutcome outcome);
@@ -43,6 +43,9 @@ struct DnsServer {
 struct SystemResolvers {
   std::vector<DnsServer> servers;
   std::string error;
+  // Set when the file names no nameserver (or cannot be read) and `servers`
+  // is only the library's fallback: the report must say so.
+  std::string fallback_note;
 };
 SystemResolvers read_system_resolvers();
 
@@ -65,7 +68,7 @@ struct ServerAnswer {
 struct DnsResult {
   std::string name;
   DnsOutcome outcome = DnsOutcome::error;
-  std::vector<IpAddress> addresses;  // of the effective answer
+  std::vector<IpAddress> addresses;      // of the effective answer
   std::optional<DnsServer> answered_by;  // server of the effective answer
   std::vector<ServerAnswer> servers;     // one per server, in config order
   double ms = 0;                         // until the effective answer

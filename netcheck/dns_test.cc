@@ -606,6 +606,7 @@ TEST_CASE("resolver configuration as c-ares reads it") {
     REQUIRE(r.servers.size() == 2);
     CHECK(r.servers[0] == DnsServer{IpAddress{Family::v4, "10.0.0.2"}, 53});
     CHECK(r.servers[1] == DnsServer{IpAddress{Family::v6, "fd00::2"}, 53});
+    CHECK(r.fallback_note.empty());
   }
   SUBCASE("no nameserver line: c-ares' (and glibc's) fallback 127.0.0.1") {
     TempFile conf("search example.internal\n");
@@ -613,11 +614,15 @@ TEST_CASE("resolver configuration as c-ares reads it") {
     REQUIRE(r.servers.size() == 1);
     CHECK(r.servers[0].address.text == "127.0.0.1");
     CHECK(r.servers[0].port == 53);
+    // c-ares does not say it fell back; the note does.
+    CHECK(r.fallback_note.find("names no nameserver") != std::string::npos);
+    CHECK(r.fallback_note.find("127.0.0.1") != std::string::npos);
   }
   SUBCASE("a missing file: the same fallback") {
     const SystemResolvers r = read_resolvers_from("/nonexistent/resolv.conf");
     REQUIRE(r.servers.size() == 1);
     CHECK(r.servers[0].address.text == "127.0.0.1");
+    CHECK_FALSE(r.fallback_note.empty());
   }
 }
 

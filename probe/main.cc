@@ -59,7 +59,8 @@ void resolve_resolvers(const Options& options, RunContext& context) {
   auto system = netcheck::read_system_resolvers();
   context.resolvers = std::move(system.servers);
   context.resolvers_source = "/etc/resolv.conf";
-  context.resolvers_error = std::move(system.error);
+  context.resolvers_error =
+      system.error.empty() ? std::move(system.fallback_note) : std::move(system.error);
 }
 
 // Diagnoses, prints the report, and returns the exit status.

@@ -335,6 +335,14 @@ Json target_json(const TargetEvidence& te, const TargetVerdict* tv,
     a["detail"] = av ? av->detail : "";
     a["tcp"] = tcp_json(address.tcp);
     a["tls"] = tls_json(address.tls);
+    // A completed handshake with a certificate that fails verification is
+    // not "ok" at the TLS layer: the status says what failed ("untrusted",
+    // "expired", ...), "handshake" keeps what OpenSSL did.
+    if (address.tls) {
+      a["tls"]["handshake"] = a["tls"]["status"];
+      if (av && av->failed_layer == "tls" && av->cause && av->cause->starts_with("tls."))
+        a["tls"]["status"] = av->cause->substr(4);
+    }
     addresses.push_back(std::move(a));
   }
   out["addresses"] = addresses;
@@ -343,7 +351,8 @@ Json target_json(const TargetEvidence& te, const TargetVerdict* tv,
 
 // IMDS as a target: the same fields as the others; its one address's "tcp"
 // is what its HTTP calls show (libcurl made the connections).
-Json imds_target_json(const ImdsEvidence& imds, const TargetVerdict& tv) {
+Json imds_target_json(const ImdsEvidence& imds, const TargetVerdict& tv,
+                      const std::vector<std::string>& vpc_cidrs) {
   Json out;
   out["service"] = tv.service;
   out["host"] = tv.host;
@@ -361,7 +370,7 @@ Json imds_target_json(const ImdsEvidence& imds, const TargetVerdict& tv) {
   Json address;
   address["ip"] = tv.host;
   address["class"] = "link-local";
-  if (auto ip = netcheck::parse_ip(tv.host)) address["class"] = classify_address(*ip, {});
+  if (auto ip = netcheck::parse_ip(tv.host)) address["class"] = classify_address(*ip, vpc_cidrs);
   address["source"] = "literal";
   const ImdsCall* first = imds.calls.empty() ? nullptr : &imds.calls.front();
   bool answered = false;
@@ -389,7 +398,7 @@ std::string render_json(const Evidence& evidence, const Verdict& verdict) {
   out["context"] = context_json(evidence.context, vpc_cidrs);
 
   Json targets = Json::array();
-  if (verdict.imds) targets.push_back(imds_target_json(evidence.context.imds, *verdict.imds));
+  if (verdict.imds) targets.push_back(imds_target_json(evidence.context.imds, *verdict.imds, vpc_cidrs));
   for (std::size_t i = 0; i < evidence.targets.size(); ++i) {
     // diagnose() keeps evidence order; match by index, checked by service.
     const TargetVerdict* tv = nullptr;
