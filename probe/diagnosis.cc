@@ -728,6 +728,18 @@ CauseText address_text(const Finding& f, const std::string& subject, const Targe
                  "ACLs of both subnets and this instance's outbound rules. Find the endpoint's "
                  "groups, then allow this instance:\n" +
                  describe + "\n" + authorize;
+    } else if (cls == "private" && ctx.facts.vpc_cidrs.empty()) {
+      // Without IMDS there are no VPC CIDRs: in this VPC or another, unknown.
+      t.why =
+          "The address is private; without the VPC's CIDRs (IMDS did not tell them) it may "
+          "be an endpoint in this VPC or in another one. An endpoint security group, a "
+          "network ACL, a route or this instance's outbound rules drop " +
+          tcp_port + ".";
+      t.remedy = "Allow inbound " + tcp_port +
+                 " from this instance in the endpoint's security group, and check the routes "
+                 "and network ACLs on the way:\n"
+                 "$ ip route get " +
+                 ip.text + "\n" + describe + "\n" + authorize;
     } else if (cls == "private") {
       t.why =
           "The address is private but outside this VPC (a peered VPC, Transit Gateway or "
@@ -950,6 +962,7 @@ CauseText address_text(const Finding& f, const std::string& subject, const Targe
           "CAs from https://www.amazontrust.com/repository/ to " +
           trust.path + ".";
     } else if (self_signed) {
+      t.headline = "Self-signed certificate \"" + issuer + "\" from " + ip.text + ".";
       t.what = ip.text + " serves a self-signed certificate (\"" + issuer + "\") for " + host + ".";
       t.why =
           "AWS endpoints never do: the address leads to another device, or a proxy or "
@@ -1335,14 +1348,30 @@ TargetVerdict diagnose_target(const Evidence& evidence, const TargetEvidence& te
     } else if (!dns_ok) {
       cause = dns_cause(te.dns->outcome);
     }
+    // A resolver that answers wrongly (NXDOMAIN, no record, SERVFAIL from a
+    // forwarder) while the VPC's own resolver gives the endpoint bypasses it;
+    // one that does not answer at all is down, whatever the VPC would say.
     const auto* vpc = vpc_answer(te);
-    if (!cause.empty() && te.dns && vpc && points_to_endpoint(*vpc, facts)) {
+    const bool answered_wrongly =
+        te.dns &&
+        (te.dns->outcome == DnsOutcome::nxdomain || te.dns->outcome == DnsOutcome::no_address ||
+         te.dns->outcome == DnsOutcome::servfail || te.dns->outcome == DnsOutcome::refused);
+    const bool vpc_has_endpoint = vpc && points_to_endpoint(*vpc, facts);
+    if (!cause.empty() && answered_wrongly && vpc_has_endpoint) {
       tv.status = Status::critical;
       fill_failure(tv, "dns", "dns.custom-resolver-bypass",
                    bypass_text(ctx, dns_outcome_words(te.dns->outcome)));
     } else if (!cause.empty()) {
       tv.status = Status::critical;
-      fill_failure(tv, "dns", cause, dns_text(cause, ctx));
+      CauseText text = dns_text(cause, ctx);
+      // resolv.conf that names no server: the fallback is what was asked.
+      const std::string& note = evidence.context.resolvers_error;
+      if (!note.empty() && !evidence.context.resolvers.empty())
+        text.why = capitalized(note) + ". " + text.why;
+      if (vpc_has_endpoint)
+        text.why += " The VPC's own resolver " + vpc_resolver_text(te, facts) + " answers " +
+                    list_and(ip_texts(vpc->addresses)) + " (the endpoint), so using it would work.";
+      fill_failure(tv, "dns", cause, text);
     }
   }
 

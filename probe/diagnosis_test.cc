@@ -229,6 +229,43 @@ std::vector<CauseCase> cause_cases() {
        {"answers NXDOMAIN", "10.40.1.10"},
        {},
        {}},
+      {"custom resolver silent, VPC resolver answers: down, not a bypass",
+       [] {
+         auto t = dns_failure("ssm", DnsOutcome::timeout);
+         t.vpc_dns = dns_ok(t.target.host, {"10.40.1.10"}, "10.40.0.2");
+         return one(t);
+       },
+       Status::critical,
+       "dns",
+       "dns.timeout",
+       {"10.40.5.53", "using it would work"},
+       {},
+       {}},
+      {"resolv.conf without nameserver: the fallback is named",
+       [] {
+         auto e = one(dns_failure("ssm", DnsOutcome::unreachable));
+         e.context.resolvers_error =
+             "/etc/resolv.conf names no nameserver, so resolvers fall back to 127.0.0.1";
+         return e;
+       },
+       Status::critical,
+       "dns",
+       "dns.unreachable",
+       {"names no nameserver"},
+       {},
+       {}},
+      {"private address without VPC facts: no claim where it is",
+       [] {
+         auto e = one(resolved("ssm", {tcp_failed("10.40.1.11", TcpOutcome::timeout)}));
+         e.context.imds = {};
+         return e;
+       },
+       Status::critical,
+       "tcp",
+       "tcp.timeout",
+       {"may be an endpoint in this VPC or in another one"},
+       {"ip route get 10.40.1.11"},
+       {}},
       {"custom resolver works: the VPC resolver's other answer is no failure",
        [] {
          auto t = healthy("ssm", "52.94.1.1");
