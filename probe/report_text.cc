@@ -380,6 +380,27 @@ void header(std::vector<std::string>& out, const Evidence& evidence, std::size_t
                       : "agent: version unknown");
   segments(out, first, width);
 
+  // Where this instance is, as IMDS said: "i-0abc in eu-west-1a  vpc-0abc (10.40.0.0/16)".
+  const auto& facts = c.imds.facts;
+  auto fact = [&facts](const std::string& key) {
+    auto it = facts.find(key);
+    return it == facts.end() ? std::string() : it->second;
+  };
+  std::vector<std::string> where;
+  if (auto id = fact("meta-data/instance-id"); !id.empty()) {
+    auto zone = fact("meta-data/placement/availability-zone");
+    where.push_back(zone.empty() ? id : id + " in " + zone);
+  }
+  for (const auto& [key, value] : facts) {
+    if (!key.ends_with("/vpc-id") || value.empty()) continue;
+    const auto cidrs = vpc_cidrs_from_facts(facts);
+    std::string vpc = value;
+    for (std::size_t i = 0; i < cidrs.size(); ++i) vpc += (i == 0 ? " (" : ", ") + cidrs[i];
+    where.push_back(cidrs.empty() ? vpc : vpc + ")");
+    break;
+  }
+  if (!where.empty()) segments(out, where, width);
+
   std::string resolver = "resolver ";
   if (c.resolvers.empty()) {
     resolver += "none" + (c.resolvers_error.empty() ? "" : " (" + c.resolvers_error + ")");

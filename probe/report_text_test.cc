@@ -379,3 +379,16 @@ TEST_CASE("text: targets failing the same way share one block") {
   // A different cause keeps its own block.
   CHECK(has(text, "\nCRITICAL ec2messages: TCP 443"));
 }
+
+TEST_CASE("text: the header says where the instance is") {
+  auto e = evidence_with({healthy("ssm", "10.40.1.10")});
+  auto& facts = e.context.imds.facts;
+  facts["meta-data/instance-id"] = "i-0abc1234";
+  facts["meta-data/placement/availability-zone"] = "eu-west-1a";
+  facts["meta-data/network/interfaces/macs/0a:1b:2c:3d:4e:5f/vpc-id"] = "vpc-0abc";
+  const auto lines = lines_of(render_text(e, diagnose(e), {false, 80}));
+  REQUIRE(lines.size() > 2);
+  // Too long for one line of 80: the VPC goes to its own.
+  CHECK(lines[1] == "i-0abc1234 in eu-west-1a");
+  CHECK(lines[2] == "vpc-0abc (10.40.0.0/16, 100.64.0.0/16, 2600:1f14:abc::/56)");
+}
