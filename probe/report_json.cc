@@ -7,6 +7,7 @@
 
 #include "probe/address_class.h"
 #include "probe/report.h"
+#include "probe/text_util.h"
 
 namespace ssmreach {
 namespace {
@@ -15,87 +16,9 @@ namespace {
 // output appreciate; consumers do not depend on it.
 using Json = nlohmann::ordered_json;
 
-// Local names until netcheck's to_string functions are shared.
-const char* name(netcheck::DnsOutcome outcome) {
-  switch (outcome) {
-    case netcheck::DnsOutcome::ok:
-      return "ok";
-    case netcheck::DnsOutcome::nxdomain:
-      return "nxdomain";
-    case netcheck::DnsOutcome::no_address:
-      return "no-address";
-    case netcheck::DnsOutcome::servfail:
-      return "servfail";
-    case netcheck::DnsOutcome::refused:
-      return "refused";
-    case netcheck::DnsOutcome::timeout:
-      return "timeout";
-    case netcheck::DnsOutcome::unreachable:
-      return "unreachable";
-    case netcheck::DnsOutcome::skipped:
-      return "skipped";
-    case netcheck::DnsOutcome::error:
-      return "error";
-  }
-  return "error";
-}
-
-const char* name(netcheck::TcpOutcome outcome) {
-  switch (outcome) {
-    case netcheck::TcpOutcome::ok:
-      return "ok";
-    case netcheck::TcpOutcome::timeout:
-      return "timeout";
-    case netcheck::TcpOutcome::refused:
-      return "refused";
-    case netcheck::TcpOutcome::unreachable:
-      return "unreachable";
-    case netcheck::TcpOutcome::error:
-      return "error";
-  }
-  return "error";
-}
-
-const char* name(netcheck::TlsOutcome outcome) {
-  switch (outcome) {
-    case netcheck::TlsOutcome::ok:
-      return "ok";
-    case netcheck::TlsOutcome::timeout:
-      return "timeout";
-    case netcheck::TlsOutcome::protocol:
-      return "protocol";
-    case netcheck::TlsOutcome::closed:
-      return "closed";
-    case netcheck::TlsOutcome::error:
-      return "error";
-  }
-  return "error";
-}
-
-const char* name(netcheck::HttpOutcome outcome) {
-  switch (outcome) {
-    case netcheck::HttpOutcome::ok:
-      return "ok";
-    case netcheck::HttpOutcome::timeout:
-      return "timeout";
-    case netcheck::HttpOutcome::refused:
-      return "refused";
-    case netcheck::HttpOutcome::unreachable:
-      return "unreachable";
-    case netcheck::HttpOutcome::error:
-      return "error";
-  }
-  return "error";
-}
-
-// "10.0.0.2:53", "[fd00::2]:53" (kept local: DnsServer::text() lives in
-// netcheck's endpoint code, which this report does not otherwise need).
+// "10.0.0.2:53", "[fd00::2]:53": always with the port, unlike the text report.
 std::string server_text(const netcheck::DnsServer& server) {
-  const std::string port = std::to_string(server.port);
-  if (server.address.family == netcheck::Family::v6) {
-    return "[" + server.address.text + "]:" + port;
-  }
-  return server.address.text + ":" + port;
+  return ip_port(server.address, server.port);
 }
 
 // Milliseconds to 0.1 ms: finer digits are noise, not measurement.
@@ -170,7 +93,7 @@ Json context_json(const RunContext& context, const std::vector<std::string>& vpc
     calls.push_back(Json{{"method", call.method},
                          {"path", call.path},
                          {"with_token", call.with_token},
-                         {"outcome", name(call.outcome)},
+                         {"outcome", netcheck::to_string(call.outcome)},
                          {"status", call.status},
                          {"error", text_or_null(call.error)},
                          {"ms", tenth(call.ms)}});
@@ -214,9 +137,9 @@ Json dns_json(const TargetEvidence& te) {
   if (te.dns) {
     for (const auto& answer : te.dns->servers) {
       servers.push_back(Json{{"server", server_text(answer.server)},
-                             {"outcome", name(answer.outcome)},
-                             {"outcome_a", name(answer.outcome_a)},
-                             {"outcome_aaaa", name(answer.outcome_aaaa)},
+                             {"outcome", netcheck::to_string(answer.outcome)},
+                             {"outcome_a", netcheck::to_string(answer.outcome_a)},
+                             {"outcome_aaaa", netcheck::to_string(answer.outcome_aaaa)},
                              {"addresses", ip_list(answer.addresses)},
                              {"ms", tenth(answer.ms)},
                              {"error", text_or_null(answer.error)}});
@@ -238,7 +161,7 @@ Json dns_json(const TargetEvidence& te) {
     out["source"] = "hosts";
     out["addresses"] = ip_list(te.hosts);
   } else if (te.dns) {
-    out["outcome"] = name(te.dns->outcome);
+    out["outcome"] = netcheck::to_string(te.dns->outcome);
     out["answered_by"] =
         te.dns->answered_by ? Json(server_text(*te.dns->answered_by)) : Json(nullptr);
     out["ms"] = tenth(te.dns->ms);
@@ -255,7 +178,7 @@ Json dns_json(const TargetEvidence& te) {
   // What the VPC's own resolver answers, when it was asked as a comparison.
   if (te.vpc_dns) {
     out["vpc_resolver"] =
-        Json{{"outcome", name(te.vpc_dns->outcome)},
+        Json{{"outcome", netcheck::to_string(te.vpc_dns->outcome)},
              {"answered_by", te.vpc_dns->answered_by ? Json(server_text(*te.vpc_dns->answered_by))
                                                      : Json(nullptr)},
              {"addresses", ip_list(te.vpc_dns->addresses)},
@@ -268,7 +191,7 @@ Json dns_json(const TargetEvidence& te) {
 
 Json tcp_json(const std::optional<netcheck::TcpResult>& tcp) {
   if (!tcp) return nullptr;
-  return Json{{"status", name(tcp->outcome)},
+  return Json{{"status", netcheck::to_string(tcp->outcome)},
               {"ms", tenth(tcp->ms)},
               {"errno", text_or_null(tcp->errno_name)}};
 }
@@ -279,7 +202,7 @@ Json tls_json(const std::optional<netcheck::TlsResult>& tls) {
   for (const auto& e : tls->verify_errors) {
     verify_errors.push_back(Json{{"code", e.code}, {"depth", e.depth}, {"text", e.text}});
   }
-  return Json{{"status", name(tls->outcome)},
+  return Json{{"status", netcheck::to_string(tls->outcome)},
               {"version", text_or_null(tls->version)},
               {"cipher", text_or_null(tls->cipher)},
               {"server_name", text_or_null(tls->server_name)},
@@ -376,9 +299,9 @@ Json imds_target_json(const ImdsEvidence& imds, const TargetVerdict& tv,
   bool answered = false;
   for (const auto& call : imds.calls) answered |= call.outcome == netcheck::HttpOutcome::ok;
   address["usable"] = tv.status == Status::ok;
-  address["tcp"] =
-      first ? Json{{"status", answered ? "ok" : name(first->outcome)}, {"ms", tenth(first->ms)}}
-            : Json(nullptr);
+  address["tcp"] = first ? Json{{"status", answered ? "ok" : netcheck::to_string(first->outcome)},
+                                {"ms", tenth(first->ms)}}
+                         : Json(nullptr);
   address["tls"] = nullptr;
   out["addresses"] = Json::array({address});
   out["token_ok"] = imds.token_ok;
@@ -398,7 +321,8 @@ std::string render_json(const Evidence& evidence, const Verdict& verdict) {
   out["context"] = context_json(evidence.context, vpc_cidrs);
 
   Json targets = Json::array();
-  if (verdict.imds) targets.push_back(imds_target_json(evidence.context.imds, *verdict.imds, vpc_cidrs));
+  if (verdict.imds)
+    targets.push_back(imds_target_json(evidence.context.imds, *verdict.imds, vpc_cidrs));
   for (std::size_t i = 0; i < evidence.targets.size(); ++i) {
     // diagnose() keeps evidence order; match by index, checked by service.
     const TargetVerdict* tv = nullptr;

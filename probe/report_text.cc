@@ -12,6 +12,7 @@
 
 #include "probe/address_class.h"
 #include "probe/report.h"
+#include "probe/text_util.h"
 
 namespace ssmreach {
 namespace {
@@ -394,9 +395,7 @@ void header(std::vector<std::string>& out, const Evidence& evidence, std::size_t
   for (const auto& [key, value] : facts) {
     if (!key.ends_with("/vpc-id") || value.empty()) continue;
     const auto cidrs = vpc_cidrs_from_facts(facts);
-    std::string vpc = value;
-    for (std::size_t i = 0; i < cidrs.size(); ++i) vpc += (i == 0 ? " (" : ", ") + cidrs[i];
-    where.push_back(cidrs.empty() ? vpc : vpc + ")");
+    where.push_back(cidrs.empty() ? value : value + " (" + join(cidrs, ", ") + ")");
     break;
   }
   if (!where.empty()) segments(out, where, width);
@@ -405,17 +404,11 @@ void header(std::vector<std::string>& out, const Evidence& evidence, std::size_t
   if (c.resolvers.empty()) {
     resolver += "none" + (c.resolvers_error.empty() ? "" : " (" + c.resolvers_error + ")");
   } else {
-    for (std::size_t i = 0; i < c.resolvers.size(); ++i) {
-      const auto& s = c.resolvers[i];
-      if (i > 0) resolver += ", ";
-      if (s.port == 53) {
-        resolver += s.address.text;
-      } else if (s.address.family == netcheck::Family::v6) {
-        resolver += "[" + s.address.text + "]:" + std::to_string(s.port);
-      } else {
-        resolver += s.address.text + ":" + std::to_string(s.port);
-      }
+    std::vector<std::string> servers;
+    for (const auto& s : c.resolvers) {
+      servers.push_back(s.port == 53 ? s.address.text : ip_port(s.address, s.port));
     }
+    resolver += join(servers, ", ");
     if (!c.resolvers_source.empty()) resolver += " (" + c.resolvers_source + ")";
   }
   std::string trust = "trust: ";
@@ -640,8 +633,7 @@ void summary(std::vector<std::string>& out, const Verdict& verdict, std::size_t 
   for (const auto& tv : verdict.targets) {
     if (tv.status == verdict.status) failing.push_back(tv.service);
   }
-  std::string services;
-  for (std::size_t i = 0; i < failing.size(); ++i) services += (i ? ", " : "") + failing[i];
+  const std::string services = join(failing, ", ");
 
   const std::string word = status_word(verdict.status);
   std::string text =
