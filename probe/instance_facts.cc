@@ -1,0 +1,84 @@
+#include "probe/instance_facts.h"
+
+#include <cctype>
+#include <cstdio>
+#include <map>
+#include <sstream>
+#include <string_view>
+
+#include "probe/address_class.h"
+#include "probe/text_util.h"
+
+namespace ssmreach {
+namespace {
+
+// First value of "meta-data/network/interfaces/macs/<mac>/<leaf>" for any mac.
+std::string mac_fact(const std::map<std::string, std::string>& facts, std::string_view leaf) {
+  static constexpr std::string_view kPrefix = "meta-data/network/interfaces/macs/";
+  for (const auto& [key, value] : facts) {
+    const std::string_view path = key;
+    if (path.starts_with(kPrefix) && path.ends_with(std::string("/") + std::string(leaf))) {
+      const auto newline = value.find('\n');
+      std::string first = value.substr(0, newline);
+      while (!first.empty() && std::isspace(static_cast<unsigned char>(first.back()))) {
+        first.pop_back();
+      }
+      if (!first.empty()) return first;
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string InstanceFacts::this_instance() const {
+  std::vector<std::string> ids;
+  if (!local_ipv4.empty()) ids.push_back(local_ipv4);
+  ids.insert(ids.end(), security_groups.begin(), security_groups.end());
+  const std::string out = "this instance";
+  return ids.empty() ? out : out + " (" + join(ids, ", ") + ")";
+}
+
+InstanceFacts instance_facts(const ImdsEvidence& imds) {
+  InstanceFacts facts;
+  facts.vpc_cidrs = vpc_cidrs_from_facts(imds.facts);
+  if (auto v = mac_fact(imds.facts, "vpc-id"); !v.empty()) facts.vpc_id = v;
+  if (auto v = mac_fact(imds.facts, "subnet-id"); !v.empty()) facts.subnet_id = v;
+  if (auto v = mac_fact(imds.facts, "security-group-ids"); !v.empty()) {
+    facts.security_group_id = v;
+  }
+  for (const auto& [key, value] : imds.facts) {
+    if (!key.ends_with("/security-group-ids")) continue;
+    std::istringstream lines(value);
+    for (std::string line; std::getline(lines, line);)
+      if (!line.empty()) facts.security_groups.push_back(line);
+  }
+  if (auto it = imds.facts.find("meta-data/local-ipv4"); it != imds.facts.end())
+    facts.local_ipv4 = it->second;
+  return facts;
+}
+
+bool is_amazon_resolver(const netcheck::DnsServer& server, const InstanceFacts& facts) {
+  const std::string& ip = server.address.text;
+  if (ip == "169.254.169.253" || ip == "fd00:ec2::253") return true;
+  for (const auto& cidr : facts.vpc_cidrs) {
+    const auto slash = cidr.find('/');
+    const std::string base = cidr.substr(0, slash);
+    unsigned a = 0, b = 0, c = 0, d = 0;
+    if (std::sscanf(base.c_str(), "%u.%u.%u.%u", &a, &b, &c, &d) == 4) {
+      const std::string plus_two = std::to_string(a) + "." + std::to_string(b) + "." +
+                                   std::to_string(c) + "." + std::to_string(d + 2);
+      if (ip == plus_two) return true;
+    }
+  }
+  return false;
+}
+
+std::string resolver_label(const netcheck::DnsServer& server, const InstanceFacts& facts) {
+  std::string label =
+      server.port == 53 ? server.address.text : ip_port(server.address, server.port);
+  if (is_amazon_resolver(server, facts)) label += " (Amazon-provided)";
+  return label;
+}
+
+}  // namespace ssmreach

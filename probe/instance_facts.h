@@ -1,0 +1,35 @@
+// What IMDS says about this instance that explanations and commands need
+// (VPC, subnet, security groups, address), and which resolvers are the
+// VPC's own. Missing facts become placeholders the operator fills in.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "netcheck/dns.h"
+#include "probe/evidence.h"
+
+namespace ssmreach {
+
+struct InstanceFacts {
+  std::vector<std::string> vpc_cidrs;
+  std::string vpc_id = "<vpc-id>";
+  std::string subnet_id = "<subnet-id>";
+  std::string security_group_id = "<instance-sg-id>";  // the first, for --source-group
+  std::vector<std::string> security_groups;            // all of them, for explanations
+  std::string local_ipv4;
+
+  // "this instance (10.40.3.7, sg-0abc)", or just "this instance".
+  std::string this_instance() const;
+};
+
+InstanceFacts instance_facts(const ImdsEvidence& imds);
+
+// The Amazon-provided resolver: 169.254.169.253, fd00:ec2::253, or the VPC
+// IPv4 base address + 2 (only known when IMDS gave the VPC CIDRs).
+bool is_amazon_resolver(const netcheck::DnsServer& server, const InstanceFacts& facts);
+
+// "10.40.0.2 (Amazon-provided)", "10.0.0.53", "10.0.0.53:5353".
+std::string resolver_label(const netcheck::DnsServer& server, const InstanceFacts& facts);
+
+}  // namespace ssmreach
