@@ -8,20 +8,19 @@
 // is ok when every address works, warning when some do, critical when none
 // do. Texts are built per cause from a small set of facts (host, region,
 // address, its class and the evidence of the failing layer).
+//
+// This file holds the rules; the pieces they use live beside it:
+// cause_text (the words of every cause), instance_facts (VPC, subnet and
+// security group IDs from IMDS, the Amazon-provided resolver), cert_problem
+// (X509 verify codes), imds_diagnosis (IMDS as a target) and text_util.
 #include "probe/diagnosis.h"
 
 #include <openssl/x509_vfy.h>
 
 #include <algorithm>
-#include <cctype>
-#include <chrono>
-#include <cstdio>
 #include <map>
-#include <optional>
 #include <set>
-#include <sstream>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "probe/address_class.h"
@@ -38,7 +37,6 @@ using namespace diagnosis_detail;
 
 using netcheck::DnsOutcome;
 using netcheck::Family;
-using netcheck::HttpOutcome;
 using netcheck::TcpOutcome;
 using netcheck::TlsOutcome;
 
@@ -151,25 +149,22 @@ Finding examine_address(const AddressEvidence& address, std::uint16_t port, cons
   return f;
 }
 
-std::string dns_cause(DnsOutcome outcome) {
-  switch (outcome) {
-    case DnsOutcome::nxdomain:
-      return "dns.nxdomain";
-    case DnsOutcome::servfail:
-    case DnsOutcome::refused:
-      return "dns.servfail";
-    case DnsOutcome::timeout:
-      return "dns.timeout";
-    case DnsOutcome::no_address:
-      return "dns.no-address";
-    case DnsOutcome::unreachable:
-      return "dns.unreachable";
-    case DnsOutcome::ok:
-    case DnsOutcome::skipped:
-    case DnsOutcome::error:
-      break;
+// The addresses' verdicts, in the order of the evidence.
+std::vector<AddressVerdict> address_verdicts(const std::vector<Finding>& findings) {
+  std::vector<AddressVerdict> out;
+  for (const auto& f : findings) {
+    AddressVerdict av;
+    av.ip = f.evidence->ip.text;
+    av.address_class = f.address_class;
+    av.usable = f.usable;
+    if (!f.usable) {
+      av.failed_layer = f.layer;
+      av.cause = f.cause;
+    }
+    av.detail = f.detail;
+    out.push_back(std::move(av));
   }
-  return "dns.error";
+  return out;
 }
 
 std::string address_list(const std::vector<const Finding*>& findings) {
@@ -177,6 +172,8 @@ std::string address_list(const std::vector<const Finding*>& findings) {
   for (const auto* f : findings) parts.push_back(f->evidence->ip.text + " (" + f->detail + ")");
   return join(parts, "; ");
 }
+
+// ---------------------------------------------------------------- resolver comparison
 
 // The Amazon-provided resolver's answer, when it was asked and gave addresses.
 const netcheck::DnsResult* vpc_answer(const TargetEvidence& te) {
@@ -202,273 +199,317 @@ bool same_addresses(const std::vector<netcheck::IpAddress>& a,
   return sorted(a) == sorted(b);
 }
 
+// ---------------------------------------------------------------- DNS step
+
+std::string dns_cause(DnsOutcome outcome) {
+  switch (outcome) {
+    case DnsOutcome::nxdomain:
+      return "dns.nxdomain";
+    case DnsOutcome::servfail:
+    case DnsOutcome::refused:
+      return "dns.servfail";
+    case DnsOutcome::timeout:
+      return "dns.timeout";
+    case DnsOutcome::no_address:
+      return "dns.no-address";
+    case DnsOutcome::unreachable:
+      return "dns.unreachable";
+    case DnsOutcome::ok:
+    case DnsOutcome::skipped:
+    case DnsOutcome::error:
+      break;
+  }
+  return "dns.error";
+}
+
+// The cause of a failed lookup, or "" when DNS gave addresses.
+std::string lookup_cause(const TargetEvidence& te, const RunContext& context) {
+  const bool dns_ok = te.dns && te.dns->outcome == DnsOutcome::ok;
+  const bool no_server_asked = !te.dns || te.dns->servers.empty();
+  if (!dns_ok && no_server_asked && context.resolvers.empty() && !context.resolvers_error.empty()) {
+    return "dns.no-resolver";
+  }
+  if (!te.dns) return "dns.error";
+  if (!dns_ok) return dns_cause(te.dns->outcome);
+  return "";
+}
+
+// DNS, the first layer (for names that are neither literals nor pinned by
+// /etc/hosts). Returns whether a failed lookup explains the target.
+bool diagnose_lookup(const TargetContext& ctx, TargetVerdict& tv) {
+  const TargetEvidence& te = ctx.target;
+  const RunContext& context = ctx.evidence.context;
+  const std::string cause = lookup_cause(te, context);
+  if (cause.empty()) return false;
+  tv.status = Status::critical;
+
+  // A resolver that answers wrongly (NXDOMAIN, no record, SERVFAIL from a
+  // forwarder) while the VPC's own resolver gives the endpoint bypasses it;
+  // one that does not answer at all is down, whatever the VPC would say.
+  const auto* vpc = vpc_answer(te);
+  const bool answered_wrongly =
+      te.dns &&
+      (te.dns->outcome == DnsOutcome::nxdomain || te.dns->outcome == DnsOutcome::no_address ||
+       te.dns->outcome == DnsOutcome::servfail || te.dns->outcome == DnsOutcome::refused);
+  const bool vpc_has_endpoint = vpc && points_to_endpoint(*vpc, ctx.facts);
+  if (answered_wrongly && vpc_has_endpoint) {
+    fill_failure(tv, "dns", "dns.custom-resolver-bypass",
+                 bypass_text(ctx, dns_outcome_words(te.dns->outcome)));
+    return true;
+  }
+  CauseText text = dns_text(cause, ctx);
+  // resolv.conf that names no server: the fallback is what was asked.
+  const std::string& note = context.resolvers_error;
+  if (!note.empty() && !context.resolvers.empty()) text.why = capitalized(note) + ". " + text.why;
+  if (vpc_has_endpoint)
+    text.why += " The VPC's own resolver " + vpc_resolver_text(te, ctx.facts) + " answers " +
+                list_and(ip_texts(vpc->addresses)) + " (the endpoint), so using it would work.";
+  fill_failure(tv, "dns", cause, text);
+  return true;
+}
+
+// ---------------------------------------------------------------- address step
+
+// The findings of a target's addresses, by what they mean for it.
+struct AddressGroups {
+  std::vector<const Finding*> usable;
+  std::vector<const Finding*> failing;
+  // No IPv6 route on this instance while IPv4 works: harmless, not failing.
+  std::vector<const Finding*> ignored_v6;
+};
+
+AddressGroups group_findings(const std::vector<Finding>& findings) {
+  AddressGroups groups;
+  const bool any_v4_usable = std::any_of(findings.begin(), findings.end(), [](const auto& f) {
+    return f.usable && f.evidence->ip.family == Family::v4;
+  });
+  for (const auto& f : findings) {
+    if (f.usable) {
+      groups.usable.push_back(&f);
+    } else if (f.ipv6_no_route && any_v4_usable) {
+      groups.ignored_v6.push_back(&f);
+    } else {
+      groups.failing.push_back(&f);
+    }
+  }
+  return groups;
+}
+
+// Marks the ignored IPv6 addresses and explains them in a note.
+void ignore_unrouted_v6(const std::vector<const Finding*>& ignored_v6, const std::string& service,
+                        TargetVerdict& tv, std::vector<std::string>& notes) {
+  for (const auto* f : ignored_v6) {
+    for (auto& av : tv.addresses) {
+      if (av.ip == f->evidence->ip.text) av.ignored = true;
+    }
+  }
+  if (ignored_v6.empty()) return;
+  std::vector<std::string> ips;
+  for (const auto* f : ignored_v6) ips.push_back(f->evidence->ip.text);
+  notes.push_back(service + ": IPv6 " + (ips.size() == 1 ? "address " : "addresses ") +
+                  list_and(ips) +
+                  " not reachable: no IPv6 route on this instance; IPv4 works, so this is "
+                  "harmless.");
+}
+
+// The failing address whose cause is the most common; ties go to the first.
+const Finding& most_common_failure(const std::vector<const Finding*>& failing) {
+  std::map<std::string, std::size_t> counts;
+  for (const auto* f : failing) ++counts[f->cause];
+  const Finding* representative = failing.front();
+  for (const auto* f : failing) {
+    if (counts[f->cause] > counts[representative->cause]) representative = f;
+  }
+  return *representative;
+}
+
+std::size_t count_cause(const std::vector<const Finding*>& findings, const std::string& cause) {
+  return static_cast<std::size_t>(std::count_if(
+      findings.begin(), findings.end(), [&](const Finding* f) { return f->cause == cause; }));
+}
+
+// Some addresses work: a warning that names the failing ones.
+void some_addresses_fail(const TargetContext& ctx, const AddressGroups& groups,
+                         const Finding& representative, std::size_t total, CauseText text,
+                         TargetVerdict& tv) {
+  const auto& usable = groups.usable;
+  const auto& failing = groups.failing;
+  tv.status = Status::warning;
+  const std::string fails = std::to_string(failing.size()) + " of " + std::to_string(total) +
+                            " addresses " + (failing.size() == 1 ? "fails" : "fail");
+  std::string headline = text.headline;
+  if (!headline.empty() && headline.back() == '.') headline.pop_back();
+  text.headline = headline + "; " + std::to_string(usable.size()) + " of " + std::to_string(total) +
+                  (usable.size() == 1 ? " works." : " work.");
+  text.what = fails + ": " + address_list(failing) + "; " +
+              partial_consequence(representative.cause, failing.size()) + ".";
+  if (representative.cause == "tcp.timeout" && representative.address_class == "vpc") {
+    // One ENI answers, another does not: they share the endpoint's
+    // security groups, so the difference is the subnet.
+    const std::string& bad = representative.evidence->ip.text;
+    const std::string region = ctx.region();
+    text.why =
+        "An endpoint's network interfaces share its security groups, so when one "
+        "answers and another does not, the network ACL of the failing interface's "
+        "subnet (or a route to that subnet) is the likely culprit.";
+    text.remedy = "Check the network ACL of the subnet that holds " + bad + ": inbound TCP " +
+                  std::to_string(ctx.port()) +
+                  " from this instance, and outbound ephemeral ports (1024-65535) back "
+                  "to it:\n"
+                  "$ aws ec2 describe-network-interfaces --region " +
+                  region + " --filters Name=addresses.private-ip-address,Values=" + bad +
+                  " --query 'NetworkInterfaces[].[SubnetId,Groups]'\n"
+                  "$ aws ec2 describe-network-acls --region " +
+                  region + " --filters Name=association.subnet-id,Values=<endpoint-subnet-id>";
+  }
+  fill_failure(tv, representative.layer, representative.cause, text);
+}
+
+// What a critical target is blamed on: the failing address's own layer and
+// cause, unless the evidence proves a higher root cause.
+struct Conclusion {
+  std::string layer;
+  std::string cause;
+  CauseText text;
+};
+
+// The symptom is on an address; the root cause may be the answer: the VPC's
+// own resolver gives the endpoint (bypass), or only public addresses and no
+// path to them (no endpoint with Private DNS). Not for names /etc/hosts pins.
+void blame_the_answer(const TargetContext& ctx, const std::vector<const Finding*>& failing,
+                      const Finding& representative, Conclusion& conclusion) {
+  const TargetEvidence& te = ctx.target;
+  const auto* vpc = vpc_answer(te);
+  const bool all_public = std::all_of(failing.begin(), failing.end(), [](const Finding* f) {
+    return f->address_class == "public";
+  });
+  const bool no_path = std::all_of(failing.begin(), failing.end(), [](const Finding* f) {
+    return f->cause == "tcp.timeout" || f->cause == "tcp.unreachable";
+  });
+  if (te.dns && vpc && points_to_endpoint(*vpc, ctx.facts) &&
+      !same_addresses(te.dns->addresses, vpc->addresses)) {
+    conclusion.layer = "dns";
+    conclusion.cause = "dns.custom-resolver-bypass";
+    conclusion.text = bypass_text(
+        ctx, list_and(ip_texts(te.dns->addresses)) + ", where " + representative.detail);
+  } else if (all_public && no_path) {
+    conclusion.layer = "dns";
+    conclusion.cause = "dns.public-answer";
+    conclusion.text = public_answer_text(ctx, representative.detail);
+  }
+}
+
+// /etc/hosts decides the addresses. The pin is the root cause unless DNS
+// would have returned the very same addresses.
+void weigh_hosts_pin(const TargetContext& ctx, const std::vector<const Finding*>& failing,
+                     const Finding& representative, Conclusion& conclusion) {
+  const TargetEvidence& te = ctx.target;
+  CauseText& text = conclusion.text;
+  const bool dns_ok = te.dns && te.dns->outcome == DnsOutcome::ok;
+  const bool same_as_dns =
+      dns_ok && std::all_of(te.hosts.begin(), te.hosts.end(), [&](const auto& ip) {
+        return std::find(te.dns->addresses.begin(), te.dns->addresses.end(), ip) !=
+               te.dns->addresses.end();
+      });
+  if (same_as_dns) {
+    text.why +=
+        " /etc/hosts pins the same address DNS returns, so the pin is not the "
+        "cause.";
+    return;
+  }
+  conclusion.layer = "dns";
+  conclusion.cause = "dns.hosts-override";
+  const std::string pins = list_and(ip_texts(te.hosts));
+  text.headline = "/etc/hosts pins " + te.target.host + " to " + te.hosts.front().text +
+                  (te.hosts.size() > 1 ? " and more" : "") + "; " + representative.detail + ".";
+  text.what =
+      "/etc/hosts pins " + te.target.host + " to " + pins + ", where " +
+      (failing.size() == 1 ? representative.detail : "none works: " + address_list(failing)) + ".";
+  if (dns_ok) {
+    const std::string server =
+        te.dns->answered_by ? " (from " + te.dns->answered_by->address.text + ")" : "";
+    text.why =
+        "Without the pin, DNS would return " + list_and(ip_texts(te.dns->addresses)) + server + ".";
+    text.remedy = "Remove or correct the " + te.target.host +
+                  " line in /etc/hosts, then restart the agent (snap installs: snap "
+                  "restart amazon-ssm-agent):\n"
+                  "$ grep -n " +
+                  te.target.host +
+                  " /etc/hosts\n"
+                  "$ sudo systemctl restart amazon-ssm-agent";
+  } else {
+    text.why = te.dns ? "DNS gives no usable answer for it either (" +
+                            dns_outcome_words(te.dns->outcome) +
+                            "), so the pin must name a working endpoint address."
+                      : "The pinned address is not a working " + te.target.service + " endpoint.";
+    text.remedy = "Correct the " + te.target.host +
+                  " line in /etc/hosts to the endpoint's address (or fix DNS and "
+                  "remove it), then restart the agent:\n"
+                  "$ grep -n " +
+                  te.target.host +
+                  " /etc/hosts\n"
+                  "$ sudo systemctl restart amazon-ssm-agent";
+  }
+}
+
+// No address works: critical, blamed on the root cause the evidence proves.
+void all_addresses_fail(const TargetContext& ctx, const std::vector<const Finding*>& failing,
+                        const Finding& representative, CauseText text, TargetVerdict& tv) {
+  tv.status = Status::critical;
+  if (failing.size() > 1) {
+    text.what = "None of the " + std::to_string(failing.size()) +
+                " addresses works: " + address_list(failing) + ".";
+  }
+  Conclusion conclusion{representative.layer, representative.cause, std::move(text)};
+  const bool pinned = !ctx.target.hosts.empty();
+  if (pinned) {
+    weigh_hosts_pin(ctx, failing, representative, conclusion);
+  } else {
+    blame_the_answer(ctx, failing, representative, conclusion);
+  }
+  fill_failure(tv, conclusion.layer, conclusion.cause, conclusion.text);
+}
+
+// TCP and TLS on every address: ok when all work, warning when some do,
+// critical when none do.
+void diagnose_addresses(const TargetContext& ctx, const std::vector<Finding>& findings,
+                        TargetVerdict& tv, std::vector<std::string>& notes) {
+  const AddressGroups groups = group_findings(findings);
+  ignore_unrouted_v6(groups.ignored_v6, ctx.service(), tv, notes);
+
+  if (groups.failing.empty()) {
+    tv.status = Status::ok;
+    const auto* first = groups.usable.front();
+    tv.headline = "Reachable: DNS, TCP " + std::to_string(ctx.port()) + " and TLS verified on " +
+                  count_of(groups.usable.size(), "address", "addresses") + " (" +
+                  first->evidence->ip.text + ").";
+    return;
+  }
+
+  const Finding& representative = most_common_failure(groups.failing);
+  const std::size_t same = count_cause(groups.failing, representative.cause);
+  // Ignored IPv6 addresses are left out: they are explained in a note.
+  const std::size_t total = groups.usable.size() + groups.failing.size();
+  std::string subject = class_subject(representative);
+  if (same > 1) {
+    subject = same == total ? "all " + std::to_string(total) + " addresses"
+                            : std::to_string(same) + " of " + std::to_string(total) + " addresses";
+  }
+  CauseText text = address_text(representative, subject, ctx);
+
+  if (!groups.usable.empty()) {
+    some_addresses_fail(ctx, groups, representative, total, std::move(text), tv);
+  } else {
+    all_addresses_fail(ctx, groups.failing, representative, std::move(text), tv);
+  }
+}
+
+// ---------------------------------------------------------------- clock rule
+
 struct RunFacts {
   bool clock_suspect = false;
   std::size_t clock_hosts = 0;
 };
-
-TargetVerdict diagnose_target(const Evidence& evidence, const TargetEvidence& te,
-                              const InstanceFacts& facts, const RunFacts& run,
-                              std::vector<std::string>& notes) {
-  TargetVerdict tv;
-  tv.service = te.target.service;
-  tv.host = te.target.host;
-  tv.port = te.target.port;
-  tv.required = te.target.required;
-
-  const TargetContext ctx{evidence, te, facts, run.clock_suspect, run.clock_hosts};
-  const bool pinned = !te.hosts.empty();
-
-  std::vector<Finding> findings;
-  for (const auto& address : te.addresses) {
-    findings.push_back(examine_address(address, te.target.port, te.target.host, facts));
-  }
-  for (const auto& f : findings) {
-    AddressVerdict av;
-    av.ip = f.evidence->ip.text;
-    av.address_class = f.address_class;
-    av.usable = f.usable;
-    if (!f.usable) {
-      av.failed_layer = f.layer;
-      av.cause = f.cause;
-    }
-    av.detail = f.detail;
-    tv.addresses.push_back(std::move(av));
-  }
-
-  // DNS: the first layer, unless the host is a literal or pinned by /etc/hosts.
-  if (!te.host_is_literal && !pinned) {
-    const bool dns_ok = te.dns && te.dns->outcome == DnsOutcome::ok;
-    std::string cause;
-    const bool no_server_asked = !te.dns || te.dns->servers.empty();
-    if (!dns_ok && no_server_asked && evidence.context.resolvers.empty() &&
-        !evidence.context.resolvers_error.empty()) {
-      cause = "dns.no-resolver";
-    } else if (!te.dns) {
-      cause = "dns.error";
-    } else if (!dns_ok) {
-      cause = dns_cause(te.dns->outcome);
-    }
-    // A resolver that answers wrongly (NXDOMAIN, no record, SERVFAIL from a
-    // forwarder) while the VPC's own resolver gives the endpoint bypasses it;
-    // one that does not answer at all is down, whatever the VPC would say.
-    const auto* vpc = vpc_answer(te);
-    const bool answered_wrongly =
-        te.dns &&
-        (te.dns->outcome == DnsOutcome::nxdomain || te.dns->outcome == DnsOutcome::no_address ||
-         te.dns->outcome == DnsOutcome::servfail || te.dns->outcome == DnsOutcome::refused);
-    const bool vpc_has_endpoint = vpc && points_to_endpoint(*vpc, facts);
-    if (!cause.empty() && answered_wrongly && vpc_has_endpoint) {
-      tv.status = Status::critical;
-      fill_failure(tv, "dns", "dns.custom-resolver-bypass",
-                   bypass_text(ctx, dns_outcome_words(te.dns->outcome)));
-    } else if (!cause.empty()) {
-      tv.status = Status::critical;
-      CauseText text = dns_text(cause, ctx);
-      // resolv.conf that names no server: the fallback is what was asked.
-      const std::string& note = evidence.context.resolvers_error;
-      if (!note.empty() && !evidence.context.resolvers.empty())
-        text.why = capitalized(note) + ". " + text.why;
-      if (vpc_has_endpoint)
-        text.why += " The VPC's own resolver " + vpc_resolver_text(te, facts) + " answers " +
-                    list_and(ip_texts(vpc->addresses)) + " (the endpoint), so using it would work.";
-      fill_failure(tv, "dns", cause, text);
-    }
-  }
-
-  if (!tv.cause && findings.empty()) {
-    tv.status = Status::critical;
-    CauseText t;
-    t.headline = "No address of " + te.target.host + " was probed before the run ended.";
-    t.what = "The name resolved, but the run ended before any address was tried.";
-    t.remedy = "Run ssm-reach again, with a larger --timeout if the network is slow.";
-    fill_failure(tv, "tcp", "tcp.not-probed", t);
-  }
-
-  if (!tv.cause) {
-    std::vector<const Finding*> usable, failing, ignored_v6;
-    const bool any_v4_usable = std::any_of(findings.begin(), findings.end(), [](const auto& f) {
-      return f.usable && f.evidence->ip.family == Family::v4;
-    });
-    for (const auto& f : findings) {
-      if (f.usable) {
-        usable.push_back(&f);
-      } else if (f.ipv6_no_route && any_v4_usable) {
-        ignored_v6.push_back(&f);
-      } else {
-        failing.push_back(&f);
-      }
-    }
-    for (const auto* f : ignored_v6) {
-      for (auto& av : tv.addresses) {
-        if (av.ip == f->evidence->ip.text) av.ignored = true;
-      }
-    }
-    if (!ignored_v6.empty()) {
-      std::vector<std::string> ips;
-      for (const auto* f : ignored_v6) ips.push_back(f->evidence->ip.text);
-      notes.push_back(te.target.service + ": IPv6 " +
-                      (ips.size() == 1 ? "address " : "addresses ") + list_and(ips) +
-                      " not reachable: no IPv6 route on this instance; IPv4 works, so this is "
-                      "harmless.");
-    }
-
-    if (failing.empty()) {
-      tv.status = Status::ok;
-      const auto* first = usable.front();
-      tv.headline = "Reachable: DNS, TCP " + std::to_string(te.target.port) +
-                    " and TLS verified on " + count_of(usable.size(), "address", "addresses") +
-                    " (" + first->evidence->ip.text + ").";
-    } else {
-      // The most common cause among the failing addresses; ties go to the first.
-      std::map<std::string, std::size_t> counts;
-      for (const auto* f : failing) ++counts[f->cause];
-      const Finding* representative = failing.front();
-      for (const auto* f : failing) {
-        if (counts[f->cause] > counts[representative->cause]) representative = f;
-      }
-      const std::size_t same = counts[representative->cause];
-      // Ignored IPv6 addresses are left out: they are explained in a note.
-      const std::size_t total = usable.size() + failing.size();
-
-      std::string subject = class_subject(*representative);
-      if (same > 1) {
-        subject = same == total
-                      ? "all " + std::to_string(total) + " addresses"
-                      : std::to_string(same) + " of " + std::to_string(total) + " addresses";
-      }
-      CauseText text = address_text(*representative, subject, ctx);
-
-      if (!usable.empty()) {
-        tv.status = Status::warning;
-        const std::string fails = std::to_string(failing.size()) + " of " + std::to_string(total) +
-                                  " addresses " + (failing.size() == 1 ? "fails" : "fail");
-        std::string headline = text.headline;
-        if (!headline.empty() && headline.back() == '.') headline.pop_back();
-        text.headline = headline + "; " + std::to_string(usable.size()) + " of " +
-                        std::to_string(total) + (usable.size() == 1 ? " works." : " work.");
-        text.what = fails + ": " + address_list(failing) + "; " +
-                    partial_consequence(representative->cause, failing.size()) + ".";
-        if (representative->cause == "tcp.timeout" && representative->address_class == "vpc") {
-          // One ENI answers, another does not: they share the endpoint's
-          // security groups, so the difference is the subnet.
-          const std::string& bad = representative->evidence->ip.text;
-          const std::string region = ctx.region();
-          text.why =
-              "An endpoint's network interfaces share its security groups, so when one "
-              "answers and another does not, the network ACL of the failing interface's "
-              "subnet (or a route to that subnet) is the likely culprit.";
-          text.remedy = "Check the network ACL of the subnet that holds " + bad + ": inbound TCP " +
-                        std::to_string(te.target.port) +
-                        " from this instance, and outbound ephemeral ports (1024-65535) back "
-                        "to it:\n"
-                        "$ aws ec2 describe-network-interfaces --region " +
-                        region + " --filters Name=addresses.private-ip-address,Values=" + bad +
-                        " --query 'NetworkInterfaces[].[SubnetId,Groups]'\n"
-                        "$ aws ec2 describe-network-acls --region " +
-                        region +
-                        " --filters Name=association.subnet-id,Values=<endpoint-subnet-id>";
-        }
-        fill_failure(tv, representative->layer, representative->cause, text);
-      } else {
-        tv.status = Status::critical;
-        if (failing.size() > 1) {
-          text.what = "None of the " + std::to_string(failing.size()) +
-                      " addresses works: " + address_list(failing) + ".";
-        }
-        std::string layer = representative->layer;
-        std::string cause = representative->cause;
-
-        // The symptom is on an address; the root cause may be the answer.
-        const auto* vpc = vpc_answer(te);
-        const bool all_public = std::all_of(failing.begin(), failing.end(), [](const Finding* f) {
-          return f->address_class == "public";
-        });
-        const bool no_path = std::all_of(failing.begin(), failing.end(), [](const Finding* f) {
-          return f->cause == "tcp.timeout" || f->cause == "tcp.unreachable";
-        });
-        if (!pinned && te.dns && vpc && points_to_endpoint(*vpc, facts) &&
-            !same_addresses(te.dns->addresses, vpc->addresses)) {
-          layer = "dns";
-          cause = "dns.custom-resolver-bypass";
-          text = bypass_text(
-              ctx, list_and(ip_texts(te.dns->addresses)) + ", where " + representative->detail);
-        } else if (!pinned && all_public && no_path) {
-          layer = "dns";
-          cause = "dns.public-answer";
-          text = public_answer_text(ctx, representative->detail);
-        }
-
-        if (pinned) {
-          // /etc/hosts decides the addresses. The pin is the root cause unless
-          // DNS would have returned the very same addresses.
-          const bool dns_ok = te.dns && te.dns->outcome == DnsOutcome::ok;
-          const bool same_as_dns =
-              dns_ok && std::all_of(te.hosts.begin(), te.hosts.end(), [&](const auto& ip) {
-                return std::find(te.dns->addresses.begin(), te.dns->addresses.end(), ip) !=
-                       te.dns->addresses.end();
-              });
-          if (same_as_dns) {
-            text.why +=
-                " /etc/hosts pins the same address DNS returns, so the pin is not the "
-                "cause.";
-          } else {
-            layer = "dns";
-            cause = "dns.hosts-override";
-            const std::string pins = list_and(ip_texts(te.hosts));
-            text.headline = "/etc/hosts pins " + te.target.host + " to " + te.hosts.front().text +
-                            (te.hosts.size() > 1 ? " and more" : "") + "; " +
-                            representative->detail + ".";
-            text.what = "/etc/hosts pins " + te.target.host + " to " + pins + ", where " +
-                        (failing.size() == 1 ? representative->detail
-                                             : "none works: " + address_list(failing)) +
-                        ".";
-            if (dns_ok) {
-              const std::string server =
-                  te.dns->answered_by ? " (from " + te.dns->answered_by->address.text + ")" : "";
-              text.why = "Without the pin, DNS would return " +
-                         list_and(ip_texts(te.dns->addresses)) + server + ".";
-              text.remedy = "Remove or correct the " + te.target.host +
-                            " line in /etc/hosts, then restart the agent (snap installs: snap "
-                            "restart amazon-ssm-agent):\n"
-                            "$ grep -n " +
-                            te.target.host +
-                            " /etc/hosts\n"
-                            "$ sudo systemctl restart amazon-ssm-agent";
-            } else {
-              text.why = te.dns ? "DNS gives no usable answer for it either (" +
-                                      dns_outcome_words(te.dns->outcome) +
-                                      "), so the pin must name a working endpoint address."
-                                : "The pinned address is not a working " + te.target.service +
-                                      " endpoint.";
-              text.remedy = "Correct the " + te.target.host +
-                            " line in /etc/hosts to the endpoint's address (or fix DNS and "
-                            "remove it), then restart the agent:\n"
-                            "$ grep -n " +
-                            te.target.host +
-                            " /etc/hosts\n"
-                            "$ sudo systemctl restart amazon-ssm-agent";
-            }
-          }
-        }
-        fill_failure(tv, layer, cause, text);
-      }
-    }
-  }
-
-  if (!tv.required && tv.status == Status::critical) tv.status = Status::warning;
-  if (tv.status != Status::ok) {
-    const bool partial = std::any_of(tv.addresses.begin(), tv.addresses.end(),
-                                     [](const auto& a) { return a.usable; });
-    tv.impact = partial ? "Intermittent: connections that land on the failing address stall or "
-                          "fail, so " +
-                              service_feature(te.target.service) +
-                              " works slowly or only some of the time."
-                        : service_impact(te.target.service);
-    if (!tv.required) tv.impact += " (Optional service, so at most a warning.)";
-  }
-  return tv;
-}
 
 // The clock rule: time errors on two or more hosts, or a trusted chain whose
 // leaf is not valid yet, point at this instance's clock rather than the peer.
@@ -496,6 +537,66 @@ RunFacts run_facts(const Evidence& evidence) {
   run.clock_suspect = hosts.size() >= 2 || trusted_not_yet_valid;
   return run;
 }
+
+// ---------------------------------------------------------------- per target
+
+// The name resolved, but the run ended before any address was tried.
+void no_address_probed(TargetVerdict& tv) {
+  tv.status = Status::critical;
+  CauseText t;
+  t.headline = "No address of " + tv.host + " was probed before the run ended.";
+  t.what = "The name resolved, but the run ended before any address was tried.";
+  t.remedy = "Run ssm-reach again, with a larger --timeout if the network is slow.";
+  fill_failure(tv, "tcp", "tcp.not-probed", t);
+}
+
+// Optional services are at most a warning; a target that is not ok says
+// what breaks for the user.
+void weigh_impact(TargetVerdict& tv) {
+  if (!tv.required && tv.status == Status::critical) tv.status = Status::warning;
+  if (tv.status == Status::ok) return;
+  const bool partial =
+      std::any_of(tv.addresses.begin(), tv.addresses.end(), [](const auto& a) { return a.usable; });
+  tv.impact = partial ? "Intermittent: connections that land on the failing address stall or "
+                        "fail, so " +
+                            service_feature(tv.service) + " works slowly or only some of the time."
+                      : service_impact(tv.service);
+  if (!tv.required) tv.impact += " (Optional service, so at most a warning.)";
+}
+
+TargetVerdict diagnose_target(const Evidence& evidence, const TargetEvidence& te,
+                              const InstanceFacts& facts, const RunFacts& run,
+                              std::vector<std::string>& notes) {
+  TargetVerdict tv;
+  tv.service = te.target.service;
+  tv.host = te.target.host;
+  tv.port = te.target.port;
+  tv.required = te.target.required;
+
+  const TargetContext ctx{evidence, te, facts, run.clock_suspect, run.clock_hosts};
+
+  std::vector<Finding> findings;
+  for (const auto& address : te.addresses) {
+    findings.push_back(examine_address(address, te.target.port, te.target.host, facts));
+  }
+  tv.addresses = address_verdicts(findings);
+
+  // DNS: the first layer, unless the host is a literal or pinned by /etc/hosts.
+  const bool pinned = !te.hosts.empty();
+  const bool lookup_failed = !te.host_is_literal && !pinned && diagnose_lookup(ctx, tv);
+  if (!lookup_failed) {
+    if (findings.empty()) {
+      no_address_probed(tv);
+    } else {
+      diagnose_addresses(ctx, findings, tv, notes);
+    }
+  }
+
+  weigh_impact(tv);
+  return tv;
+}
+
+// ---------------------------------------------------------------- agent version
 
 // From SSM Agent 3.3.40.0 the agent receives commands through ssmmessages
 // whenever it can reach it; ec2messages is then only its fallback. Older or
