@@ -82,6 +82,24 @@ class Matches(Matcher):
         return None if ok else "%r does not match /%s/" % (actual, self.pattern.pattern)
 
 
+class AnyItem(Matcher):
+    """A list with at least one item that matches `expected` (say, one note
+    among several)."""
+
+    def __init__(self, expected):
+        self.expected = expected
+
+    def check(self, actual):
+        if not isinstance(actual, list):
+            return "expected a list, got %r" % (_short(actual),)
+        if any(not match(self.expected, item) for item in actual):
+            return None
+        return "no item of %s matches %r" % (_short(actual), self.expected)
+
+    def __repr__(self):
+        return "AnyItem(%r)" % (self.expected,)
+
+
 class Present(Matcher):
     """Any value but null."""
 

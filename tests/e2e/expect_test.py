@@ -6,7 +6,7 @@ import json
 import unittest
 
 import expect
-from expect import Contains, NotContains, OneOf
+from expect import AnyItem, Contains, NotContains, OneOf
 
 GOOD = {
     "schema": "ssm-reach/v1", "status": "critical", "region": "eu-central-1",
@@ -130,6 +130,13 @@ class Matching(unittest.TestCase):
         self.assertNotEqual(expect.match({"addresses": {"10.9.9.9": {}}}, actual), [])
         self.assertNotEqual(
             expect.match({"addresses": {"172.31.8.11": {"tcp": {"status": "ok"}}}}, actual), [])
+
+    def test_any_item(self):
+        notes = {"notes": ["IMDS answered slowly.", "SSM agent config: /etc/x.json: invalid JSON"]}
+        self.assertEqual(expect.match({"notes": AnyItem(Contains("/etc/x.json"))}, notes), [])
+        self.assertNotEqual(expect.match({"notes": AnyItem(Contains("/etc/y.json"))}, notes), [])
+        self.assertNotEqual(expect.match({"notes": AnyItem(Contains("x"))}, {"notes": []}), [])
+        self.assertNotEqual(expect.match({"notes": AnyItem(Contains("x"))}, {"notes": "x"}), [])
 
     def test_types_are_strict(self):
         self.assertNotEqual(expect.match({"port": "443"}, {"port": 443}), [])
