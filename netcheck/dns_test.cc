@@ -22,9 +22,13 @@
 
 #include "netcheck/event_loop.h"
 #include "netcheck/unique_fd.h"
+#include "tests/unit/scratch.h"
 
 namespace netcheck {
 namespace {
+
+using testing::ScopedEnv;
+using testing::TempFile;
 
 using namespace std::chrono_literals;
 
@@ -238,47 +242,6 @@ std::vector<std::string> texts(const std::vector<IpAddress>& addresses) {
   for (const auto& a : addresses) out.push_back(a.text);
   return out;
 }
-
-// Sets an environment variable for one scope.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const std::string& value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    ::setenv(name, value.c_str(), 1);
-  }
-  ~ScopedEnv() {
-    if (old_)
-      ::setenv(name_, old_->c_str(), 1);
-    else
-      ::unsetenv(name_);
-  }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
-
-// A temporary file with the given contents, removed at scope end.
-class TempFile {
- public:
-  explicit TempFile(const std::string& contents) {
-    char pattern[] = "/tmp/netcheck-dns-test-XXXXXX";
-    UniqueFd fd(::mkstemp(pattern));
-    REQUIRE(fd.valid());
-    path_ = pattern;
-    REQUIRE(::write(fd.get(), contents.data(), contents.size()) ==
-            static_cast<ssize_t>(contents.size()));
-  }
-  ~TempFile() { ::unlink(path_.c_str()); }
-  TempFile(const TempFile&) = delete;
-  TempFile& operator=(const TempFile&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 TEST_CASE("DnsOutcome strings are the JSON words") {
   CHECK(std::string(to_string(DnsOutcome::ok)) == "ok");

@@ -61,8 +61,9 @@ TEST_CASE("HTTP: a closed port is refused") {
 }
 
 TEST_CASE("HTTP: a body larger than max_body is cut, the status kept") {
-  testing::LoopbackHttpServer server(
-      [](const testing::SeenRequest&) { return testing::http_response(200, std::string(100000, 'x')); });
+  testing::LoopbackHttpServer server([](const testing::SeenRequest&) {
+    return testing::http_response(200, std::string(100000, 'x'));
+  });
   HttpRequest request;
   request.url = server.url() + "/big";
   request.timeout = std::chrono::seconds(2);

@@ -10,61 +10,22 @@
 #include <optional>
 #include <string>
 
+#include "tests/unit/scratch.h"
+
 namespace netcheck {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::ScopedEnv;
 
-// Sets (or unsets, for nullopt) an environment variable for one scope and
-// restores what was there before.
-class ScopedEnv {
+// A scratch folder with PEM-named files in it.
+class TempDir : public testing::TempDir {
  public:
-  ScopedEnv(const char* name, std::optional<std::string> value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    if (value)
-      ::setenv(name, value->c_str(), 1);
-    else
-      ::unsetenv(name);
-  }
-  ~ScopedEnv() {
-    if (old_)
-      ::setenv(name_, old_->c_str(), 1);
-    else
-      ::unsetenv(name_);
-  }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
-
-// A scratch directory with a few PEM-named files in it, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "trust_store_test.XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
+  TempDir() : testing::TempDir("trust_store_test") {}
   std::string file(const std::string& name) const {
-    std::string full = (path_ / name).string();
-    std::ofstream(full) << "-----BEGIN CERTIFICATE-----\n";
-    return full;
+    return write(name, "-----BEGIN CERTIFICATE-----\n");
   }
-  std::string missing(const std::string& name) const { return (path_ / name).string(); }
-  std::string dir() const { return path_.string(); }
-
- private:
-  fs::path path_;
+  std::string missing(const std::string& name) const { return path(name); }
 };
 
 std::string first_readable_system_bundle() {

@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "tests/unit/scratch.h"
+
 namespace ssmreach {
 namespace {
 
@@ -15,37 +17,17 @@ namespace fs = std::filesystem;
 
 const std::string kFixtures = std::string(SSM_REACH_SOURCE_DIR) + "/tests/agent/";
 
-class TempDir {
+class TempDir : public testing::TempDir {
  public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "agent_version_test.XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  std::string write(const std::string& name, const std::string& content) const {
-    auto file = (path_ / name).string();
-    std::ofstream(file, std::ios::binary) << content;
-    return file;
-  }
+  TempDir() : testing::TempDir("agent_version_test") {}
   // A copy of a fixture script with exactly `mode`: a checkout's umask must
   // not decide whether the binary check lets it run.
   std::string script(const std::string& fixture, mode_t mode = 0700) const {
-    auto file = (path_ / fixture).string();
+    const std::string file = path(fixture);
     fs::copy_file(kFixtures + fixture, file, fs::copy_options::overwrite_existing);
     REQUIRE(::chmod(file.c_str(), mode) == 0);
     return file;
   }
-  std::string path(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
 };
 
 bool contains(const std::string& haystack, const std::string& needle) {

@@ -329,6 +329,10 @@ CauseText address_text(const Finding& f, const std::string& subject, const Targe
                                  " --filters Name=vpc-id,Values=" + ctx.facts.vpc_id +
                                  " Name=service-name,Values=" + ctx.endpoint_service() +
                                  " --query 'VpcEndpoints[].Groups'";
+    // The endpoint's groups' inbound rules: what lets (or does not let) 443 in.
+    const std::string rules = "$ aws ec2 describe-security-group-rules --region " + region +
+                              " --filters Name=group-id,Values=<endpoint-sg-id>" +
+                              " --query 'SecurityGroupRules[?!IsEgress]'";
     const std::string authorize = "$ aws ec2 authorize-security-group-ingress --region " + region +
                                   " --group-id <endpoint-sg-id> --protocol tcp --port " + port +
                                   " --source-group " + ctx.facts.security_group_id;
@@ -341,8 +345,8 @@ CauseText address_text(const Finding& f, const std::string& subject, const Targe
       t.remedy = "Allow inbound " + tcp_port +
                  " from this instance in the endpoint's security group, and check the network "
                  "ACLs of both subnets and this instance's outbound rules. Find the endpoint's "
-                 "groups, then allow this instance:\n" +
-                 describe + "\n" + authorize;
+                 "groups and their rules, then allow this instance:\n" +
+                 describe + "\n" + rules + "\n" + authorize;
     } else if (cls == "private" && ctx.facts.vpc_cidrs.empty()) {
       // Without IMDS there are no VPC CIDRs: in this VPC or another, unknown.
       t.why =
@@ -758,6 +762,9 @@ CauseText public_answer_text(const TargetContext& ctx, const std::string& failur
       "$ aws ec2 modify-vpc-endpoint --region " +
       region +
       " --vpc-endpoint-id <vpce-id> --private-dns-enabled\n"
+      "$ aws ec2 modify-vpc-attribute --region " +
+      region + " --vpc-id " + ctx.facts.vpc_id +
+      " --enable-dns-support '{\"Value\":true}'\n"
       "$ aws ec2 modify-vpc-attribute --region " +
       region + " --vpc-id " + ctx.facts.vpc_id + " --enable-dns-hostnames '{\"Value\":true}'";
   return t;

@@ -4,6 +4,7 @@ scenario say what its report must show.
 check_json_stdout  stdout is exactly one JSON object (no NaN, nothing else)
 check_report       the contract's required fields, types and consistency
 check_text         plain ASCII, no control characters, <= 80 columns
+check_replay       `ssm-reach explain` of the saved evidence says what the live run said
 match              a scenario's expectations against the report (subset match)
 """
 
@@ -79,6 +80,24 @@ class Matches(Matcher):
     def check(self, actual):
         ok = isinstance(actual, str) and self.pattern.search(actual)
         return None if ok else "%r does not match /%s/" % (actual, self.pattern.pattern)
+
+
+class AnyItem(Matcher):
+    """A list with at least one item that matches `expected` (say, one note
+    among several)."""
+
+    def __init__(self, expected):
+        self.expected = expected
+
+    def check(self, actual):
+        if not isinstance(actual, list):
+            return "expected a list, got %r" % (_short(actual),)
+        if any(not match(self.expected, item) for item in actual):
+            return None
+        return "no item of %s matches %r" % (_short(actual), self.expected)
+
+    def __repr__(self):
+        return "AnyItem(%r)" % (self.expected,)
 
 
 class Present(Matcher):
@@ -347,3 +366,47 @@ def check_text(text):
         if len(line) > 80:
             errors.append("text line %d is %d columns: %r" % (number, len(line), line))
     return errors
+
+
+# -- replay ------------------------------------------------------------------
+# Fields that may differ between a live run and `explain` of its evidence.
+REPLAY_IGNORED = ("elapsed_ms",)
+
+
+def check_replay(live, live_exit, replayed, replay_exit):
+    """`explain` of a run's saved evidence must print the live JSON report
+    (less elapsed_ms, the only thing a replay cannot know) and exit alike."""
+    errors = []
+    if replay_exit != live_exit:
+        errors.append("explain exits %s, the live run %s" % (replay_exit, live_exit))
+    strip = lambda doc: {k: v for k, v in doc.items() if k not in REPLAY_IGNORED}  # noqa: E731
+    differences = _differences(strip(live), strip(replayed), "$")
+    if differences:
+        shown = differences[:8] + (["... %d more" % (len(differences) - 8)]
+                                   if len(differences) > 8 else [])
+        errors.append("explain's JSON differs from the live run's: " + "; ".join(shown))
+    return errors
+
+
+def _differences(live, replayed, path):
+    """Every path where two JSON values differ (a number differs from a bool,
+    1 equals 1.0 as JSON readers see it)."""
+    if isinstance(live, dict) and isinstance(replayed, dict):
+        out = []
+        for key in sorted(set(live) | set(replayed), key=str):
+            where = "%s.%s" % (path, key)
+            if key not in replayed:
+                out.append("%s: only in the live report" % where)
+            elif key not in live:
+                out.append("%s: only in explain's" % where)
+            else:
+                out += _differences(live[key], replayed[key], where)
+        return out
+    if isinstance(live, list) and isinstance(replayed, list):
+        if len(live) != len(replayed):
+            return ["%s: %d items live, %d explained" % (path, len(live), len(replayed))]
+        return [d for i, (a, b) in enumerate(zip(live, replayed))
+                for d in _differences(a, b, "%s[%d]" % (path, i))]
+    if not _equal(live, replayed):
+        return ["%s: live %r, explained %r" % (path, _short(live, 80), _short(replayed, 80))]
+    return []

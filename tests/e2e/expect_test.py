@@ -6,7 +6,7 @@ import json
 import unittest
 
 import expect
-from expect import Contains, NotContains, OneOf
+from expect import AnyItem, Contains, NotContains, OneOf
 
 GOOD = {
     "schema": "ssm-reach/v1", "status": "critical", "region": "eu-central-1",
@@ -131,10 +131,41 @@ class Matching(unittest.TestCase):
         self.assertNotEqual(
             expect.match({"addresses": {"172.31.8.11": {"tcp": {"status": "ok"}}}}, actual), [])
 
+    def test_any_item(self):
+        notes = {"notes": ["IMDS answered slowly.", "SSM agent config: /etc/x.json: invalid JSON"]}
+        self.assertEqual(expect.match({"notes": AnyItem(Contains("/etc/x.json"))}, notes), [])
+        self.assertNotEqual(expect.match({"notes": AnyItem(Contains("/etc/y.json"))}, notes), [])
+        self.assertNotEqual(expect.match({"notes": AnyItem(Contains("x"))}, {"notes": []}), [])
+        self.assertNotEqual(expect.match({"notes": AnyItem(Contains("x"))}, {"notes": "x"}), [])
+
     def test_types_are_strict(self):
         self.assertNotEqual(expect.match({"port": "443"}, {"port": 443}), [])
         self.assertNotEqual(expect.match({"required": 1}, {"required": True}), [])
         self.assertEqual(expect.match({"ms": 1}, {"ms": 1.0}), [])
+
+
+class ReplayChecks(unittest.TestCase):
+    def test_same_report_but_elapsed(self):
+        replayed = broken(lambda d: d.update(elapsed_ms=99999))
+        self.assertEqual(expect.check_replay(GOOD, 2, replayed, 2), [])
+
+    def test_each_difference_is_caught(self):
+        differences = {
+            "status": lambda d: d.update(status="warning"),
+            "a cause": lambda d: ssmmessages(d).update(cause="tcp.refused"),
+            "a number": lambda d: ssm(d)["addresses"][0]["tcp"].update(ms=0.4),
+            "a bool for a number": lambda d: ssm(d).update(port=True),
+            "a missing field": lambda d: ssm(d).pop("remedy"),
+            "an extra field": lambda d: d.update(notes=["replayed"]),
+            "a missing target": lambda d: d["targets"].pop(),
+            "null for a string": lambda d: ssmmessages(d).update(explanation=None),
+        }
+        for name, mutate in differences.items():
+            with self.subTest(name):
+                self.assertNotEqual(expect.check_replay(GOOD, 2, broken(mutate), 2), [], name)
+
+    def test_exit_codes_must_match(self):
+        self.assertNotEqual(expect.check_replay(GOOD, 2, GOOD, 3), [])
 
 
 if __name__ == "__main__":

@@ -7,10 +7,12 @@
   run_scenario.py --describe NAME                           show a scenario
 
 The scenario's world is started (peers in threads of this process, dnsmasq
-as a child), ssm-reach runs twice at the same time (--output json and
---output text), and the outputs are checked against the contract and the
-scenario's expectations. Exit 0 on success, 1 on any failure.
-Artifacts (outputs, peer logs) go to --artifacts/NAME/.
+as a child), ssm-reach runs twice at the same time (--output json with
+--save-evidence, and --output text), and the outputs are checked against the
+contract and the scenario's expectations. Then, with every peer gone,
+`ssm-reach explain` of the saved evidence must print the same JSON report
+(less elapsed_ms) and exit alike. Exit 0 on success, 1 on any failure.
+Artifacts (outputs, evidence, peer logs) go to --artifacts/NAME/.
 """
 
 import argparse
@@ -224,6 +226,25 @@ def check_usage_run(s, run):
     return errors
 
 
+def check_replay(json_run, replay, evidence):
+    """`ssm-reach explain EVIDENCE --output json` against the live JSON run."""
+    if json_run.timed_out:
+        return []  # already a failure; a killed run saved nothing
+    if not os.path.isfile(evidence):
+        return ["--save-evidence %s wrote no file (stderr: %r)"
+                % (evidence, json_run.stderr.strip()[:300])]
+    if replay.timed_out:
+        return ["explain: killed after %.0f s (hang)" % replay.limit_s]
+    live, _ = expect.check_json_stdout(json_run.stdout)
+    replayed, errors = expect.check_json_stdout(replay.stdout)
+    if replayed is None:
+        return ["explain %s: %s (stderr: %r)" % (evidence, "; ".join(errors),
+                                                  replay.stderr.strip()[:300])]
+    if live is None:
+        return errors
+    return errors + expect.check_replay(live, json_run.returncode, replayed, replay.returncode)
+
+
 def write_artifacts(directory, world, runs, errors):
     def dump(name, text):
         with open(os.path.join(directory, name), "w") as f:
@@ -270,8 +291,10 @@ def run_inside(s, binary, pki, artifacts):
             runs = [ProbeRun(binary, args, env, home, limit)]
             runs[0].kind = "usage"
         else:
-            runs = [ProbeRun(binary, args + ["--output", kind], env, home, limit)
-                    for kind in ("json", "text")]
+            evidence = os.path.join(directory, "evidence.json")
+            runs = [ProbeRun(binary, args + ["--output", "json", "--save-evidence", evidence],
+                             env, home, limit),
+                    ProbeRun(binary, args + ["--output", "text"], env, home, limit)]
             runs[0].kind, runs[1].kind = "json", "text"
             if s.get("tty"):
                 # The same text report on an 80-column terminal, with and without NO_COLOR.
@@ -286,6 +309,14 @@ def run_inside(s, binary, pki, artifacts):
             run.wait()
     finally:
         world.stop()
+
+    # The live verdict must be reproducible offline: `explain` of the
+    # evidence the JSON run saved, with every peer already gone.
+    replay = None
+    if not s.get("usage"):
+        replay = ProbeRun(binary, ["explain", evidence, "--output", "json"], env, home, limit)
+        replay.kind = "explain"
+        replay.start().wait()
 
     errors = []
     if s.get("usage"):
@@ -306,6 +337,8 @@ def run_inside(s, binary, pki, artifacts):
             errors.append("exit codes differ: json %s, text %s" % (json_run.returncode,
                                                                  text_run.returncode))
         errors += check_sni(world, doc)
+        errors += check_replay(json_run, replay, evidence)
+        runs.append(replay)
     errors += world_checks(s, world, runs)
     write_artifacts(directory, world, runs, errors)
 
@@ -313,7 +346,8 @@ def run_inside(s, binary, pki, artifacts):
     timing = ", ".join("%s %.2f s" % (r.kind, r.seconds) for r in runs)
     if errors:
         print("FAIL %s: %s" % (name, s["about"]))
-        print("  command: %s [--output json|text]   (%s)" % (command, timing))
+        print("  command: %s [--output json --save-evidence FILE | --output text]; "
+              "ssm-reach explain FILE --output json   (%s)" % (command, timing))
         for e in errors:
             print("  - " + e)
         for run in runs:

@@ -28,7 +28,7 @@ A scenario is a dict:
 
 from ssmlab import plan
 from ssmlab.plan import ENI, INSPECTION_CA_NAME, REGION, SPARE_ENI
-from expect import Contains, Matches, NotContains, OneOf
+from expect import AnyItem, Contains, Matches, NotContains, OneOf
 
 SCENARIOS = []
 
@@ -160,7 +160,12 @@ scenario(
     args=["--timeout", "1"], exit=2, max_seconds=2.5,
     targets={"ssmmessages": failed("tcp", "tcp.timeout",
                                    addresses=tcp_only(ENI["ssmmessages"], "timeout"))},
-    text_contains=["ssmmessages", ENI["ssmmessages"]], tty=True,
+    text_contains=["ssmmessages", ENI["ssmmessages"],
+                   # the fix names this VPC, region and the instance's security group
+                   "describe-vpc-endpoints --region %s" % REGION,
+                   "Name=vpc-id,Values=%s" % plan.VPC_ID,
+                   "Values=com.amazonaws.%s.ssmmessages" % REGION,
+                   "--source-group %s" % plan.SECURITY_GROUP_ID], tty=True,
 )
 scenario(
     "tcp_timeout_no_vpc_facts", "As tcp_timeout, with IMDS off: without VPC facts the report "
@@ -573,6 +578,8 @@ scenario(
     args=["--timeout", "1"], exit=2, max_seconds=3.0,
     targets={"ssmmessages": failed("dns", "dns.public-answer",
                                    addresses=tcp_only(plan.PUBLIC[1], "timeout"))},
+    text_contains=["create-vpc-endpoint --region %s" % REGION, "--vpc-id %s" % plan.VPC_ID,
+                   "--subnet-ids %s" % plan.SUBNET_ID, "--private-dns-enabled"],
 )
 scenario(
     "public_answer_with_nat", "No ssmmessages endpoint, but a NAT gateway reaches the public one.",
@@ -580,6 +587,167 @@ scenario(
     exit=0,
     targets={"ssmmessages": {"status": "ok", "addresses": {
         plan.PUBLIC[1]: {"class": "public", "tcp": {"status": "ok"}, "tls": {"status": "ok"}}}}},
+)
+
+# -- what the SSM agent itself will use (its config, registration, version) -------
+AGENT_CONFIG_FILE = "/etc/amazon/ssm/amazon-ssm-agent.json"
+MGS_VPCE = plan.vpce_name("ssmmessages")
+scenario(
+    "agent_config_endpoint",
+    "The agent's config sends ssmmessages to the endpoint's own vpce name (Mgs.Endpoint); "
+    "the default name would not resolve.",
+    world={"endpoints": {"ssmmessages": [(SPARE_ENI[1], "tls")]},
+           "dns": {"records": {"ssmmessages": "nxdomain", MGS_VPCE: {"A": [SPARE_ENI[1]]}}},
+           "agent": {"config": {"Mgs": {"Endpoint": "https://" + MGS_VPCE}}}},
+    exit=0,
+    targets={"ssmmessages": {"status": "ok", "host": MGS_VPCE, "host_source": "agent-config",
+                             "port": 443, "dns": {"outcome": "ok"},
+                             "addresses": works(SPARE_ENI[1], issuer=Contains("Lab Issuing"))},
+             "ssm": {"status": "ok", "host": plan.host("ssm"), "host_source": "default"}},
+    report={"notes": [], "context": {"agent": {"config": {
+        "file": AGENT_CONFIG_FILE, "warnings": [],
+        "endpoints": {"ssmmessages": {"host": MGS_VPCE, "port": 443,
+                                      "source": Contains(AGENT_CONFIG_FILE, "Mgs.Endpoint")}}}}}},
+)
+scenario(
+    "agent_config_endpoint_flag_wins",
+    "The agent's config names a dead ssm endpoint; --endpoint names a working one and wins.",
+    world={"endpoints": {"ssm": [(ENI["ssm"], "tls"), (SPARE_ENI[2], "drop")]},
+           "dns": {"records": {"ssm": {"A": [ENI["ssm"]]},
+                               plan.vpce_name("ssm"): {"A": [SPARE_ENI[2]]}}},
+           "agent": {"config": {"Ssm": {"Endpoint": plan.vpce_name("ssm")}}}},
+    args=["--endpoint", "ssm=" + plan.host("ssm"), "--timeout", "1"], exit=0, max_seconds=2.5,
+    targets={"ssm": {"status": "ok", "host": plan.host("ssm"), "host_source": "--endpoint",
+                     "addresses": works(ENI["ssm"])}},
+)
+scenario(
+    "agent_config_region",
+    "No --region, no AWS_REGION: Agent.Region in the agent's config wins over IMDS (which "
+    "says another region whose names do not resolve here).",
+    world={"agent": {"config": {"Agent": {"Region": REGION}}},
+           "imds": {"mode": "v2", "metadata": {"meta-data/placement/region": "us-west-2"}}},
+    region_flag=False, exit=0,
+    targets={svc: {"status": "ok", "host": plan.host(svc)} for svc in plan.SERVICES},
+    report={"region": REGION,
+            "context": {"region": {"value": REGION, "source": "agent-config"},
+                        "agent": {"config": {"file": AGENT_CONFIG_FILE, "region": {
+                            "value": REGION, "source": Contains("Agent.Region")}}}}},
+)
+scenario(
+    "agent_config_region_env_wins",
+    "AWS_REGION wins over the agent config's Agent.Region (a region the lab does not serve).",
+    world={"agent": {"config": {"Agent": {"Region": "us-west-2"}}}},
+    region_flag=False, env={"AWS_REGION": REGION}, exit=0,
+    report={"region": REGION, "context": {"region": {"value": REGION, "source": "AWS_REGION"}}},
+)
+scenario(
+    "agent_config_malformed",
+    "The agent's config is not valid JSON: a note names the file and the problem; the run "
+    "goes on (region from IMDS) and the file's settings are not used.",
+    world={"agent": {"config": '{\n  "Agent": {\n    "Region": "us-west-2",\n  }\n'}},
+    region_flag=False, exit=0,
+    report={"region": REGION,
+            "context": {"region": {"source": "imds"},
+                        "agent": {"config": {"file": AGENT_CONFIG_FILE, "region": None}}},
+            "notes": AnyItem(Contains("SSM agent config: " + AGENT_CONFIG_FILE + ":",
+                                      "invalid JSON"))},
+    text_contains=[AGENT_CONFIG_FILE],
+)
+
+# Which endpoints are required depends on the agent (3.3.40.0: ec2messages is
+# a fallback once ssmmessages works).
+AGENT_OLD = "3.2.1705.0"
+scenario(
+    "agent_new_ec2messages_dropped",
+    "Agent 3.3.40.0 (dpkg) with ssmmessages working: a security group dropping ec2messages "
+    "is a warning, not critical.",
+    world={"endpoints": {"ec2messages": [(ENI["ec2messages"], "drop")]},
+           "agent": {"dpkg": "3.3.40.0-1"}},
+    args=["--timeout", "1"], exit=1, max_seconds=2.5,
+    targets={"ec2messages": {"status": "warning", "required": False, "failed_layer": "tcp",
+                             "cause": "tcp.timeout",
+                             "explanation": Contains("3.3.40.0", "does not need ec2messages"),
+                             "addresses": tcp_only(ENI["ec2messages"], "timeout")},
+             "ssmmessages": {"status": "ok", "required": True}},
+    report={"status": "warning",
+            "context": {"agent": {"version": {"value": "3.3.40.0", "source": "dpkg",
+                                              "path": "/var/lib/dpkg/status"}}}},
+    text_contains=["WARNING", "ec2messages"],
+)
+scenario(
+    "agent_new_both_messages_dropped",
+    "Agent 3.3.40.0, but ssmmessages is dropped too: ec2messages is its fallback, so both "
+    "are critical.",
+    world={"endpoints": {"ec2messages": [(ENI["ec2messages"], "drop")],
+                         "ssmmessages": [(ENI["ssmmessages"], "drop")]},
+           "agent": {"dpkg": "3.3.40.0-1"}},
+    args=["--timeout", "1"], exit=2, max_seconds=2.5,
+    targets={svc: failed("tcp", "tcp.timeout", required=True,
+                         addresses=tcp_only(ENI[svc], "timeout"))
+             for svc in ("ssmmessages", "ec2messages")},
+    report={"context": {"agent": {"version": {"value": "3.3.40.0", "source": "dpkg"}}}},
+)
+scenario(
+    "agent_old_ec2messages_dropped",
+    "Agent %s (from its log) receives commands only through ec2messages: its failure is "
+    "critical." % AGENT_OLD,
+    world={"endpoints": {"ec2messages": [(ENI["ec2messages"], "drop")]},
+           "agent": {"log": plan.agent_log_line("3.1.1004.0") + "2025-01-15 08:30:01.0000 INFO "
+                            "[amazon-ssm-agent] OS: linux, Arch: amd64\n"
+                            + plan.agent_log_line(AGENT_OLD)}},
+    args=["--timeout", "1"], exit=2, max_seconds=2.5,
+    targets={"ec2messages": failed("tcp", "tcp.timeout", required=True,
+                                   explanation=Contains(AGENT_OLD, "older than 3.3.40.0"),
+                                   addresses=tcp_only(ENI["ec2messages"], "timeout"))},
+    report={"context": {"agent": {"version": {
+        "value": AGENT_OLD, "source": "log",
+        "path": "/var/log/amazon/ssm/amazon-ssm-agent.log"}}}},
+)
+scenario(
+    "hybrid_registration",
+    "An on-premises (hybrid) managed instance: IMDS is not asked, the region comes from the "
+    "registration file.",
+    world={"agent": {"registration": {"ManagedInstanceID": plan.MANAGED_INSTANCE_ID,
+                                      "Region": REGION}},
+           "imds": {"mode": "v2", "metadata": {"meta-data/placement/region": "us-west-2"}}},
+    region_flag=False, exit=0, services=list(plan.SERVICES),
+    targets={svc: {"status": "ok", "host": plan.host(svc),
+                   "addresses": {ENI[svc]: {"class": "private"}}} for svc in plan.SERVICES},
+    report={"region": REGION,
+            "context": {"region": {"value": REGION, "source": "agent-registration"},
+                        "vpc_cidrs": [],
+                        "imds": {"attempted": False,
+                                 "skipped_by": Matches(r"^hybrid registration "
+                                                       + plan.MANAGED_INSTANCE_ID)},
+                        "agent": {"registration": {
+                            "present": True, "hybrid": True,
+                            "managed_instance_id": {"value": plan.MANAGED_INSTANCE_ID},
+                            "region": {"value": REGION}}}}},
+    checks=["imds_not_contacted"],
+)
+
+# -- centralised endpoints (shared-services VPC over a Transit Gateway) -----------
+scenario(
+    "centralised_endpoints",
+    "Every endpoint lives in a shared-services VPC (10.100.0.0/16, outside this VPC's "
+    "10.0.0.0/16) and works: class private, ok.",
+    world={"endpoints": {svc: [(plan.SHARED_SERVICES[i], "tls")]
+                         for i, svc in enumerate(plan.SERVICES)}},
+    exit=0,
+    targets={svc: {"status": "ok", "addresses": {plan.SHARED_SERVICES[i]: {
+        "class": "private", "tcp": {"status": "ok"}, "tls": {"status": "ok"}}}}
+        for i, svc in enumerate(plan.SERVICES)},
+    report={"status": "ok", "context": {"vpc_cidrs": [plan.VPC_CIDR]}},
+)
+scenario(
+    "centralised_endpoint_dropped",
+    "ssmmessages' centralised endpoint (shared-services VPC) drops 443 from this instance: "
+    "the route or the remote endpoint's security group.",
+    world={"endpoints": {"ssmmessages": [(plan.SHARED_SERVICES[1], "drop")]}},
+    args=["--timeout", "1"], exit=2, max_seconds=2.5,
+    targets={"ssmmessages": failed("tcp", "tcp.timeout", addresses={plan.SHARED_SERVICES[1]: {
+        "class": "private", "tcp": {"status": "timeout"}, "tls": None}},
+        explanation=Contains("Transit Gateway"))},
 )
 
 

@@ -37,6 +37,10 @@ SPARE_ENI = ["10.0.1.%d" % n for n in range(13, 20)]
 PEERED = ["172.31.8.%d" % n for n in range(10, 20)]
 # Simulated public service addresses (assigned only inside the namespace).
 PUBLIC = ["52.119.161.%d" % n for n in range(10, 20)]
+# A shared-services VPC with centralised interface endpoints, reached over a
+# Transit Gateway: private, but outside this VPC's CIDR ("private" class).
+SHARED_SERVICES_CIDR = "10.100.0.0/16"
+SHARED_SERVICES = ["10.100.0.%d" % n for n in range(10, 20)]
 # Never assigned anywhere: connect() gets ENETUNREACH.
 UNROUTED = "10.99.9.9"
 
@@ -89,3 +93,13 @@ def metadata(region=REGION):
             % (region, region, INSTANCE_ID, INSTANCE_IP)
         ),
     }
+
+
+# A hybrid (on-premises) managed instance's id, as in its registration file.
+MANAGED_INSTANCE_ID = "mi-0123456789abcdef0"
+
+
+def agent_log_line(version):
+    """The line the SSM agent writes to amazon-ssm-agent.log when it starts."""
+    return ("2025-01-15 08:30:00.0000 INFO [amazon-ssm-agent] Starting Core Agent: "
+            "amazon-ssm-agent - v%s\n" % version)

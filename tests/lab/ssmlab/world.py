@@ -28,9 +28,13 @@ Spec keys (all optional; see DEFAULTS):
                absent, or
                {"mode": ..., "metadata": {path: value overrides},
                 "address": ..., "port": ...}  (default 169.254.169.254:80)
-  agent        files of an SSM agent on this instance: {"config": dict (the
-               amazon-ssm-agent.json), "registration": dict (hybrid)}. The
-               host's own agent files are always hidden (see isolate_agent).
+  agent        files of an SSM agent on this instance: {"config": dict or
+               text (the amazon-ssm-agent.json; text may be malformed),
+               "registration": dict (hybrid), "log": text of the agent's log
+               (plan.agent_log_line(VERSION) says which version started),
+               "dpkg": VERSION (an installed amazon-ssm-agent stanza in
+               /var/lib/dpkg/status, e.g. "3.3.40.0-1")}. The host's own
+               agent files are always hidden (see isolate_agent).
   drops        extra (address, protocol, port) silently dropped
   addresses    extra addresses to put on lo
 """
@@ -64,8 +68,22 @@ DEFAULTS = {
 AGENT_DIRS = ("/etc/amazon", "/var/lib/amazon", "/var/log/amazon", "/snap/amazon-ssm-agent")
 AGENT_BINARY = "/usr/bin/amazon-ssm-agent"
 AGENT_FILES = {"config": "/etc/amazon/ssm/amazon-ssm-agent.json",
-               "registration": "/var/lib/amazon/ssm/registration"}
+               "registration": "/var/lib/amazon/ssm/registration",
+               "log": "/var/log/amazon/ssm/amazon-ssm-agent.log"}
 DPKG_STATUS = "/var/lib/dpkg/status"
+# The stanza the agent's .deb leaves in the dpkg database (fields as dpkg
+# writes them; ssm-reach reads Package, Status and Version).
+DPKG_STANZA = (
+    "Package: amazon-ssm-agent\n"
+    "Status: install ok installed\n"
+    "Priority: optional\n"
+    "Section: admin\n"
+    "Installed-Size: 123456\n"
+    "Maintainer: Amazon.com, Inc. <ec2-ssm-feedback@amazon.com>\n"
+    "Architecture: amd64\n"
+    "Version: %s\n"
+    "Description: Amazon SSM Agent\n"
+)
 
 BASE_HOSTS = (
     "127.0.0.1\tlocalhost\n"
@@ -237,8 +255,10 @@ class World:
 
     def isolate_agent(self):
         """Hide the host's SSM agent state; put the scenario's agent files in place."""
-        wanted = {AGENT_FILES[k]: v for k, v in self.spec["agent"].items()}
-        unknown = set(self.spec["agent"]) - set(AGENT_FILES)
+        agent = dict(self.spec["agent"])
+        dpkg_version = agent.pop("dpkg", None)
+        wanted = {AGENT_FILES[k]: v for k, v in agent.items() if k in AGENT_FILES}
+        unknown = set(agent) - set(AGENT_FILES)
         if unknown:
             raise KeyError("unknown agent knob(s) %s" % sorted(unknown))
         # A missing top directory can only be created in an overlay of its parent.
@@ -254,16 +274,34 @@ class World:
                 netns.mount_tmpfs(directory)
         if os.path.exists(AGENT_BINARY):  # not executable, so never run
             netns.bind_file("", AGENT_BINARY, self.workdir)
-        if os.path.exists(DPKG_STATUS):
-            with open(DPKG_STATUS, errors="replace") as f:
-                stanzas = f.read().split("\n\n")
-            kept = [st for st in stanzas if "Package: amazon-ssm-agent\n" not in st + "\n"]
-            if len(kept) != len(stanzas):
-                netns.bind_file("\n\n".join(kept), DPKG_STATUS, self.workdir)
+        self._agent_dpkg_entry(dpkg_version)
         for path, content in wanted.items():
             os.makedirs(os.path.dirname(path), exist_ok=True)
             with open(path, "w") as f:
                 f.write(content if isinstance(content, str) else json.dumps(content, indent=2))
+
+    def _agent_dpkg_entry(self, version):
+        """Drop the host's amazon-ssm-agent stanza from the dpkg database; add
+        the scenario's (an installed package of `version`) when it has one."""
+        stanzas = []
+        if os.path.exists(DPKG_STATUS):
+            with open(DPKG_STATUS, errors="replace") as f:
+                stanzas = [st for st in f.read().split("\n\n") if st.strip()]
+        kept = [st for st in stanzas if "Package: amazon-ssm-agent\n" not in st + "\n"]
+        if version:
+            kept.append(DPKG_STANZA % version)
+        elif len(kept) == len(stanzas):
+            return  # nothing to hide, nothing to add
+        text = "\n\n".join(st.strip("\n") for st in kept) + "\n"
+        if not os.path.exists(DPKG_STATUS):  # not a dpkg system: a private copy of the folder
+            parent = os.path.dirname(DPKG_STATUS)
+            if not os.path.isdir(parent):
+                raise RuntimeError("cannot place a dpkg database: %s does not exist" % parent)
+            netns.overlay(parent, self.workdir)
+            with open(DPKG_STATUS, "w") as f:
+                f.write(text)
+            return
+        netns.bind_file(text, DPKG_STATUS, self.workdir)
 
     def stop(self):
         for peer in self.peers + self.resolvers + ([self.imds] if self.imds else []):
