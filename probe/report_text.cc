@@ -421,10 +421,9 @@ void header(std::vector<std::string>& out, const Evidence& evidence, std::size_t
   std::vector<std::string> second = {resolver};
   // The Amazon-provided resolver, asked for comparison with a custom one.
   if (!c.vpc_resolvers.empty()) {
-    std::string vpc = "compared with VPC resolver ";
-    for (std::size_t i = 0; i < c.vpc_resolvers.size(); ++i)
-      vpc += (i == 0 ? "" : ", ") + c.vpc_resolvers[i].address.text;
-    second.push_back(vpc);
+    std::vector<std::string> ips;
+    for (const auto& s : c.vpc_resolvers) ips.push_back(s.address.text);
+    second.push_back("compared with VPC resolver " + join(ips, ", "));
   }
   second.push_back(trust);
   if (!agent.config.file.empty()) second.push_back("agent config " + agent.config.file);
