@@ -696,9 +696,11 @@ std::string render_text(const Evidence& evidence, const Verdict& verdict, TextSt
   if (!replay_of.empty()) {
     const auto& recorded = evidence.context.started_at;
     wrap_prose(lines,
-               "Replay of " + replay_of + ", recorded " +
+               // No punctuation glued to the path: a long one is cut across
+               // lines, and a line must not start with a stray comma.
+               "Replay of " + replay_of + " (recorded " +
                    (recorded.empty() ? "at an unknown time" : recorded) +
-                   "; nothing was checked now.",
+                   "); nothing was checked now.",
                "", 2, width);
   }
   header(lines, evidence, width);
