@@ -617,7 +617,8 @@ void weigh_ec2messages(const AgentVersion& version, std::vector<TargetVerdict>& 
                         " and receives commands only through ec2messages.";
     return;
   }
-  if (!messages || messages->status != Status::ok) return;
+  // Degraded (one ENI of several fails) still carries the commands.
+  if (!messages || (messages->status != Status::ok && messages->status != Status::warning)) return;
   ec2->status = Status::warning;
   ec2->required = false;
   ec2->explanation += " " + agent + " receives commands through ssmmessages, which works, so " +
@@ -643,9 +644,13 @@ Verdict diagnose(const Evidence& evidence) {
     verdict.notes.push_back("SSM agent config: " + w);
   for (const auto& w : evidence.context.agent.registration.warnings)
     verdict.notes.push_back("SSM agent registration: " + w);
+  // The agent cannot use such a file either: a risky setting, so a warning.
+  const bool agent_files_bad = !evidence.context.agent.config.warnings.empty() ||
+                               !evidence.context.agent.registration.warnings.empty();
 
   verdict.status = verdict.targets.empty() ? Status::unknown : Status::ok;
   for (const auto& tv : verdict.targets) verdict.status = worst(verdict.status, tv.status);
+  if (agent_files_bad) verdict.status = worst(verdict.status, Status::warning);
 
   if (evidence.context.region.empty()) {
     verdict.status = Status::unknown;

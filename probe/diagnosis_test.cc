@@ -1069,9 +1069,33 @@ TEST_CASE("diagnosis: ec2messages is required by the agent's version") {
     CHECK(has(v.targets[2].impact, "fallback"));
     CHECK(v.status == Status::warning);
   }
+  SUBCASE("recent agent whose ssmmessages is only degraded: still a warning") {
+    auto e =
+        evidence_with({healthy("ssm", "10.40.1.10"),
+                       resolved("ssmmessages", {usable("10.40.1.11", host_of("ssmmessages")),
+                                                tcp_failed("10.40.2.11", TcpOutcome::timeout)}),
+                       resolved("ec2messages", {tcp_failed("10.40.1.12", TcpOutcome::timeout)})});
+    e.context.agent.version = {"3.3.40.0", "log", "", {3, 3, 40, 0}, {}};
+    const auto v = diagnose(e);
+    CHECK(v.targets[1].status == Status::warning);
+    CHECK(v.targets[2].status == Status::warning);
+    CHECK(v.status == Status::warning);
+  }
   SUBCASE("recent agent whose ssmmessages fails needs ec2messages") {
     const auto v = run("3.3.1142.0", false);
     CHECK(v.targets[2].status == Status::critical);
     CHECK(v.targets[2].required);
   }
+}
+
+TEST_CASE("diagnosis: an agent config the agent cannot load makes the run a warning") {
+  auto e = evidence_with({healthy("ssm", "10.40.1.10")});
+  e.context.agent.config.file = "/etc/amazon/ssm/amazon-ssm-agent.json";
+  e.context.agent.config.warnings = {"/etc/amazon/ssm/amazon-ssm-agent.json: invalid JSON"};
+  const auto v = diagnose(e);
+  CHECK(v.status == Status::warning);
+  CHECK(any_note_has(v, "SSM agent config: /etc/amazon/ssm/amazon-ssm-agent.json: invalid JSON"));
+  // Without the warning the same run is ok.
+  e.context.agent.config.warnings.clear();
+  CHECK(diagnose(e).status == Status::ok);
 }

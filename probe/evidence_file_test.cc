@@ -495,7 +495,7 @@ TEST_CASE("evidence file: the text report of a replay says so, within 80 columns
   std::string note = replay.substr(0, replay.size() - live.size());
   for (std::size_t at; (at = note.find("\n  ")) != std::string::npos;) note.replace(at, 3, " ");
   CHECK(note ==
-        "Replay of /home/support/case-4711/run.json, recorded 2024-06-01T12:00:00Z; nothing "
+        "Replay of /home/support/case-4711/run.json (recorded 2024-06-01T12:00:00Z); nothing "
         "was checked now.\n");
   CHECK(live.find("Replay") == std::string::npos);
 

@@ -33,6 +33,20 @@ std::vector<std::string> split(const std::string& text, char separator) {
   return parts;
 }
 
+// Greedy word wrap with '\n' between lines.
+std::string wrap_words(const std::string& text, std::size_t width) {
+  std::string out, line, word;
+  std::istringstream words(text);
+  while (words >> word) {
+    if (!line.empty() && line.size() + 1 + word.size() > width) {
+      out += line + "\n";
+      line.clear();
+    }
+    line += (line.empty() ? "" : " ") + word;
+  }
+  return out + line;
+}
+
 // A usage problem: one line naming the flag and what it accepts.
 struct UsageError {
   std::string message;
@@ -124,42 +138,64 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
 
   std::string region, output = "text", ca_file, timeout, services, imds, proxy, agent_config;
   std::vector<std::string> endpoints, dns_servers;
+  // Descriptions are wrapped here (CLI11 indents after '\n'): --help must
+  // fit an 80-column serial console like the reports do.
+  constexpr std::size_t kDescriptionWidth = 80 - 31;
+  auto describe = [&](const std::string& text) { return wrap_words(text, kDescriptionWidth); };
   app.add_option("--region", region,
-                 "Region to check (default: AWS_REGION, AWS_DEFAULT_REGION, then IMDS)");
-  app.add_option("--output", output, "Report format: text or json (default text)");
+                 describe("Region to check (default: AWS_REGION, AWS_DEFAULT_REGION, the agent "
+                          "config's Agent.Region, then IMDS)"))
+      ->type_name("REGION");
+  app.add_option("--output", output, describe("Report format: text or json (default text)"))
+      ->type_name("FORMAT");
   app.add_option("--ca-file", ca_file,
-                 "PEM trust store (default: AWS_CA_BUNDLE, SSL_CERT_FILE, system bundle)");
-  app.add_option("--timeout", timeout, "Limit for each network step, in seconds (default 3)");
+                 describe("PEM trust store (default: AWS_CA_BUNDLE, SSL_CERT_FILE, then the "
+                          "system bundle)"))
+      ->type_name("PATH");
+  app.add_option("--timeout", timeout,
+                 describe("Limit for each network step, in seconds (default 3)"))
+      ->type_name("S");
   app.add_option("--services", services,
-                 "Comma list (default ssm,ssmmessages,ec2messages; extras: "
-                 "s3,kms,logs,monitoring,sts,ec2)");
-  app.add_option("--endpoint", endpoints,
-                 "SVC=HOST[:PORT]: override one service's endpoint (repeatable)");
+                 describe("Comma list (default ssm,ssmmessages,ec2messages; extras: "
+                          "s3,kms,logs,monitoring,sts,ec2)"))
+      ->type_name("LIST");
+  app.add_option("--endpoint", endpoints, describe("Override one service's endpoint (repeatable)"))
+      ->type_name("SVC=HOST[:PORT]");
   app.add_option("--dns-server", dns_servers,
-                 "ADDR[:PORT]: ask this resolver instead of /etc/resolv.conf (repeatable)");
+                 describe("Ask this resolver instead of /etc/resolv.conf (repeatable)"))
+      ->type_name("ADDR[:PORT]");
   app.add_option("--imds-endpoint", imds,
-                 "Instance metadata URL (default AWS_EC2_METADATA_SERVICE_ENDPOINT, then "
-                 "http://169.254.169.254)");
-  app.add_flag("--no-imds", o.no_imds, "Do not contact IMDS (also AWS_EC2_METADATA_DISABLED=true)");
+                 describe("Instance metadata URL (default AWS_EC2_METADATA_SERVICE_ENDPOINT, "
+                          "then http://169.254.169.254)"))
+      ->type_name("URL");
+  app.add_flag("--no-imds", o.no_imds,
+               describe("Do not contact IMDS (also AWS_EC2_METADATA_DISABLED=true)"));
   app.add_option("--agent-config", agent_config,
-                 "SSM agent config to read (default /etc/amazon/ssm/amazon-ssm-agent.json)");
+                 describe("SSM agent config to read (default "
+                          "/etc/amazon/ssm/amazon-ssm-agent.json)"))
+      ->type_name("PATH");
   auto* proxy_opt =
-      app.add_option("--proxy", proxy, "Proxy URL to use (reserved: not checked yet)");
-  auto* no_proxy_opt = app.add_flag("--no-proxy", o.no_proxy, "Use no proxy");
+      app.add_option("--proxy", proxy, describe("Proxy URL to use (reserved: not checked yet)"))
+          ->type_name("URL");
+  auto* no_proxy_opt = app.add_flag("--no-proxy", o.no_proxy, describe("Use no proxy"));
   proxy_opt->excludes(no_proxy_opt);
   std::string save_evidence;
   app.add_option("--save-evidence", save_evidence,
-                 "FILE: also write everything observed to FILE (JSON, no secrets) "
-                 "for 'ssm-reach explain FILE'");
+                 describe("Also write everything observed to FILE (JSON, no secrets) for "
+                          "'ssm-reach explain FILE'"))
+      ->type_name("FILE");
 
   // `explain` replays a file: of the options above only --output applies.
   std::string explain_file, explain_output;
   auto* explain = app.add_subcommand(
-      "explain",
-      "Diagnose an evidence file saved with --save-evidence, offline (contacts nothing); same "
-      "report and exit status as the run that saved it");
-  explain->add_option("FILE", explain_file, "Evidence file written by --save-evidence");
-  explain->add_option("--output", explain_output, "Report format: text or json (default text)");
+      "explain", describe("Diagnose an evidence file saved with --save-evidence, offline "
+                          "(contacts nothing); same report and exit status as the run that "
+                          "saved it"));
+  explain->add_option("FILE", explain_file, describe("Evidence file written by --save-evidence"));
+  explain
+      ->add_option("--output", explain_output,
+                   describe("Report format: text or json (default text)"))
+      ->type_name("FORMAT");
   // Live-run flags after FILE reach the check below, which names them.
   explain->fallthrough();
   app.require_subcommand(0, 1);

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <initializer_list>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -60,6 +61,12 @@ TEST_CASE("--help and --version exit 0 with text for stdout") {
   REQUIRE(help.exit_code == 0);
   CHECK(help.message.find("--dns-server") != std::string::npos);
   CHECK(help.message.find("Exit status") != std::string::npos);
+  // --help fits an 80-column serial console, like the reports.
+  std::istringstream lines(help.message);
+  for (std::string line; std::getline(lines, line);) {
+    CAPTURE(line);
+    CHECK(line.size() <= 80);
+  }
   auto version = parse({"--version"});
   REQUIRE(version.exit_code == 0);
   CHECK(version.message.starts_with("ssm-reach "));

@@ -584,10 +584,16 @@ std::string replace_all(std::string text, const std::string& from, const std::st
 // breaks all three names) get one block, not three near-identical ones: at
 // 80x24 on a serial console, repetition pushes the table off the screen.
 bool same_problem(const TargetVerdict& a, const TargetVerdict& b) {
-  return a.status == b.status && a.cause == b.cause &&
-         replace_all(b.headline, b.host, a.host) == a.headline &&
-         replace_all(b.explanation, b.host, a.host) == a.explanation &&
-         replace_all(b.remedy, b.host, a.host) == a.remedy;
+  if (a.status != b.status || a.cause != b.cause) return false;
+  // b's texts in a's words: its host and its addresses (in order) as a's.
+  auto as_a = [&](std::string text) {
+    text = replace_all(std::move(text), b.host, a.host);
+    for (std::size_t i = 0; i < a.addresses.size() && i < b.addresses.size(); ++i)
+      text = replace_all(std::move(text), b.addresses[i].ip, a.addresses[i].ip);
+    return text;
+  };
+  return as_a(b.headline) == a.headline && as_a(b.explanation) == a.explanation &&
+         as_a(b.remedy) == a.remedy;
 }
 
 // "CRITICAL ssm: headline", then Why, Impact and Fix.
@@ -687,9 +693,11 @@ std::string render_text(const Evidence& evidence, const Verdict& verdict, TextSt
   if (!replay_of.empty()) {
     const auto& recorded = evidence.context.started_at;
     wrap_prose(lines,
-               "Replay of " + replay_of + ", recorded " +
+               // No punctuation glued to the path: a long one is cut across
+               // lines, and a line must not start with a stray comma.
+               "Replay of " + replay_of + " (recorded " +
                    (recorded.empty() ? "at an unknown time" : recorded) +
-                   "; nothing was checked now.",
+                   "); nothing was checked now.",
                "", 2, width);
   }
   header(lines, evidence, width);

@@ -392,3 +392,19 @@ TEST_CASE("text: the header says where the instance is") {
   CHECK(lines[1] == "i-0abc1234 in eu-west-1a");
   CHECK(lines[2] == "vpc-0abc (10.40.0.0/16, 100.64.0.0/16, 2600:1f14:abc::/56)");
 }
+
+TEST_CASE("text: the same problem on different addresses still shares one block") {
+  auto untrusted = [](const std::string& service, const std::string& ip) {
+    return resolved(
+        service, {with_tls(ip, tls_verify_errors(host_of(service),
+                                                 {X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY}))});
+  };
+  auto e = evidence_with(
+      {untrusted("ssmmessages", "10.40.1.11"), untrusted("ec2messages", "10.40.1.12")});
+  const std::string text = render_text(e, diagnose(e), {false, 80});
+  CAPTURE(text);
+  CHECK(has(text, "\nCRITICAL ssmmessages, ec2messages: "));
+  // Neither is ssm: each impact is kept, named.
+  CHECK(has(text, "ssmmessages: Session Manager"));
+  CHECK(has(text, "ec2messages: Run Command"));
+}

@@ -642,11 +642,12 @@ scenario(
 )
 scenario(
     "agent_config_malformed",
-    "The agent's config is not valid JSON: a note names the file and the problem; the run "
-    "goes on (region from IMDS) and the file's settings are not used.",
+    "The agent's config is not valid JSON: a note names the file and the problem, and the "
+    "run is a warning (the agent cannot load the file either); the checks go on (region "
+    "from IMDS) and the file's settings are not used.",
     world={"agent": {"config": '{\n  "Agent": {\n    "Region": "us-west-2",\n  }\n'}},
-    region_flag=False, exit=0,
-    report={"region": REGION,
+    region_flag=False, exit=1,
+    report={"region": REGION, "status": "warning",
             "context": {"region": {"source": "imds"},
                         "agent": {"config": {"file": AGENT_CONFIG_FILE, "region": None}}},
             "notes": AnyItem(Contains("SSM agent config: " + AGENT_CONFIG_FILE + ":",
@@ -657,6 +658,17 @@ scenario(
 # Which endpoints are required depends on the agent (3.3.40.0: ec2messages is
 # a fallback once ssmmessages works).
 AGENT_OLD = "3.2.1705.0"
+scenario(
+    "agent_new_ec2messages_dropped_messages_degraded",
+    "Agent 3.3.40.0 (dpkg); ssmmessages works on one of its two ENIs (warning): it still "
+    "carries the commands, so ec2messages dropped is a warning too.",
+    world={"endpoints": {"ssmmessages": [(ENI["ssmmessages"], "tls"), (SPARE_ENI[0], "drop")],
+                         "ec2messages": [(ENI["ec2messages"], "drop")]},
+           "agent": {"dpkg": "3.3.40.0-1"}},
+    args=["--timeout", "1"], exit=1, max_seconds=2.5,
+    targets={"ssmmessages": {"status": "warning"},
+             "ec2messages": {"status": "warning", "required": False}},
+)
 scenario(
     "agent_new_ec2messages_dropped",
     "Agent 3.3.40.0 (dpkg) with ssmmessages working: a security group dropping ec2messages "
