@@ -974,6 +974,16 @@ TEST_CASE("diagnosis: IMDS is a target; trust store notes") {
     CHECK(v.imds->status == Status::warning);
     CHECK(v.status == Status::warning);
   }
+  SUBCASE("a PUT answered and no GET at all (a hand-made file): no crash") {
+    auto e = evidence_with({healthy("ssm", "10.40.1.10")});
+    e.context.imds.token_ok = false;
+    e.context.imds.calls = {
+        {"PUT", "/latest/api/token", false, netcheck::HttpOutcome::ok, 403, "", 0.4}};
+    const auto v = diagnose(e);
+    REQUIRE(v.imds);
+    CHECK(v.imds->cause == "imds.token-failed");
+    CHECK(v.imds->status == Status::critical);
+  }
   SUBCASE("token PUT fails and IMDSv2 is required: critical") {
     auto e = evidence_with({healthy("ssm", "10.40.1.10")});
     e.context.imds.token_ok = false;

@@ -82,7 +82,9 @@ std::optional<TargetVerdict> diagnose_imds(const ImdsEvidence& imds, const std::
              ") while plain GETs answer" +
              (get_ok ? ": the agent falls back to IMDSv1 after a delay, and stops working "
                        "once IMDSv2 is required."
-                     : " with " + http_failure_words(*first_get) +
+                     : " with " +
+                           // An evidence file may hold a PUT and no GET at all.
+                           (first_get ? http_failure_words(*first_get) : std::string("nothing")) +
                            " (IMDSv2 is required), so the agent gets no credentials.");
     t.why =
         "A hop limit of 1 drops the PUT's answer for requests from a container or network "
