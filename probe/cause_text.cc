@@ -744,8 +744,10 @@ CauseText public_answer_text(const TargetContext& ctx, const std::string& failur
   t.what = ctx.host() + " resolves to the public " +
            (addresses.size() == 1 ? "address " : "addresses ") + list_and(ip_texts(addresses)) +
            ", and " + failure + ".";
-  t.why = "This VPC (" + ctx.facts.vpc_id + ") has no interface endpoint with Private DNS for " +
-          ctx.service() +
+  // Without IMDS facts the VPC is unknown: say "the VPC", not "<vpc-id>".
+  const bool vpc_known = !ctx.facts.vpc_id.starts_with("<");
+  t.why = (vpc_known ? "This VPC (" + ctx.facts.vpc_id + ")" : std::string("The VPC")) +
+          " has no interface endpoint with Private DNS for " + ctx.service() +
           " that this instance's resolver sees, and the subnet has no working "
           "NAT or proxy path to the public endpoint.";
   t.remedy =

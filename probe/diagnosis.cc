@@ -521,10 +521,12 @@ RunFacts run_facts(const Evidence& evidence) {
     for (const auto& address : te.addresses) {
       if (!address.tls || address.tls->outcome != TlsOutcome::ok) continue;
       const auto& tls = *address.tls;
+      // An untrusted chain (an inspecting proxy's) says nothing of our clock.
+      if (has_problem(tls, CertProblem::untrusted)) continue;
       const bool expired = has_problem(tls, CertProblem::expired);
       const bool not_yet = has_problem(tls, CertProblem::not_yet_valid);
       if (expired || not_yet) hosts.insert(te.target.host);
-      if (!has_problem(tls, CertProblem::untrusted)) {
+      {
         for (const auto& e : tls.verify_errors) {
           if (e.code == X509_V_ERR_CERT_NOT_YET_VALID && e.depth == 0) {
             trusted_not_yet_valid = true;

@@ -939,6 +939,18 @@ TEST_CASE("diagnosis: the clock rule") {
     const auto v = diagnose(evidence_with({resolved("ssm", {with_tls("10.40.1.11", tls)})}));
     CHECK(any_note_has(v, "Clock suspect"));
   }
+  SUBCASE("expired certificates on untrusted chains (an inspecting proxy) do not") {
+    auto stale = [](const std::string& service) {
+      return with_tls("10.40.1.1" + std::to_string(service.size()),
+                      tls_verify_errors(host_of(service),
+                                        {X509_V_ERR_CERT_HAS_EXPIRED,
+                                         X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY}));
+    };
+    const auto v = diagnose(evidence_with(
+        {resolved("ssm", {stale("ssm")}), resolved("ssmmessages", {stale("ssmmessages")})}));
+    CHECK(v.targets[0].cause == "tls.untrusted");
+    CHECK_FALSE(any_note_has(v, "Clock suspect"));
+  }
   SUBCASE("an untrusted chain that is not yet valid does not") {
     auto tls = tls_verify_errors(host_of("ssm"), {X509_V_ERR_CERT_NOT_YET_VALID,
                                                   X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY});

@@ -1,7 +1,5 @@
 #include "probe/gather.h"
 
-#include <arpa/inet.h>
-
 namespace ssmreach {
 
 namespace {
@@ -81,22 +79,6 @@ void start_targets(netcheck::EventLoop& loop, const std::vector<Target>& targets
             start_addresses(*loop_ptr, settings, target, target->dns->addresses, "dns");
         }));
   }
-}
-
-std::vector<netcheck::DnsServer> amazon_resolvers(const std::string& primary_cidr) {
-  std::vector<netcheck::DnsServer> servers;
-  auto slash = primary_cidr.find('/');
-  if (auto base = netcheck::parse_ip(primary_cidr.substr(0, slash));
-      base && base->family == netcheck::Family::v4 && slash != std::string::npos) {
-    in_addr raw{};
-    ::inet_pton(AF_INET, base->text.c_str(), &raw);
-    raw.s_addr = htonl(ntohl(raw.s_addr) + 2);
-    char text[INET_ADDRSTRLEN];
-    ::inet_ntop(AF_INET, &raw, text, sizeof text);
-    servers.push_back({{netcheck::Family::v4, text}, 53});
-  }
-  servers.push_back({{netcheck::Family::v4, "169.254.169.253"}, 53});
-  return servers;
 }
 
 void start_vpc_dns(netcheck::EventLoop& loop, const std::vector<netcheck::DnsServer>& vpc_resolvers,

@@ -26,11 +26,6 @@ struct GatherSettings {
 void start_targets(netcheck::EventLoop& loop, const std::vector<Target>& targets,
                    const GatherSettings& settings, std::vector<TargetEvidence>* out);
 
-// The Amazon-provided resolver's addresses for this VPC: the primary IPv4
-// CIDR's base + 2 (when `primary_cidr` is given, "10.40.0.0/16") and
-// 169.254.169.253, which every Nitro instance reaches.
-std::vector<netcheck::DnsServer> amazon_resolvers(const std::string& primary_cidr);
-
 // Asks `vpc_resolvers` for every target name that was looked up in DNS, into
 // TargetEvidence::vpc_dns. Call after start_targets; `out` as there.
 void start_vpc_dns(netcheck::EventLoop& loop, const std::vector<netcheck::DnsServer>& vpc_resolvers,

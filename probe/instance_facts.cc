@@ -1,5 +1,8 @@
 #include "probe/instance_facts.h"
 
+#include <arpa/inet.h>
+
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <map>
@@ -42,6 +45,9 @@ std::string InstanceFacts::this_instance() const {
 InstanceFacts instance_facts(const ImdsEvidence& imds) {
   InstanceFacts facts;
   facts.vpc_cidrs = vpc_cidrs_from_facts(imds.facts);
+  // The primary CIDR; files from before it was read: the first block listed.
+  facts.primary_cidr = mac_fact(imds.facts, "vpc-ipv4-cidr-block");
+  if (facts.primary_cidr.empty()) facts.primary_cidr = mac_fact(imds.facts, "vpc-ipv4-cidr-blocks");
   if (auto v = mac_fact(imds.facts, "vpc-id"); !v.empty()) facts.vpc_id = v;
   if (auto v = mac_fact(imds.facts, "subnet-id"); !v.empty()) facts.subnet_id = v;
   if (auto v = mac_fact(imds.facts, "security-group-ids"); !v.empty()) {
@@ -58,20 +64,27 @@ InstanceFacts instance_facts(const ImdsEvidence& imds) {
   return facts;
 }
 
-bool is_amazon_resolver(const netcheck::DnsServer& server, const InstanceFacts& facts) {
-  const std::string& ip = server.address.text;
-  if (ip == "169.254.169.253" || ip == "fd00:ec2::253") return true;
-  for (const auto& cidr : facts.vpc_cidrs) {
-    const auto slash = cidr.find('/');
-    const std::string base = cidr.substr(0, slash);
-    unsigned a = 0, b = 0, c = 0, d = 0;
-    if (std::sscanf(base.c_str(), "%u.%u.%u.%u", &a, &b, &c, &d) == 4) {
-      const std::string plus_two = std::to_string(a) + "." + std::to_string(b) + "." +
-                                   std::to_string(c) + "." + std::to_string(d + 2);
-      if (ip == plus_two) return true;
-    }
+std::vector<netcheck::DnsServer> amazon_resolvers(const std::string& primary_cidr) {
+  std::vector<netcheck::DnsServer> servers;
+  auto slash = primary_cidr.find('/');
+  if (auto base = netcheck::parse_ip(primary_cidr.substr(0, slash));
+      base && base->family == netcheck::Family::v4 && slash != std::string::npos) {
+    in_addr raw{};
+    ::inet_pton(AF_INET, base->text.c_str(), &raw);
+    raw.s_addr = htonl(ntohl(raw.s_addr) + 2);
+    char text[INET_ADDRSTRLEN];
+    ::inet_ntop(AF_INET, &raw, text, sizeof text);
+    servers.push_back({{netcheck::Family::v4, text}, 53});
   }
-  return false;
+  servers.push_back({{netcheck::Family::v4, "169.254.169.253"}, 53});
+  return servers;
+}
+
+bool is_amazon_resolver(const netcheck::DnsServer& server, const InstanceFacts& facts) {
+  if (server.address.text == "fd00:ec2::253") return true;
+  const auto vpc = amazon_resolvers(facts.primary_cidr);
+  return std::any_of(vpc.begin(), vpc.end(),
+                     [&](const auto& r) { return r.address == server.address; });
 }
 
 std::string resolver_label(const netcheck::DnsServer& server, const InstanceFacts& facts) {

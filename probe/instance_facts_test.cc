@@ -38,14 +38,28 @@ TEST_CASE("instance facts: real IDs from the interface's metadata") {
   CHECK(facts.this_instance() == "this instance (10.40.3.7, sg-01, sg-02)");
 }
 
+TEST_CASE("instance facts: the primary CIDR, from its own key or the first block") {
+  ImdsEvidence imds;
+  const std::string mac = "meta-data/network/interfaces/macs/0a:1b:2c:3d:4e:5f/";
+  imds.facts[mac + "vpc-ipv4-cidr-blocks"] = "10.40.0.0/16\n100.64.0.0/16";
+  CHECK(instance_facts(imds).primary_cidr == "10.40.0.0/16");
+  imds.facts[mac + "vpc-ipv4-cidr-block"] = "10.41.0.0/16";
+  CHECK(instance_facts(imds).primary_cidr == "10.41.0.0/16");
+  CHECK(amazon_resolvers("10.41.0.0/16").front().address.text == "10.41.0.2");
+  CHECK(amazon_resolvers("").size() == 1);  // 169.254.169.253 only
+}
+
 TEST_CASE("instance facts: the Amazon-provided resolver") {
   InstanceFacts facts;
   CHECK(is_amazon_resolver(server("169.254.169.253"), facts));
   CHECK(is_amazon_resolver(server("fd00:ec2::253"), facts));
   CHECK_FALSE(is_amazon_resolver(server("10.40.0.2"), facts));  // no CIDRs known
-  facts.vpc_cidrs = {"10.40.0.0/16"};
+  facts.vpc_cidrs = {"10.40.0.0/16", "100.64.0.0/16"};
+  facts.primary_cidr = "10.40.0.0/16";
   CHECK(is_amazon_resolver(server("10.40.0.2"), facts));
   CHECK_FALSE(is_amazon_resolver(server("10.40.5.53"), facts));
+  // No resolver at a secondary block's base + 2.
+  CHECK_FALSE(is_amazon_resolver(server("100.64.0.2"), facts));
 
   CHECK(resolver_label(server("10.40.0.2"), facts) == "10.40.0.2 (Amazon-provided)");
   CHECK(resolver_label(server("10.40.5.53"), facts) == "10.40.5.53");

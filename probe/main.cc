@@ -16,6 +16,7 @@
 #include "probe/evidence_file.h"
 #include "probe/gather.h"
 #include "probe/imds.h"
+#include "probe/instance_facts.h"
 #include "probe/options.h"
 #include "probe/plan.h"
 #include "probe/region.h"
@@ -38,12 +39,6 @@ std::string utc_now_iso8601() {
 bool answered(const ImdsEvidence& imds) {
   return std::any_of(imds.calls.begin(), imds.calls.end(),
                      [](const ImdsCall& c) { return c.outcome == netcheck::HttpOutcome::ok; });
-}
-
-std::string primary_cidr(const ImdsEvidence& imds) {
-  for (const auto& [path, value] : imds.facts)
-    if (path.ends_with("/vpc-ipv4-cidr-block")) return value;
-  return {};
 }
 
 bool want_color(const GetEnv& env) {
@@ -121,7 +116,7 @@ int run(const Options& options) {
   // endpoint. That needs both the IMDS facts and the targets' names.
   auto compare_resolvers = [&] {
     if (!imds_done || !targets_started || !answered(context.imds)) return;
-    auto vpc = amazon_resolvers(primary_cidr(context.imds));
+    auto vpc = amazon_resolvers(instance_facts(context.imds).primary_cidr);
     bool all_vpc = std::all_of(context.resolvers.begin(), context.resolvers.end(), [&](auto& r) {
       return std::find(vpc.begin(), vpc.end(), r) != vpc.end();
     });

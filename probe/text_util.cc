@@ -83,7 +83,8 @@ std::string gap_text(long long seconds) {
   if (seconds < 0) seconds = -seconds;
   if (seconds >= 2 * 86400) return std::to_string(seconds / 86400) + " days";
   if (seconds >= 2 * 3600) return std::to_string(seconds / 3600) + " hours";
-  return std::to_string(std::max(1LL, seconds / 60)) + " minutes";
+  const long long minutes = std::max(1LL, seconds / 60);
+  return std::to_string(minutes) + (minutes == 1 ? " minute" : " minutes");
 }
 
 std::string gap_note(const std::string& a, const std::string& b, const char* words) {

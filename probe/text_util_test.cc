@@ -44,6 +44,7 @@ TEST_CASE("text_util: UTC timestamps and gaps") {
   CHECK(gap_text(-3 * 86400) == "3 days");
   CHECK(gap_text(5 * 3600) == "5 hours");
   CHECK(gap_text(150) == "2 minutes");
+  CHECK(gap_text(90) == "1 minute");
   CHECK(gap_note("2024-06-30T00:00:00Z", "2024-06-01T00:00:00Z", "later") == ", 29 days later");
   CHECK(gap_note("soon", "2024-06-01T00:00:00Z", "later") == "");
 }
