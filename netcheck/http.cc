@@ -29,7 +29,7 @@ const char* to_string(HttpOutcome outcome) {
 namespace {
 
 // Response headers beyond this are dropped: a hostile peer must not grow us.
-constexpr std::size_t kMaxHeaderBytes = 32 * 1024;
+constexpr std::size_t kMaxHeaderBytes = std::size_t{32} * 1024;
 
 struct MultiDeleter {
   void operator()(CURLM* m) const { curl_multi_cleanup(m); }

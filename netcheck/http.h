@@ -17,13 +17,13 @@ struct HttpRequest {
   std::string url;
   std::vector<std::string> headers;  // "Name: value"
   std::string body;
-  Duration timeout{};                // whole request, connect included
-  std::size_t max_body = 64 * 1024;  // larger bodies are cut, not buffered
-  bool no_proxy = true;              // ignore proxy environment variables
+  Duration timeout{};                             // whole request, connect included
+  std::size_t max_body = std::size_t{64} * 1024;  // larger bodies are cut, not buffered
+  bool no_proxy = true;                           // ignore proxy environment variables
 };
 
 enum class HttpOutcome {
-  ok,          // an HTTP response arrived (any status)
+  ok,  // an HTTP response arrived (any status)
   timeout,
   refused,
   unreachable,

@@ -63,11 +63,11 @@ void start_get(const std::shared_ptr<ImdsConversation>& conv, const std::string&
   netcheck::HttpRequest request;
   request.url = conv->settings.endpoint + "/latest/" + path;
   request.timeout = conv->settings.timeout;
-  request.max_body = 16 * 1024;
+  request.max_body = std::size_t{16} * 1024;
   if (with_token) request.headers.push_back("X-aws-ec2-metadata-token: " + conv->token);
   ++conv->pending_gets;
   conv->loop->add(netcheck::make_http_task(
-      std::move(request), [conv, path, with_token](netcheck::HttpResponse response) {
+      std::move(request), [conv, path, with_token](const netcheck::HttpResponse& response) {
         conv->out->calls.push_back(record("GET", "/latest/" + path, with_token, response));
         if (response.outcome == netcheck::HttpOutcome::ok && response.status == 200 &&
             !response.body_truncated) {
@@ -153,15 +153,16 @@ void start_imds(netcheck::EventLoop& loop, const ImdsSettings& settings, ImdsEvi
   request.headers.push_back(kTokenTtlHeader);
   request.timeout = settings.timeout;
   request.max_body = 256;
-  loop.add(netcheck::make_http_task(std::move(request), [conv](netcheck::HttpResponse response) {
-    conv->out->calls.push_back(record("PUT", kTokenPath, false, response));
-    if (response.outcome == netcheck::HttpOutcome::ok && response.status == 200 &&
-        !response.body.empty() && !response.body_truncated) {
-      conv->token = response.body;
-      conv->out->token_ok = true;
-    }
-    start_gets(conv);
-  }));
+  loop.add(
+      netcheck::make_http_task(std::move(request), [conv](const netcheck::HttpResponse& response) {
+        conv->out->calls.push_back(record("PUT", kTokenPath, false, response));
+        if (response.outcome == netcheck::HttpOutcome::ok && response.status == 200 &&
+            !response.body.empty() && !response.body_truncated) {
+          conv->token = response.body;
+          conv->out->token_ok = true;
+        }
+        start_gets(conv);
+      }));
 }
 
 }  // namespace ssmreach

@@ -440,7 +440,8 @@ void table(std::vector<std::string>& out, const Evidence& evidence, const Verdic
   }
   target_width = std::min<std::size_t>(target_width, 14);
   const std::size_t dns_w = 8, tcp_w = 9, tls_w = 9, result_w = 8;
-  const std::size_t fixed = target_width + dns_w + tcp_w + tls_w + result_w + 5 * 2;
+  const std::size_t fixed =
+      target_width + dns_w + tcp_w + tls_w + result_w + std::size_t{5} * 2;  // five gaps of two
   // ADDRESS takes what its cells need, up to what the line leaves; longer
   // cells (IPv6) push the rest of their row to the next line.
   std::size_t address_needed = 7;
