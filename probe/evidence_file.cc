@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "netcheck/unique_fd.h"
+#include "probe/imds.h"
 
 namespace ssmreach {
 namespace {
@@ -475,23 +476,6 @@ void check_schema(const Json& document) {
          in_quotes(name) + " is a report, not evidence; save evidence with --save-evidence");
   fail("schema", in_quotes(name) + " is not supported (this ssm-reach reads " +
                      std::string(kEvidenceSchema) + ")");
-}
-
-// IMDS facts hold only public metadata: the IMDS client never reads
-// credentials or user data. Should a later change read them, they still do
-// not reach a file that users copy around (the same rule as the JSON
-// report's, report_json.cc).
-bool is_secret_fact(const std::string& key, const std::string& value) {
-  static constexpr std::string_view kSecretPaths[] = {"meta-data/iam/security-credentials",
-                                                      "meta-data/identity-credentials", "api/token",
-                                                      "user-data"};
-  for (auto path : kSecretPaths) {
-    if (key.find(path) != std::string::npos) return true;
-  }
-  for (std::string_view marker : {"SecretAccessKey", "\"Token\"", "AccessKeyId"}) {
-    if (value.find(marker) != std::string::npos) return true;
-  }
-  return false;
 }
 
 std::string one_line(std::string text) {

@@ -111,6 +111,17 @@ ImdsSettings imds_settings(const Options& options, const GetEnv& env) {
   return settings;
 }
 
+bool is_secret_fact(const std::string& key, const std::string& value) {
+  static constexpr std::string_view kSecretPaths[] = {"meta-data/iam/security-credentials",
+                                                      "meta-data/identity-credentials", "api/token",
+                                                      "user-data"};
+  for (auto path : kSecretPaths)
+    if (key.find(path) != std::string::npos) return true;
+  for (std::string_view marker : {"SecretAccessKey", "\"Token\"", "AccessKeyId"})
+    if (value.find(marker) != std::string::npos) return true;
+  return false;
+}
+
 const std::vector<std::string>& imds_paths() {
   static const std::vector<std::string> paths = {
       "meta-data/placement/region",

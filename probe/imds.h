@@ -33,6 +33,11 @@ const std::vector<std::string>& imds_paths();
 // meta-data/network/interfaces/macs/<mac>/ (the primary interface's VPC).
 const std::vector<std::string>& imds_interface_paths();
 
+// Metadata that must never reach a report or an evidence file: credentials,
+// tokens, user data. The client never reads these paths; this guards the
+// outputs should a later change (or a hand-made evidence file) hold them.
+bool is_secret_fact(const std::string& key, const std::string& value);
+
 // Starts the IMDS conversation on `loop`: an IMDSv2 token PUT, then the GETs
 // with the token; if the token cannot be had, the GETs without one (so the
 // evidence shows whether IMDS answers at all). Fills `out` (which must live

@@ -9,20 +9,12 @@
 
 #include "probe/region.h"
 #include "probe/services.h"
+#include "probe/text_util.h"
 #include "probe/version.h"
 
 namespace ssmreach {
 
 namespace {
-
-std::string join(const std::vector<std::string>& items, const char* separator) {
-  std::string out;
-  for (const auto& item : items) {
-    if (!out.empty()) out += separator;
-    out += item;
-  }
-  return out;
-}
 
 std::vector<std::string> split(const std::string& text, char separator) {
   std::vector<std::string> parts;

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "probe/address_class.h"
+#include "probe/imds.h"
 #include "probe/report.h"
 #include "probe/text_util.h"
 
@@ -39,18 +40,6 @@ Json ip_list(const std::vector<netcheck::IpAddress>& ips) {
 
 // IMDS facts carry only public metadata; credentials would never be read
 // into them, but a report must not leak them even if a later change did.
-bool is_secret_fact(const std::string& key, const std::string& value) {
-  static constexpr std::string_view kSecretPaths[] = {"meta-data/iam/security-credentials",
-                                                      "meta-data/identity-credentials", "api/token",
-                                                      "user-data"};
-  for (auto path : kSecretPaths) {
-    if (std::string_view(key).find(path) != std::string_view::npos) return true;
-  }
-  for (std::string_view marker : {"SecretAccessKey", "\"Token\"", "AccessKeyId"}) {
-    if (value.find(marker) != std::string::npos) return true;
-  }
-  return false;
-}
 
 Json setting_json(const std::optional<AgentSetting>& setting) {
   if (!setting) return nullptr;
