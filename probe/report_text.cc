@@ -37,11 +37,20 @@ std::string clean(std::string_view text) {
   return out;
 }
 
-std::vector<std::string> split_words(std::string_view text) {
+// Words separated by spaces. With `keep_quotes`, a quoted part ('...' or
+// "...") stays in one word, as a shell reads it.
+std::vector<std::string> split_words(std::string_view text, bool keep_quotes = false) {
   std::vector<std::string> words;
   std::string word;
+  char quote = 0;
   for (const char c : text) {
-    if (c == ' ') {
+    if (quote) {
+      word += c;
+      if (c == quote) quote = 0;
+    } else if (keep_quotes && (c == '\'' || c == '"')) {
+      word += c;
+      quote = c;
+    } else if (c == ' ') {
       if (!word.empty()) words.push_back(std::move(word));
       word.clear();
     } else {
@@ -88,29 +97,6 @@ void wrap_prose(std::vector<std::string>& out, std::string_view text, std::strin
   out.push_back(line);
 }
 
-// Shell words, keeping quoted parts ('...' or "...") together.
-std::vector<std::string> split_shell_words(std::string_view command) {
-  std::vector<std::string> words;
-  std::string word;
-  char quote = 0;
-  for (const char c : command) {
-    if (quote) {
-      word += c;
-      if (c == quote) quote = 0;
-    } else if (c == '\'' || c == '"') {
-      word += c;
-      quote = c;
-    } else if (c == ' ') {
-      if (!word.empty()) words.push_back(std::move(word));
-      word.clear();
-    } else {
-      word += c;
-    }
-  }
-  if (!word.empty()) words.push_back(std::move(word));
-  return words;
-}
-
 // Wraps a shell command so that it still runs when pasted: lines end with
 // " \" and continue two columns deeper. A single word longer than a line is
 // split with a bare "\" and continues at column 0, because indentation would
@@ -119,7 +105,7 @@ void wrap_command(std::vector<std::string>& out, std::string_view command, std::
                   std::size_t indent, std::size_t width) {
   const std::size_t continuation = indent + 2;
   // "--option value" stays on one line when it can.
-  const auto shell_words = split_shell_words(clean(command));
+  const auto shell_words = split_words(clean(command), /*keep_quotes=*/true);
   std::vector<std::string> words;
   for (std::size_t i = 0; i < shell_words.size(); ++i) {
     const std::string& word = shell_words[i];
@@ -272,18 +258,6 @@ std::string dns_cell(const TargetEvidence& te) {
       break;
   }
   return "ERROR";
-}
-
-// "http://169.254.169.254:80/latest" -> "169.254.169.254"; "[fd00:ec2::254]" -> "fd00:ec2::254".
-std::string url_host(std::string url) {
-  if (auto scheme = url.find("://"); scheme != std::string::npos) url.erase(0, scheme + 3);
-  if (auto slash = url.find('/'); slash != std::string::npos) url.erase(slash);
-  if (!url.empty() && url.front() == '[') {
-    const auto close = url.find(']');
-    return url.substr(1, close == std::string::npos ? std::string::npos : close - 1);
-  }
-  if (auto colon = url.find(':'); colon != std::string::npos) url.erase(colon);
-  return url;
 }
 
 class Table {
@@ -454,7 +428,8 @@ void table(std::vector<std::string>& out, const Evidence& evidence, const Verdic
     }
   }
   if (evidence.context.imds.attempted) {
-    address_needed = std::max(address_needed, url_host(evidence.context.imds.endpoint).size() + 5);
+    address_needed =
+        std::max(address_needed, url_host_port(evidence.context.imds.endpoint).host.size() + 5);
   }
   const std::size_t address_width = width > fixed + 7 ? std::min(width - fixed, address_needed) : 7;
 
@@ -463,7 +438,7 @@ void table(std::vector<std::string>& out, const Evidence& evidence, const Verdic
 
   const auto& imds = evidence.context.imds;
   if (imds.attempted) {
-    const std::string host = url_host(imds.endpoint);
+    const std::string host = url_host_port(imds.endpoint).host;
     std::string address = host;
     if (const auto ip =
             netcheck::IpAddress{
