@@ -38,6 +38,21 @@ struct ImdsCall {
   double ms = 0;
 };
 
+// The AWS credentials IMDS serves, described without a secret: the access
+// key id, secret key and session token are never part of the evidence (they
+// live in AwsCredentials, in memory only, for the signed call).
+struct CredentialEvidence {
+  // "instance-profile", "default-host-management" (the EC2 instance identity
+  // of Default Host Management Configuration), or "" when IMDS serves none.
+  std::string source;
+  std::string role;                  // instance profile role name
+  std::string instance_profile_arn;  // from meta-data/iam/info
+  std::string code;                  // IMDS's "Code": "Success" or an error code
+  std::string last_updated;          // ISO 8601, as IMDS says
+  std::string expiration;            // ISO 8601, as IMDS says
+  std::string error;                 // why none could be read, in plain words
+};
+
 struct ImdsEvidence {
   bool attempted = false;
   std::string endpoint;    // base URL, "http://169.254.169.254"
@@ -47,6 +62,8 @@ struct ImdsEvidence {
   std::vector<ImdsCall> calls;
   // Facts read, keyed by metadata path below /latest/ ("meta-data/placement/region").
   std::map<std::string, std::string> facts;
+  // Only when IMDS answered: what the agent would authenticate with.
+  std::optional<CredentialEvidence> credentials;
 };
 
 // What the SSM agent on this host will use: its config file, a hybrid
@@ -55,6 +72,20 @@ struct AgentEvidence {
   AgentConfig config;
   AgentRegistration registration;
   AgentVersion version;
+};
+
+// The proxy settings the SSM agent runs with (proxy_settings.h), with any
+// user:password in the URLs removed.
+struct ProxyEvidence {
+  std::string https_proxy;  // "http://proxy.corp:3128", "" for none
+  std::string http_proxy;   // used for http:// URLs: IMDS
+  std::string no_proxy;     // as written
+  bool https_proxy_has_credentials = false;
+  bool http_proxy_has_credentials = false;
+  // Where the settings came from: "--proxy", "--no-proxy", "environment",
+  // or the agent's unit file or drop-in that sets them.
+  std::string source;
+  std::vector<std::string> notes;  // e.g. the shell has a proxy the agent lacks
 };
 
 struct RunContext {
@@ -72,6 +103,34 @@ struct RunContext {
   netcheck::TrustStore trust_store;
   ImdsEvidence imds;
   AgentEvidence agent;
+  ProxyEvidence proxy;
+};
+
+// An HTTPS request to an endpoint and the answer: any HTTP response from the
+// service proves the path end to end.
+struct HttpEvidence {
+  netcheck::HttpOutcome outcome = netcheck::HttpOutcome::error;
+  long status = 0;
+  std::string request_id;  // x-amzn-RequestId
+  std::string date;        // the Date header, as sent
+  // Date minus the local clock when the answer arrived, in seconds (Date has
+  // one-second resolution); absent without a parseable Date.
+  std::optional<double> clock_offset_s;
+  std::string error;
+  double ms = 0;
+};
+
+// The path through a proxy: TCP to the proxy, CONNECT host:443, TLS through
+// the tunnel, then the same HTTPS request as on the direct path.
+struct ProxyPathEvidence {
+  std::string proxy;  // URL without credentials
+  // Where it stopped: "proxy-connect" (TCP to the proxy), "connect" (the
+  // CONNECT answer was not 2xx), "tls" (handshake through the tunnel),
+  // "http", or "" when an HTTP answer arrived.
+  std::string failed_stage;
+  long connect_status = 0;  // the proxy's answer to CONNECT (200, 403, 407)
+  long tls_verify_result = 0;  // X509_V_OK (0) or OpenSSL's verify error
+  HttpEvidence http;
 };
 
 // One address of a target and what each layer saw on it.
@@ -80,6 +139,7 @@ struct AddressEvidence {
   std::string source;  // "dns", "hosts", "literal"
   std::optional<netcheck::TcpResult> tcp;
   std::optional<netcheck::TlsResult> tls;  // only after TCP ok
+  std::optional<HttpEvidence> http;        // only after TLS ok
 };
 
 struct TargetEvidence {
@@ -91,11 +151,28 @@ struct TargetEvidence {
   // resolvers are others (custom DNS): what the VPC itself would answer.
   std::optional<netcheck::DnsResult> vpc_dns;
   std::vector<AddressEvidence> addresses;
+  // The agent reaches this target through a proxy: that path, checked.
+  std::optional<ProxyPathEvidence> proxy_path;
+  // The no_proxy entry that sends this target direct despite a proxy.
+  std::string no_proxy_match;
+};
+
+// ssm:ListInstanceAssociations for this instance, signed with the instance's
+// credentials and sent the way the agent would send it: 200 proves that
+// credentials, IAM and the endpoint policy all let the agent in.
+struct SignedCallEvidence {
+  std::string skipped;  // why not made: "--no-auth", "no credentials", ...
+  std::string via;      // "10.0.1.10" (direct, pinned) or the proxy URL
+  std::string credentials_source;  // as CredentialEvidence::source
+  HttpEvidence http;
+  std::string error_type;  // the AWS error's __type, "AccessDeniedException"
+  std::string error_message;
 };
 
 struct Evidence {
   RunContext context;
   std::vector<TargetEvidence> targets;
+  std::optional<SignedCallEvidence> signed_call;
   double elapsed_ms = 0;
 };
 
