@@ -7,6 +7,7 @@
 #include <memory>
 #include <sstream>
 
+#include "netcheck/proxy_url.h"
 #include "probe/region.h"
 #include "probe/services.h"
 #include "probe/text_util.h"
@@ -67,8 +68,8 @@ void check_url(const char* flag, const std::string& url, const std::vector<std::
   curl_free(scheme);
   if (ok) ok = std::find(schemes.begin(), schemes.end(), scheme_text) != schemes.end();
   if (!ok)
-    throw UsageError{std::string(flag) + ": '" + url + "' is not a URL (expected " +
-                     join(schemes, " or ") + "://HOST[:PORT])"};
+    throw UsageError{std::string(flag) + ": '" + netcheck::redact_url_credentials(url) +
+                     "' is not a URL (expected " + join(schemes, " or ") + "://HOST[:PORT])"};
 }
 
 std::vector<std::string> parse_services(const std::string& text) {
