@@ -103,3 +103,21 @@ def agent_log_line(version):
     """The line the SSM agent writes to amazon-ssm-agent.log when it starts."""
     return ("2025-01-15 08:30:00.0000 INFO [amazon-ssm-agent] Starting Core Agent: "
             "amazon-ssm-agent - v%s\n" % version)
+
+
+# --- HTTP layer, proxy and the signed call (lab branch) -----------------------
+# A forward proxy (squid) in its own subnet of the VPC, as a corporate proxy
+# fleet or a proxy instance would be.
+PROXY = "10.0.4.4"
+PROXY_PORT = 3128
+# Basic proxy authentication (world knob proxy.mode "auth"). A secret of the
+# lab: it must never appear in anything ssm-reach prints or saves.
+PROXY_USER = "labuser"
+PROXY_PASSWORD = "LabProxyPass-DO-NOT-PRINT"
+# The account and role the fake SSM API names in its AccessDenied messages
+# (the account of the identity document above).
+API_ACCOUNT_ID = "111122223333"
+API_ROLE_NAME = "LabSsmRole"
+# Credentials the fake SSM API accepts: access key id -> (secret access key,
+# session token). Filled from the fake IMDS credentials.
+LAB_API_CREDENTIALS = {}
