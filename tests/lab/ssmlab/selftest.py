@@ -70,7 +70,10 @@ class Curl:
         self.stderr = proc.stderr.strip()
         codes = (proc.stdout.split() + ["000", "000"])[:2]
         self.status, self.connect_status = int(codes[0]), int(codes[1])
-        self.body = open(out, "rb").read() if os.path.exists(out) else b""
+        self.body = b""
+        if os.path.exists(out):
+            with open(out, "rb") as f:
+                self.body = f.read()
         self.headers = {}
         if os.path.exists(head):
             with open(head, errors="replace") as f:
@@ -183,6 +186,9 @@ def run_case(case, world):
         c.expect(denied.connect_status == 403 and denied.exit != 0,
                  "CONNECT to a deny_hosts entry: 403 (%d, exit %d)"
                  % (denied.connect_status, denied.exit))
+        imds = Curl(c.directory, c.pki.ca_file, "http://%s/latest/meta-data/" % plan.IMDS,
+                    proxy=PROXY_URL)
+        c.expect(imds.status == 403, "IMDS through the proxy: 403 (%d)" % imds.status)
         world.proxy.stop()  # access.log is complete once squid has exited
         connects = world.proxy_connects()
         host = plan.host("ssm") + ":443"

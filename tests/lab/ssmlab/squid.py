@@ -6,6 +6,9 @@ Modes:
   deny    every CONNECT gets 403 (an allow-list without the AWS names)
   auth    Basic proxy authentication (basic_ncsa_auth, an htpasswd file made
           here): 407 without or with wrong credentials, then as `allow`
+In every mode plain HTTP to port 80 is forwarded, and anything for a
+link-local address (169.254.169.254: IMDS) gets 403: the proxy is another
+host and never reaches this instance's metadata.
 The "dead" proxy of world.py is an address where nothing listens: no squid.
 
 Squid runs in the foreground (`-N`) with its own config in the run's
@@ -68,7 +71,7 @@ class Squid:
         if mode == "auth" and not (user and password):
             raise ValueError("squid mode auth needs a user and a password")
         self.address, self.port, self.mode = address, port, mode
-        self.deny_hosts = list(deny_hosts)
+        self.deny_hosts = sorted(set(deny_hosts))
         self.hosts = dict(hosts or {})  # name -> [ip, ...]
         self.nameserver = nameserver
         self.user, self._password = user, password
@@ -107,8 +110,11 @@ class Squid:
             "acl SSL_ports port 443",
             "acl Safe_ports port 80 443",
             "acl CONNECT method CONNECT",
+            # A proxy is another host: it never reaches this instance's IMDS.
+            "acl link_local dst 169.254.0.0/16 fe80::/10",
             "http_access deny !Safe_ports",
             "http_access deny CONNECT !SSL_ports",
+            "http_access deny link_local",
         ]
         names = [h for h in self.deny_hosts if not _is_ip(h)]
         ips = [h for h in self.deny_hosts if _is_ip(h)]

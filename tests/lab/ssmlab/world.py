@@ -62,7 +62,8 @@ Spec keys (all optional; see DEFAULTS):
                CONNECT to 443 through, deny answers 403 to all, auth wants
                Basic credentials plan.PROXY_USER / plan.PROXY_PASSWORD (407
                without), dead is the address with nothing listening (refused).
-               Squid resolves endpoint names from the world's endpoints.
+               Squid resolves endpoint names from the world's endpoints;
+               requests for a link-local address (IMDS) get 403.
 """
 
 import copy
