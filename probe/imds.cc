@@ -132,7 +132,6 @@ void start_credential_gets(const Conversation& conv) {
               if (response.outcome != netcheck::HttpOutcome::ok || response.status != 200) return;
               const std::string role = role_from_listing(response.body, nullptr);
               if (role.empty()) return;
-              c->credential_answers.role = role;
               start_get(c, std::string(kRoleListPath) + role,
                         [](const Conversation& c2, const netcheck::HttpResponse& answer) {
                           c2->credential_answers.role_credentials = answer;

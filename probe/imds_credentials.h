@@ -64,7 +64,7 @@ bool read_credentials_answer(std::string_view answer, CredentialEvidence& eviden
 struct CredentialAnswers {
   std::optional<netcheck::HttpResponse> iam_info;
   std::optional<netcheck::HttpResponse> role_list;
-  std::string role;  // the role whose credentials were asked for, if any
+  // For the role role_from_listing() names in role_list.
   std::optional<netcheck::HttpResponse> role_credentials;
   std::optional<netcheck::HttpResponse> identity_credentials;
 };

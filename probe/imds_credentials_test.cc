@@ -186,7 +186,6 @@ TEST_CASE("credential evidence: what the agent would use, from the answers") {
   CredentialAnswers answers;
   answers.iam_info = answer(200, kIamInfo);
   answers.role_list = answer(200, "PureRole\n");
-  answers.role = "PureRole";
   answers.role_credentials = answer(200, kAnswer);
   AwsCredentials keys;
 
