@@ -115,6 +115,33 @@ def world_checks(s, world, runs):
         for run in runs:
             if token in run.stdout or token in run.stderr:
                 errors.append("an IMDS token appears in the output of %s" % run.command[1:])
+    for i, secret in enumerate(plan.SECRETS):
+        for run in runs:
+            if secret in run.stdout or secret in run.stderr:
+                errors.append("credential secret plan.SECRETS[%d] appears in the output of %s"
+                              % (i, run.command[1:]))
+    return errors
+
+
+def check_evidence(s, world, evidence):
+    """The saved evidence holds no IMDS token and no credential secret, and
+    matches the scenario's `evidence` expectations."""
+    if not os.path.isfile(evidence):
+        return []
+    with open(evidence, errors="replace") as f:
+        text = f.read()
+    errors = []
+    if "evidence" in s:
+        try:
+            errors += expect.match(s["evidence"], json.loads(text), "evidence")
+        except ValueError as e:
+            errors.append("evidence file %s is not JSON: %s" % (evidence, e))
+    if any(token in text for token in (world.imds.tokens if world.imds else [])):
+        errors.append("an IMDS token appears in the evidence file %s" % evidence)
+    for i, secret in enumerate(plan.SECRETS):
+        if secret in text:
+            errors.append("credential secret plan.SECRETS[%d] appears in the evidence file %s"
+                          % (i, evidence))
     return errors
 
 
@@ -338,6 +365,7 @@ def run_inside(s, binary, pki, artifacts):
                                                                  text_run.returncode))
         errors += check_sni(world, doc)
         errors += check_replay(json_run, replay, evidence)
+        errors += check_evidence(s, world, evidence)
         runs.append(replay)
     errors += world_checks(s, world, runs)
     write_artifacts(directory, world, runs, errors)
