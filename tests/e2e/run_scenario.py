@@ -132,17 +132,37 @@ def world_checks(s, world, runs):
     return errors
 
 
+def check_evidence(s, evidence):
+    """The saved evidence matches the scenario's `evidence` expectations
+    (secrets in it are searched with every output, see lab_secrets)."""
+    if "evidence" not in s or not os.path.isfile(evidence):
+        return []
+    with open(evidence, errors="replace") as f:
+        text = f.read()
+    try:
+        return expect.match(s["evidence"], json.loads(text), "evidence")
+    except ValueError as e:
+        return ["evidence file %s is not JSON: %s" % (evidence, e)]
+
+
 def lab_secrets(world):
     """[(kind, value)]: every secret this lab knows of. None may appear in
     anything ssm-reach prints or saves."""
     secrets = [("IMDS token", t) for t in (world.imds.tokens if world.imds else [])]
-    # Added by the fake IMDS credentials (a dict of kind -> value(s), or a list).
-    secrets += expect.named_secrets(getattr(plan, "SECRETS", []))
-    for secret_key, session_token in getattr(plan, "LAB_API_CREDENTIALS", {}).values():
+    # The fake credentials IMDS serves and the SSM API accepts: key id ->
+    # (secret access key, session token).
+    key_pairs = dict(getattr(plan, "LAB_CREDENTIALS", {}))
+    key_pairs.update(getattr(plan, "LAB_API_CREDENTIALS", {}))
+    for secret_key, session_token in key_pairs.values():
         secrets += [("AWS secret access key", secret_key), ("session token", session_token)]
     secrets += [("proxy password", plan.PROXY_PASSWORD),
                 ("proxy Basic credentials",
                  expect.proxy_basic_credentials(plan.PROXY_USER, plan.PROXY_PASSWORD))]
+    # Whatever else plan.SECRETS lists (a list, or a dict of kind -> values).
+    known = {value for _, value in secrets}
+    secrets += [(kind, value) for kind, value
+                in expect.named_secrets(getattr(plan, "SECRETS", []), "credential secret")
+                if value not in known]
     return expect.named_secrets(secrets)
 
 
@@ -381,6 +401,7 @@ def run_inside(s, binary, pki, artifacts):
                                                                  text_run.returncode))
         errors += check_sni(world, doc)
         errors += check_replay(json_run, replay, evidence)
+        errors += check_evidence(s, evidence)
         runs.append(replay)
     errors += world_checks(s, world, runs)
     secrets = lab_secrets(world)

@@ -28,6 +28,18 @@ Spec keys (all optional; see DEFAULTS):
                absent, or
                {"mode": ..., "metadata": {path: value overrides},
                 "address": ..., "port": ...}  (default 169.254.169.254:80)
+  credentials  what IMDS serves as the instance's AWS credentials (fake keys
+               of plan.py, all in plan.SECRETS; expiry computed when the
+               world starts):
+                 role     instance profile LabSsmProfile with role LabSsmRole,
+                          expiring 6 hours after the start (default)
+                 expired  the same, expired 1 hour before the start
+                 none     no iam/ at all and no identity-credentials/
+                 dhmc     no instance profile; the EC2 instance identity
+                          credentials of Default Host Management
+                          (identity-credentials/ec2/security-credentials/
+                          ec2-instance), with keys of their own
+               imds.metadata overrides still win.
   agent        files of an SSM agent on this instance: {"config": dict or
                text (the amazon-ssm-agent.json; text may be malformed),
                "registration": dict (hybrid), "log": text of the agent's log
@@ -67,6 +79,7 @@ Spec keys (all optional; see DEFAULTS):
 """
 
 import copy
+import datetime
 import json
 import os
 
@@ -87,6 +100,7 @@ DEFAULTS = {
     "resolv_options": "",
     "hosts": {},
     "imds": "v2",
+    "credentials": "role",
     "agent": {},
     "drops": [],
     "addresses": [],
@@ -123,6 +137,13 @@ DPKG_STANZA = (
     "Version: %s\n"
     "Description: Amazon SSM Agent\n"
 )
+
+CREDENTIAL_WORDS = {
+    "role": "instance profile role %s, expiring 6 h after the start" % plan.ROLE,
+    "expired": "instance profile role %s, expired 1 h before the start" % plan.ROLE,
+    "none": "none (no instance profile, no instance identity credentials)",
+    "dhmc": "EC2 instance identity (Default Host Management), no instance profile",
+}
 
 BASE_HOSTS = (
     "127.0.0.1\tlocalhost\n"
@@ -312,8 +333,13 @@ class World:
             self.addresses.add(imds_address)
         if mode == "blackhole":
             self.drops.append((imds_address, "tcp", imds_port))
+        # Computed now (an unknown mode fails even without IMDS): the
+        # expiry is relative to the world's start.
+        credentials = plan.credentials_metadata(self.spec["credentials"],
+                                                datetime.datetime.now(datetime.timezone.utc))
         if mode in ("v2", "v1", "token-blocked", "token-blocked-v2", "blackhole"):
             metadata = plan.metadata(self.region)
+            metadata.update(credentials)
             metadata.update(imds.get("metadata", {}))
             self.imds = FakeImds(imds_address, imds_port, "v2" if mode == "blackhole" else mode,
                                  metadata)
@@ -417,6 +443,8 @@ class World:
         imds = self.imds_spec()
         lines.append("IMDS %s:%d: %s" % (imds.get("address", plan.IMDS), imds.get("port", 80),
                                          imds["mode"]))
+        lines.append("IMDS credentials: " + CREDENTIAL_WORDS.get(self.spec["credentials"],
+                                                             self.spec["credentials"]))
         for r in self.resolvers:
             lines.append("resolver: " + r.describe())
         proxy = self.proxy_spec()
