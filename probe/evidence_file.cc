@@ -179,6 +179,18 @@ void fields(V& v, T& c) {
   v("ms", c.ms);
 }
 
+// What the credentials were, never what they are: no key, secret or token.
+template <class V, Is<CredentialEvidence> T>
+void fields(V& v, T& c) {
+  v("source", c.source);
+  v("role", c.role);
+  v("instance_profile_arn", c.instance_profile_arn);
+  v("code", c.code);
+  v("last_updated", c.last_updated);
+  v("expiration", c.expiration);
+  v("error", c.error);
+}
+
 template <class V, Is<ImdsEvidence> T>
 void fields(V& v, T& i) {
   v("attempted", i.attempted);
@@ -188,6 +200,7 @@ void fields(V& v, T& i) {
   v("v1_used", i.v1_used);
   v("calls", i.calls);
   v("facts", i.facts);
+  v.added("credentials", i.credentials);
 }
 
 template <class V, Is<netcheck::HostPort> T>
@@ -493,12 +506,24 @@ std::string system_error(const std::string& what, int err) {
   return what + ": " + std::strerror(err);
 }
 
+// The credential evidence holds no secret by construction (imds_credentials);
+// should a field ever look like an IMDS credentials answer, it is dropped
+// like such a fact.
+void drop_secret_looking(CredentialEvidence& c) {
+  for (std::string* field : {&c.source, &c.role, &c.instance_profile_arn, &c.code, &c.last_updated,
+                             &c.expiration, &c.error}) {
+    if (is_secret_fact("", *field)) field->clear();
+  }
+}
+
 }  // namespace
 
 std::string evidence_to_json(const Evidence& evidence) {
   Evidence without_secrets = evidence;
   std::erase_if(without_secrets.context.imds.facts,
                 [](const auto& fact) { return is_secret_fact(fact.first, fact.second); });
+  if (auto& credentials = without_secrets.context.imds.credentials)
+    drop_secret_looking(*credentials);
   Json document = Json::object();
   document["schema"] = std::string(kEvidenceSchema);
   Writer writer{document};

@@ -11,10 +11,10 @@
 //
 // No secrets: Evidence holds none (the IMDS token is never stored), and IMDS
 // facts that look like credentials or user data are dropped on writing, as
-// the JSON report drops them. Future
-// credential evidence (issue: auth layer) must record only what was observed
-// (expiry, role name, error codes), never an access key secret, a session
-// token or the IMDS token.
+// the JSON report drops them. The credential evidence records only what was
+// observed (source, role name, instance profile ARN, Code, dates, errors),
+// never an access key id, a secret key, a session token or the IMDS token;
+// a field of it that looks like a credentials answer is dropped too.
 #pragma once
 
 #include <optional>

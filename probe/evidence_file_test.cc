@@ -61,6 +61,13 @@ Evidence rich_evidence() {
   c.imds.facts["meta-data/instance-id"] = "i-0abc1234";
   c.imds.facts["meta-data/iam/security-credentials/my-role"] =
       R"({"AccessKeyId":"ASIAEXAMPLE","SecretAccessKey":"s3cr3t","Token":"tok3n"})";
+  c.imds.credentials = CredentialEvidence{"instance-profile",
+                                          "my-role",
+                                          "arn:aws:iam::123456789012:instance-profile/my-profile",
+                                          "Success",
+                                          "2024-06-01T11:50:00Z",
+                                          "2024-06-01T18:00:00Z",
+                                          "M\xc3\xbcnchen note"};
 
   // One server answer per DNS outcome; no effective answer.
   auto dns_everything = dns_failure("logs", DnsOutcome::servfail);
@@ -168,7 +175,8 @@ TEST_CASE("evidence file: every member of Evidence is mapped") {
   CHECK(member_count<AgentRegistration>() == 5);
   CHECK(member_count<AgentVersion>() == 5);
   CHECK(member_count<Sourced>() == 2);
-  CHECK(member_count<ImdsEvidence>() == 7);
+  CHECK(member_count<ImdsEvidence>() == 8);
+  CHECK(member_count<CredentialEvidence>() == 7);
   CHECK(member_count<ImdsCall>() == 7);
   CHECK(member_count<netcheck::TrustStore>() == 3);
   CHECK(member_count<netcheck::DnsServer>() == 2);
@@ -218,6 +226,16 @@ TEST_CASE("evidence file: a rich Evidence round-trips") {
   CHECK(c.imds.calls[5].status == -1);
   CHECK(c.imds.calls[5].ms == 1e-300);
   CHECK(c.imds.facts.at("meta-data/instance-id") == "i-0abc1234");
+  REQUIRE(c.imds.credentials);
+  CHECK(c.imds.credentials->source == "instance-profile");
+  CHECK(c.imds.credentials->role == "my-role");
+  CHECK(c.imds.credentials->instance_profile_arn ==
+        "arn:aws:iam::123456789012:instance-profile/my-profile");
+  CHECK(c.imds.credentials->code == "Success");
+  CHECK(c.imds.credentials->last_updated == "2024-06-01T11:50:00Z");
+  CHECK(c.imds.credentials->expiration == "2024-06-01T18:00:00Z");
+  CHECK(c.imds.credentials->error == "M\xc3\xbcnchen note");
+  CHECK(document["context"]["imds"]["credentials"]["role"] == "my-role");
 
   REQUIRE(back.targets.size() == original.targets.size());
   const auto& ssmmessages = back.targets[1];
@@ -281,6 +299,31 @@ TEST_CASE("evidence file: no secret is written") {
     CHECK(text.find(secret) == std::string::npos);
   }
   CHECK(text.find("i-0abc1234") != std::string::npos);  // public facts stay
+  CHECK(text.find("arn:aws:iam::123456789012:instance-profile/my-profile") !=
+        std::string::npos);  // so does what the credentials were
+}
+
+TEST_CASE("evidence file: a credential field that looks like a credentials answer is dropped") {
+  Evidence e = rich_evidence();
+  e.context.imds.credentials->error =
+      R"(bad answer {"AccessKeyId":"ASIAEXAMPLE","SecretAccessKey":"s3cr3t","Token":"tok3n"})";
+  e.context.imds.credentials->expiration = R"("Token": "tok3n")";
+  const std::string text = evidence_to_json(e);
+  for (const char* secret : {"s3cr3t", "tok3n", "ASIAEXAMPLE"}) {
+    CAPTURE(secret);
+    CHECK(text.find(secret) == std::string::npos);
+  }
+  const Evidence back = round_trip(e);
+  CHECK(back.context.imds.credentials->error.empty());
+  CHECK(back.context.imds.credentials->expiration.empty());
+  CHECK(back.context.imds.credentials->role == "my-role");
+}
+
+TEST_CASE("evidence file: no credentials read is null, and reads back as none") {
+  Evidence e = rich_evidence();
+  e.context.imds.credentials.reset();
+  CHECK(Json::parse(evidence_to_json(e))["context"]["imds"]["credentials"].is_null());
+  CHECK_FALSE(round_trip(e).context.imds.credentials);
 }
 
 TEST_CASE("evidence file: the replayed diagnosis is the live one") {
@@ -317,9 +360,11 @@ TEST_CASE("evidence file: unknown fields are ignored") {
 }
 
 TEST_CASE("evidence file: a file from before a member was added still loads") {
-  // vpc_resolvers and vpc_dns came after the first evidence files.
+  // vpc_resolvers, vpc_dns and the IMDS credentials came after the first
+  // evidence files.
   Json document = Json::parse(evidence_to_json(rich_evidence()));
   document["context"].erase("vpc_resolvers");
+  document["context"]["imds"].erase("credentials");
   for (auto& target : document["targets"]) target.erase("vpc_dns");
   std::string error;
   auto back = evidence_from_json(document.dump(), &error);
@@ -327,6 +372,7 @@ TEST_CASE("evidence file: a file from before a member was added still loads") {
   REQUIRE(back);
   CHECK(back->context.vpc_resolvers.empty());
   CHECK_FALSE(back->targets[2].vpc_dns);
+  CHECK_FALSE(back->context.imds.credentials);
   // Present, they are still checked.
   document["context"]["vpc_resolvers"] = "10.40.0.2";
   CHECK_FALSE(evidence_from_json(document.dump(), &error));

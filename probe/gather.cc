@@ -32,7 +32,8 @@ void start_addresses(netcheck::EventLoop& loop, const GatherSettings& settings,
   target->addresses.clear();
   for (const auto& ip : ips) {
     if (target->addresses.size() == settings.max_addresses_per_target) break;
-    target->addresses.push_back(AddressEvidence{ip, source, std::nullopt, std::nullopt});
+    target->addresses.push_back(
+        AddressEvidence{ip, source, std::nullopt, std::nullopt, std::nullopt});
   }
   // Only after the vector is complete: callbacks hold indices into it.
   for (std::size_t i = 0; i < target->addresses.size(); ++i)

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "netcheck/http.h"
+#include "probe/imds_credentials.h"
 
 namespace ssmreach {
 
@@ -24,10 +25,17 @@ struct ImdsConversation {
   netcheck::EventLoop* loop;
   ImdsSettings settings;
   ImdsEvidence* out;
+  AwsCredentials* credentials_out;  // nullptr: the secret answers are not asked for
   std::function<void()> on_done;
   std::string token;  // in memory only, never in evidence or output
+  // The credential paths' answers, secrets included: in memory only, until
+  // the conversation ends.
+  CredentialAnswers credential_answers;
   std::size_t pending_gets = 0;
 };
+
+using Conversation = std::shared_ptr<ImdsConversation>;
+using AnswerHandler = std::function<void(const Conversation&, const netcheck::HttpResponse&)>;
 
 ImdsCall record(const std::string& method, const std::string& path, bool with_token,
                 const netcheck::HttpResponse& response) {
@@ -42,23 +50,24 @@ ImdsCall record(const std::string& method, const std::string& path, bool with_to
   return call;
 }
 
-void start_get(const std::shared_ptr<ImdsConversation>& conv, const std::string& path);
-
-// The primary interface's MAC names the folder of its VPC facts.
-void on_fact(const std::shared_ptr<ImdsConversation>& conv, const std::string& path,
-             const std::string& value) {
-  if (path == "dynamic/instance-identity/document") {
-    auto document = nlohmann::json::parse(value, nullptr, /*allow_exceptions=*/false);
-    if (document.is_object() && document.contains("accountId") && document["accountId"].is_string())
-      conv->out->facts["account-id"] = document["accountId"].get<std::string>();
-    return;
-  }
-  if (path != "meta-data/mac" || value.find('/') != std::string::npos) return;
-  for (const auto& leaf : imds_interface_paths())
-    start_get(conv, "meta-data/network/interfaces/macs/" + value + "/" + leaf);
+bool answered(const std::optional<netcheck::HttpResponse>& response) {
+  return response && response->outcome == netcheck::HttpOutcome::ok;
 }
 
-void start_get(const std::shared_ptr<ImdsConversation>& conv, const std::string& path) {
+// The last GET has answered: the credentials are described (only when IMDS
+// answered on their paths), every secret dropped, and the caller told.
+void finish(const Conversation& conv) {
+  auto& answers = conv->credential_answers;
+  if (answered(answers.iam_info) || answered(answers.role_list))
+    conv->out->credentials = credential_evidence(answers, conv->credentials_out);
+  answers = CredentialAnswers{};
+  conv->token.clear();
+  if (conv->on_done) conv->on_done();
+}
+
+// One GET below /latest/ with the token (when there is one), recorded in
+// the calls; `on_answer` gets the response, whatever it is.
+void start_get(const Conversation& conv, const std::string& path, AnswerHandler on_answer) {
   const bool with_token = !conv->token.empty();
   netcheck::HttpRequest request;
   request.url = conv->settings.endpoint + "/latest/" + path;
@@ -67,23 +76,73 @@ void start_get(const std::shared_ptr<ImdsConversation>& conv, const std::string&
   if (with_token) request.headers.push_back("X-aws-ec2-metadata-token: " + conv->token);
   ++conv->pending_gets;
   conv->loop->add(netcheck::make_http_task(
-      std::move(request), [conv, path, with_token](const netcheck::HttpResponse& response) {
+      std::move(request), [conv, path, with_token, on_answer = std::move(on_answer)](
+                              const netcheck::HttpResponse& response) {
         conv->out->calls.push_back(record("GET", "/latest/" + path, with_token, response));
-        if (response.outcome == netcheck::HttpOutcome::ok && response.status == 200 &&
-            !response.body_truncated) {
-          conv->out->facts[path] = response.body;
-          on_fact(conv, path, response.body);
-        }
-        if (--conv->pending_gets == 0) {
-          conv->token.clear();
-          if (conv->on_done) conv->on_done();
-        }
+        on_answer(conv, response);
+        if (--conv->pending_gets == 0) finish(conv);
       }));
 }
 
-void start_gets(const std::shared_ptr<ImdsConversation>& conv) {
+void start_fact_get(const Conversation& conv, const std::string& path);
+
+// The primary interface's MAC names the folder of its VPC facts.
+void on_fact(const Conversation& conv, const std::string& path, const std::string& value) {
+  if (path == "dynamic/instance-identity/document") {
+    auto document = nlohmann::json::parse(value, nullptr, /*allow_exceptions=*/false);
+    if (document.is_object() && document.contains("accountId") && document["accountId"].is_string())
+      conv->out->facts["account-id"] = document["accountId"].get<std::string>();
+    return;
+  }
+  if (path != "meta-data/mac" || value.find('/') != std::string::npos) return;
+  for (const auto& leaf : imds_interface_paths())
+    start_fact_get(conv, "meta-data/network/interfaces/macs/" + value + "/" + leaf);
+}
+
+void start_fact_get(const Conversation& conv, const std::string& path) {
+  start_get(conv, path, [path](const Conversation& c, const netcheck::HttpResponse& response) {
+    if (response.outcome == netcheck::HttpOutcome::ok && response.status == 200 &&
+        !response.body_truncated) {
+      c->out->facts[path] = response.body;
+      on_fact(c, path, response.body);
+    }
+  });
+}
+
+// The credentials the agent would use, asked for beside the facts: iam/info
+// and the role list at once; then the role's credentials, or without a role
+// the instance identity credentials (Default Host Management). The answers
+// go to credential_answers, never to the facts.
+void start_credential_gets(const Conversation& conv) {
+  start_get(conv, std::string(kIamInfoPath),
+            [](const Conversation& c, const netcheck::HttpResponse& response) {
+              c->credential_answers.iam_info = response;
+            });
+  start_get(conv, std::string(kRoleListPath),
+            [](const Conversation& c, const netcheck::HttpResponse& response) {
+              c->credential_answers.role_list = response;
+              if (!c->credentials_out) return;  // nowhere to keep a secret: not asked for
+              if (lists_no_role(response)) {
+                start_get(c, std::string(kIdentityCredentialsPath),
+                          [](const Conversation& c2, const netcheck::HttpResponse& answer) {
+                            c2->credential_answers.identity_credentials = answer;
+                          });
+                return;
+              }
+              if (response.outcome != netcheck::HttpOutcome::ok || response.status != 200) return;
+              const std::string role = role_from_listing(response.body, nullptr);
+              if (role.empty()) return;
+              start_get(c, std::string(kRoleListPath) + role,
+                        [](const Conversation& c2, const netcheck::HttpResponse& answer) {
+                          c2->credential_answers.role_credentials = answer;
+                        });
+            });
+}
+
+void start_gets(const Conversation& conv) {
   conv->out->v1_used = conv->token.empty();
-  for (const auto& path : imds_paths()) start_get(conv, path);
+  for (const auto& path : imds_paths()) start_fact_get(conv, path);
+  start_credential_gets(conv);
 }
 
 }  // namespace
@@ -147,7 +206,7 @@ const std::vector<std::string>& imds_interface_paths() {
 }
 
 void start_imds(netcheck::EventLoop& loop, const ImdsSettings& settings, ImdsEvidence* out,
-                std::function<void()> on_done) {
+                AwsCredentials* credentials_out, std::function<void()> on_done) {
   out->endpoint = settings.endpoint;
   out->skipped_by = settings.skipped_by;
   if (!settings.enabled) {
@@ -156,7 +215,7 @@ void start_imds(netcheck::EventLoop& loop, const ImdsSettings& settings, ImdsEvi
   }
   out->attempted = true;
   auto conv = std::make_shared<ImdsConversation>(
-      ImdsConversation{&loop, settings, out, std::move(on_done), {}, 0});
+      ImdsConversation{&loop, settings, out, credentials_out, std::move(on_done), {}, {}, 0});
 
   netcheck::HttpRequest request;
   request.method = "PUT";

@@ -10,6 +10,7 @@
 #include "probe/environment.h"
 #include "probe/evidence.h"
 #include "probe/options.h"
+#include "probe/sigv4.h"
 
 namespace ssmreach {
 
@@ -33,16 +34,25 @@ const std::vector<std::string>& imds_paths();
 // meta-data/network/interfaces/macs/<mac>/ (the primary interface's VPC).
 const std::vector<std::string>& imds_interface_paths();
 
-// Metadata that must never reach a report or an evidence file: credentials,
-// tokens, user data. The client never reads these paths; this guards the
-// outputs should a later change (or a hand-made evidence file) hold them.
+// Metadata that must never reach a report or an evidence file: credentials
+// (the instance profile's and the instance identity's), tokens, user data.
+// The client keeps the credential answers out of the facts (only
+// CredentialEvidence describes them) and never reads user data; this guards
+// the outputs should a later change (or a hand-made evidence file) hold them.
 bool is_secret_fact(const std::string& key, const std::string& value);
 
 // Starts the IMDS conversation on `loop`: an IMDSv2 token PUT, then the GETs
 // with the token; if the token cannot be had, the GETs without one (so the
-// evidence shows whether IMDS answers at all). Fills `out` (which must live
-// until `on_done`); the token itself is never stored in it.
+// evidence shows whether IMDS answers at all). Beside the facts it asks for
+// the credentials the SSM agent would use (imds_credentials.h): iam/info and
+// the role list, then the role's credentials, or without a role the
+// instance identity credentials of Default Host Management. Fills `out`;
+// out->credentials only when IMDS answered on those paths. The keys go to
+// `*credentials_out` only; with nullptr the secret answers are not asked
+// for (iam/info and the role list still are). `out` and `credentials_out`
+// must live until `on_done`. Neither the token nor any key is ever stored
+// in `out`.
 void start_imds(netcheck::EventLoop& loop, const ImdsSettings& settings, ImdsEvidence* out,
-                std::function<void()> on_done);
+                AwsCredentials* credentials_out, std::function<void()> on_done);
 
 }  // namespace ssmreach

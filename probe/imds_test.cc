@@ -2,8 +2,11 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <map>
+#include <vector>
 
+#include "probe/evidence_file.h"
 #include "tests/unit/fake_env.h"
 #include "tests/unit/loopback_http_server.h"
 
@@ -14,9 +17,60 @@ using testing::fake_env;
 
 constexpr const char* kToken = "AQAEAFAKE-IMDS-TOKEN==";
 
+// Fake keys: none of them may show up in any evidence.
+constexpr const char* kAccessKeyId = "ASIAUNITFAKEACCESSKEY";
+constexpr const char* kSecretKey = "UnitSecretKey/DO-NOT-PRINT/0123456789abcdef";
+constexpr const char* kSessionToken = "UnitSessionToken/DO-NOT-PRINT/abcdefghijklmnopqrstuvwxyz";
+constexpr const char* kIdentityAccessKeyId = "ASIAUNITIDENTITYKEY";
+constexpr const char* kIdentitySecretKey = "UnitIdentitySecret/DO-NOT-PRINT/fedcba9876543210";
+constexpr const char* kIdentityToken = "UnitIdentityToken/DO-NOT-PRINT/zyxwvutsrqponmlkjihgfedcba";
+const std::vector<std::string> kSecrets = {kSecretKey, kSessionToken, kIdentitySecretKey,
+                                           kIdentityToken, kToken};
+
+std::string credentials_json(const std::string& code, const std::string& expiration,
+                             const std::string& key_id = kAccessKeyId,
+                             const std::string& secret = kSecretKey,
+                             const std::string& token = kSessionToken) {
+  return R"({
+  "Code" : ")" +
+         code + R"(",
+  "LastUpdated" : "2024-06-01T11:50:00Z",
+  "Type" : "AWS-HMAC",
+  "AccessKeyId" : ")" +
+         key_id + R"(",
+  "SecretAccessKey" : ")" +
+         secret + R"(",
+  "Token" : ")" +
+         token + R"(",
+  "Expiration" : ")" +
+         expiration + R"("
+})";
+}
+
+const std::string kIamInfo = R"({
+  "Code" : "Success",
+  "LastUpdated" : "2024-06-01T11:49:00Z",
+  "InstanceProfileArn" : "arn:aws:iam::123456789012:instance-profile/UnitProfile",
+  "InstanceProfileId" : "AIPAUNITPROFILEID"
+})";
+const std::string kRolePath = "/latest/meta-data/iam/security-credentials/UnitSsmRole";
+const std::string kIdentityPath =
+    "/latest/meta-data/identity-credentials/ec2/security-credentials/ec2-instance";
+
+// Metadata paths (below the host) and the answers a fake IMDS gives them.
+using Answers = std::map<std::string, std::string>;
+
+Answers role_answers(const std::string& credentials) {
+  return {
+      {"/latest/meta-data/iam/info", testing::http_response(200, kIamInfo)},
+      {"/latest/meta-data/iam/security-credentials/", testing::http_response(200, "UnitSsmRole")},
+      {kRolePath, testing::http_response(200, credentials)}};
+}
+
 // A fake IMDSv2: the token PUT answers per `token_mode`, GETs need the token
-// unless `allow_v1`.
-testing::Handler imds_handler(const std::string& token_mode, bool allow_v1) {
+// unless `allow_v1`; `extra` adds answers (the credential paths).
+testing::Handler imds_handler(const std::string& token_mode, bool allow_v1,
+                              const Answers& extra = {}) {
   return [=](const testing::SeenRequest& r) -> std::optional<std::string> {
     if (r.method == "PUT" && r.path == "/latest/api/token") {
       if (token_mode == "silent") return std::nullopt;
@@ -28,6 +82,7 @@ testing::Handler imds_handler(const std::string& token_mode, bool allow_v1) {
     bool has_token =
         r.head.find(std::string("X-aws-ec2-metadata-token: ") + kToken) != std::string::npos;
     if (!has_token && !allow_v1) return testing::http_response(401, "");
+    if (auto it = extra.find(r.path); it != extra.end()) return it->second;
     if (r.path == "/latest/meta-data/placement/region")
       return testing::http_response(200, "ap-northeast-2");
     if (r.path == "/latest/meta-data/instance-id") return testing::http_response(200, "i-0abc1234");
@@ -43,24 +98,57 @@ testing::Handler imds_handler(const std::string& token_mode, bool allow_v1) {
   };
 }
 
-ImdsEvidence converse(const std::string& url, netcheck::Duration timeout) {
+struct Conversation {
+  ImdsEvidence evidence;
+  AwsCredentials credentials;
+};
+
+// `with_credentials` false: start_imds gets no place for the keys.
+Conversation converse(const std::string& url, netcheck::Duration timeout,
+                      bool with_credentials = true) {
   ImdsSettings settings;
   settings.endpoint = url;
   settings.timeout = timeout;
   netcheck::EventLoop loop;
-  ImdsEvidence evidence;
+  Conversation result;
   bool done = false;
-  start_imds(loop, settings, &evidence, [&] { done = true; });
+  start_imds(loop, settings, &result.evidence, with_credentials ? &result.credentials : nullptr,
+             [&] { done = true; });
   loop.run(netcheck::Clock::now() + std::chrono::seconds(5));
   REQUIRE(done);
-  return evidence;
+  return result;
 }
 
 std::string everything_recorded(const ImdsEvidence& e) {
   std::string all = e.endpoint;
   for (const auto& c : e.calls) all += c.path + c.error;
   for (const auto& [k, v] : e.facts) all += k + v;
+  if (const auto& c = e.credentials)
+    all += c->source + c->role + c->instance_profile_arn + c->code + c->last_updated +
+           c->expiration + c->error;
   return all;
+}
+
+bool called(const ImdsEvidence& e, const std::string& path) {
+  return std::any_of(e.calls.begin(), e.calls.end(),
+                     [&](const ImdsCall& c) { return c.path == path; });
+}
+
+void check_no_secret(const ImdsEvidence& e) {
+  const std::string recorded = everything_recorded(e);
+  Evidence whole;
+  whole.context.imds = e;
+  const std::string file = evidence_to_json(whole);
+  for (const auto& secret : kSecrets) {
+    CAPTURE(secret);
+    CHECK(recorded.find(secret) == std::string::npos);
+    CHECK(file.find(secret) == std::string::npos);
+  }
+  // Nor the access key ids: the evidence describes credentials, it does not hold them.
+  for (const char* key_id : {kAccessKeyId, kIdentityAccessKeyId}) {
+    CHECK(recorded.find(key_id) == std::string::npos);
+    CHECK(file.find(key_id) == std::string::npos);
+  }
 }
 
 TEST_CASE("IMDS settings: flags beat environment; disabled by env") {
@@ -86,7 +174,7 @@ TEST_CASE("IMDS settings: flags beat environment; disabled by env") {
 
 TEST_CASE("IMDSv2: token, then GETs with it; the token is never recorded") {
   testing::LoopbackHttpServer imds(imds_handler("ok", false));
-  auto e = converse(imds.url(), std::chrono::seconds(1));
+  auto e = converse(imds.url(), std::chrono::seconds(1)).evidence;
   CHECK(e.attempted);
   CHECK(e.token_ok);
   CHECK_FALSE(e.v1_used);
@@ -98,13 +186,15 @@ TEST_CASE("IMDSv2: token, then GETs with it; the token is never recorded") {
   CHECK(e.facts[macs + "vpc-id"] == "vpc-0abc");
   CHECK(e.facts[macs + "vpc-ipv4-cidr-blocks"] == "10.40.0.0/16\n100.64.0.0/16");
   CHECK_FALSE(e.facts.contains(macs + "subnet-id"));  // 404 here: absent, not empty
-  CHECK(e.calls.size() == 1 + imds_paths().size() + imds_interface_paths().size());
+  // The token, the facts, and the credentials: iam/info, the role list, and
+  // without a role the instance identity credentials.
+  CHECK(e.calls.size() == 1 + imds_paths().size() + imds_interface_paths().size() + 3);
   CHECK(everything_recorded(e).find(kToken) == std::string::npos);
 }
 
 TEST_CASE("IMDS: token PUT refused (403), GETs without token answer") {
   testing::LoopbackHttpServer imds(imds_handler("forbidden", true));
-  auto e = converse(imds.url(), std::chrono::seconds(1));
+  auto e = converse(imds.url(), std::chrono::seconds(1)).evidence;
   CHECK_FALSE(e.token_ok);
   CHECK(e.v1_used);
   CHECK(e.calls[0].status == 403);
@@ -113,13 +203,159 @@ TEST_CASE("IMDS: token PUT refused (403), GETs without token answer") {
 
 TEST_CASE("IMDS: token PUT silent (hop limit), GETs answer 401 under IMDSv2-only") {
   testing::LoopbackHttpServer imds(imds_handler("silent", false));
-  auto e = converse(imds.url(), std::chrono::milliseconds(300));
+  auto e = converse(imds.url(), std::chrono::milliseconds(300)).evidence;
   CHECK_FALSE(e.token_ok);
   CHECK(e.calls[0].outcome == netcheck::HttpOutcome::timeout);
   bool saw_401 = false;
   for (const auto& c : e.calls) saw_401 |= c.status == 401;
   CHECK(saw_401);
   CHECK(e.facts.empty());
+  // IMDS answered (401): the credentials are described, as unreadable.
+  REQUIRE(e.credentials);
+  CHECK(e.credentials->source.empty());
+  CHECK(e.credentials->error ==
+        "meta-data/iam/info: 401; meta-data/iam/security-credentials/: 401");
+}
+
+TEST_CASE("IMDS credentials: the instance profile role's, in parallel with the facts") {
+  testing::LoopbackHttpServer imds(
+      imds_handler("ok", false, role_answers(credentials_json("Success", "2099-01-01T00:00:00Z"))));
+  const auto [e, keys] = converse(imds.url(), std::chrono::seconds(1));
+  REQUIRE(e.credentials);
+  const auto& c = *e.credentials;
+  CHECK(c.source == "instance-profile");
+  CHECK(c.role == "UnitSsmRole");
+  CHECK(c.instance_profile_arn == "arn:aws:iam::123456789012:instance-profile/UnitProfile");
+  CHECK(c.code == "Success");
+  CHECK(c.last_updated == "2024-06-01T11:50:00Z");  // the credentials', not iam/info's
+  CHECK(c.expiration == "2099-01-01T00:00:00Z");
+  CHECK(c.error.empty());
+  CHECK(keys.access_key_id == kAccessKeyId);
+  CHECK(keys.secret_access_key == kSecretKey);
+  CHECK(keys.session_token == kSessionToken);
+  // The GETs are recorded (with the token), their answers are not facts.
+  CHECK(called(e, kRolePath));
+  CHECK_FALSE(called(e, kIdentityPath));
+  for (const auto& call : e.calls) CHECK(call.with_token == (call.method == "GET"));
+  for (const auto& [key, value] : e.facts) CHECK(key.find("iam") == std::string::npos);
+  CHECK(e.facts.at("meta-data/placement/region") == "ap-northeast-2");
+  check_no_secret(e);
+}
+
+TEST_CASE("IMDS credentials: without a place for the keys, only iam/info and the role list") {
+  testing::LoopbackHttpServer imds(
+      imds_handler("ok", false, role_answers(credentials_json("Success", "2099-01-01T00:00:00Z"))));
+  const auto e = converse(imds.url(), std::chrono::seconds(1), false).evidence;
+  CHECK(called(e, "/latest/meta-data/iam/info"));
+  CHECK(called(e, "/latest/meta-data/iam/security-credentials/"));
+  CHECK_FALSE(called(e, kRolePath));
+  REQUIRE(e.credentials);
+  CHECK(e.credentials->source == "instance-profile");
+  CHECK(e.credentials->role == "UnitSsmRole");
+  CHECK(e.credentials->code == "Success");  // iam/info's
+  CHECK(e.credentials->expiration.empty());
+  check_no_secret(e);
+}
+
+TEST_CASE("IMDS credentials: no instance profile, Default Host Management's identity") {
+  testing::LoopbackHttpServer imds(imds_handler(
+      "ok", false,
+      {{kIdentityPath,
+        testing::http_response(
+            200, credentials_json("Success", "2099-01-01T06:00:00Z", kIdentityAccessKeyId,
+                                  kIdentitySecretKey, kIdentityToken))}}));
+  const auto [e, keys] = converse(imds.url(), std::chrono::seconds(1));
+  REQUIRE(e.credentials);
+  const auto& c = *e.credentials;
+  CHECK(c.source == "default-host-management");
+  CHECK(c.role.empty());
+  CHECK(c.instance_profile_arn.empty());
+  CHECK(c.code == "Success");
+  CHECK(c.expiration == "2099-01-01T06:00:00Z");
+  CHECK(c.error.empty());
+  CHECK(keys.access_key_id == kIdentityAccessKeyId);
+  CHECK(keys.secret_access_key == kIdentitySecretKey);
+  CHECK(keys.session_token == kIdentityToken);
+  CHECK(called(e, kIdentityPath));
+  check_no_secret(e);
+}
+
+TEST_CASE("IMDS credentials: no instance profile and no Default Host Management: none") {
+  testing::LoopbackHttpServer imds(imds_handler("ok", false));
+  const auto [e, keys] = converse(imds.url(), std::chrono::seconds(1));
+  REQUIRE(e.credentials);
+  CHECK(e.credentials->source.empty());
+  CHECK(e.credentials->error ==
+        "no instance profile is attached (meta-data/iam/info: 404); no EC2 instance identity "
+        "credentials for Default Host Management either "
+        "(meta-data/identity-credentials/ec2/security-credentials/ec2-instance: 404)");
+  CHECK(keys.empty());
+  CHECK(keys.session_token.empty());
+}
+
+TEST_CASE("IMDS credentials: expired ones are recorded as they are") {
+  testing::LoopbackHttpServer imds(
+      imds_handler("ok", false, role_answers(credentials_json("Success", "2020-01-01T00:00:00Z"))));
+  const auto [e, keys] = converse(imds.url(), std::chrono::seconds(1));
+  REQUIRE(e.credentials);
+  CHECK(e.credentials->source == "instance-profile");
+  CHECK(e.credentials->expiration == "2020-01-01T00:00:00Z");
+  CHECK(e.credentials->error.empty());
+  CHECK(keys.secret_access_key == kSecretKey);
+  check_no_secret(e);
+}
+
+TEST_CASE("IMDS credentials: a malformed answer gives none, in words without the secret") {
+  // Cut in the middle of the secret key: a parser's message would quote it.
+  std::string cut = credentials_json("Success", "2099-01-01T00:00:00Z");
+  cut.resize(cut.find(kSecretKey) + 20);
+  testing::LoopbackHttpServer imds(imds_handler("ok", false, role_answers(cut)));
+  const auto [e, keys] = converse(imds.url(), std::chrono::seconds(1));
+  REQUIRE(e.credentials);
+  CHECK(e.credentials->source.empty());
+  CHECK(e.credentials->role == "UnitSsmRole");
+  CHECK(e.credentials->error.starts_with(
+      "meta-data/iam/security-credentials/UnitSsmRole: the answer is not JSON (fault at byte "));
+  CHECK(keys.empty());
+  CHECK(e.credentials->error.find("UnitSecretKey") == std::string::npos);
+  check_no_secret(e);
+}
+
+TEST_CASE("IMDS credentials: Code other than Success gives none") {
+  const std::string refused = R"({
+  "Code" : "AssumeRoleUnauthorizedAccess",
+  "Message" : "EC2 cannot assume the role UnitSsmRole.",
+  "LastUpdated" : "2024-06-01T11:50:00Z"
+})";
+  testing::LoopbackHttpServer imds(imds_handler("ok", false, role_answers(refused)));
+  const auto [e, keys] = converse(imds.url(), std::chrono::seconds(1));
+  REQUIRE(e.credentials);
+  CHECK(e.credentials->source.empty());
+  CHECK(e.credentials->role == "UnitSsmRole");
+  CHECK(e.credentials->code == "AssumeRoleUnauthorizedAccess");
+  CHECK(e.credentials->error ==
+        "meta-data/iam/security-credentials/UnitSsmRole: Code is AssumeRoleUnauthorizedAccess, "
+        "not Success");
+  CHECK(keys.empty());
+}
+
+TEST_CASE("IMDS credentials: nothing answers, nothing described") {
+  testing::LoopbackHttpServer imds([](const testing::SeenRequest&) { return std::nullopt; });
+  const auto e = converse(imds.url(), std::chrono::milliseconds(200)).evidence;
+  CHECK_FALSE(e.credentials);
+}
+
+TEST_CASE("IMDS: the credential paths are secret facts") {
+  for (const char* path :
+       {"meta-data/iam/security-credentials/", "meta-data/iam/security-credentials/UnitSsmRole",
+        "meta-data/identity-credentials/ec2/security-credentials/ec2-instance",
+        "meta-data/identity-credentials/ec2/info", "api/token", "user-data"}) {
+    CAPTURE(path);
+    CHECK(is_secret_fact(path, "anything"));
+  }
+  CHECK(is_secret_fact("meta-data/other", credentials_json("Success", "2099-01-01T00:00:00Z")));
+  CHECK_FALSE(is_secret_fact("meta-data/iam/info", kIamInfo));
+  CHECK_FALSE(is_secret_fact("meta-data/instance-id", "i-0abc1234"));
 }
 
 TEST_CASE("IMDS disabled: nothing attempted, done at once") {
@@ -129,7 +365,7 @@ TEST_CASE("IMDS disabled: nothing attempted, done at once") {
   netcheck::EventLoop loop;
   ImdsEvidence e;
   bool done = false;
-  start_imds(loop, settings, &e, [&] { done = true; });
+  start_imds(loop, settings, &e, nullptr, [&] { done = true; });
   CHECK(done);
   CHECK_FALSE(e.attempted);
   CHECK(e.skipped_by == "--no-imds");

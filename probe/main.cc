@@ -124,7 +124,10 @@ int run(const Options& options) {
     context.vpc_resolvers = std::move(vpc);
     start_vpc_dns(loop, context.vpc_resolvers, step, &evidence.targets);
   };
-  start_imds(loop, imds, &context.imds, [&] {
+  // Secret: the instance's credentials from IMDS, in memory only, never in
+  // the evidence (the signed call will use them).
+  AwsCredentials credentials;
+  start_imds(loop, imds, &context.imds, &credentials, [&] {
     imds_done = true;
     compare_resolvers();
   });

@@ -6,11 +6,14 @@ check_report       the contract's required fields, types and consistency
 check_text         plain ASCII, no control characters, <= 80 columns
 check_replay       `ssm-reach explain` of the saved evidence says what the live run said
 match              a scenario's expectations against the report (subset match)
+secret_leaks       no secret the lab knows appears in any output or file
 """
 
+import base64
 import ipaddress
 import json
 import re
+import urllib.parse
 
 SCHEMA = "ssm-reach/v1"
 STATUSES = {"ok": 0, "warning": 1, "critical": 2, "unknown": 3}
@@ -410,3 +413,59 @@ def _differences(live, replayed, path):
     if not _equal(live, replayed):
         return ["%s: live %r, explained %r" % (path, _short(live, 80), _short(replayed, 80))]
     return []
+
+
+# -- secrets -----------------------------------------------------------------
+# Shorter values would match by chance (and an empty one everywhere).
+MIN_SECRET_LENGTH = 8
+
+
+def named_secrets(secrets, default_kind="lab secret"):
+    """[(kind, value)] from what a lab module declares: a dict of kind ->
+    value or list of values, or a list of values or (kind, value) pairs."""
+    items = secrets.items() if isinstance(secrets, dict) else (
+        tuple(s) if isinstance(s, (tuple, list)) and len(s) == 2 else (default_kind, s)
+        for s in secrets or [])
+    out = []
+    for kind, value in items:
+        for one in value if isinstance(value, (list, tuple, set)) else [value]:
+            if isinstance(one, str) and len(one) >= MIN_SECRET_LENGTH:
+                out.append((kind, one))
+    return out
+
+
+def proxy_basic_credentials(user, password):
+    """A Proxy-Authorization header's payload: base64 of user:password."""
+    return base64.b64encode(("%s:%s" % (user, password)).encode()).decode()
+
+
+def _spellings(value):
+    """The value as written raw, percent-encoded, and escaped in JSON."""
+    escaped = json.dumps(value)[1:-1]
+    return {value, urllib.parse.quote(value, safe=""), escaped, escaped.replace("/", "\\/")}
+
+
+def secret_leaks(sources, secrets):
+    """One message per (source, kind) where a secret appears. `sources`
+    maps a label ("json stdout", "evidence file") to text, `secrets` is
+    [(kind, value)]. Messages name the kind, never the value."""
+    errors = []
+    secrets = [(k, v) for k, v in secrets if isinstance(v, str) and len(v) >= MIN_SECRET_LENGTH]
+    for label, text in sources.items():
+        # Percent-decoded too: a URL may encode any character, even unreserved ones.
+        haystacks = (text, urllib.parse.unquote(text))
+        kinds = []
+        for kind, value in secrets:
+            if kind not in kinds and any(v in h for v in _spellings(value) for h in haystacks):
+                kinds.append(kind)
+        errors += ["a secret leaked: %s appears in %s" % (kind, label) for kind in kinds]
+    return errors
+
+
+def redact(text, secrets):
+    """`text` with every secret replaced by <KIND> (for logs of a leak)."""
+    secrets = [(k, v) for k, v in secrets if isinstance(v, str) and len(v) >= MIN_SECRET_LENGTH]
+    for kind, value in sorted(secrets, key=lambda s: -len(s[1])):
+        for spelling in sorted(_spellings(value), key=len, reverse=True):
+            text = text.replace(spelling, "<%s>" % kind)
+    return text

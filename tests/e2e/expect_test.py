@@ -168,5 +168,61 @@ class ReplayChecks(unittest.TestCase):
         self.assertNotEqual(expect.check_replay(GOOD, 2, GOOD, 3), [])
 
 
+class SecretScan(unittest.TestCase):
+    TOKEN = "AQAEAexampleIMDStoken-0123456789"
+    PASSWORD = "LabProxyPass-DO-NOT-PRINT"
+    SECRETS = [("IMDS token", TOKEN), ("proxy password", PASSWORD),
+               ("proxy Basic credentials", expect.proxy_basic_credentials("labuser", PASSWORD)),
+               ("session token", "")]
+
+    def test_clean_sources_pass(self):
+        sources = {"json stdout": '{"proxy": "http://10.0.4.4:3128", "user": "labuser"}',
+                   "text stderr": "", "evidence file": "{}"}
+        self.assertEqual(expect.secret_leaks(sources, self.SECRETS), [])
+
+    def test_every_spelling_is_found_and_named_by_kind(self):
+        leaks = {
+            "raw": "token %s here" % self.TOKEN,
+            "in a URL": "http://labuser:%s@10.0.4.4:3128" % self.PASSWORD.replace("-", "%2D"),
+            "percent-encoded": "p=" + "LabProxyPass%2DDO%2DNOT%2DPRINT",
+            "header": "Proxy-Authorization: Basic "
+                      + expect.proxy_basic_credentials("labuser", self.PASSWORD),
+        }
+        for name, text in leaks.items():
+            with self.subTest(name):
+                errors = expect.secret_leaks({"text stdout": text}, self.SECRETS)
+                self.assertEqual(len(errors), 1, errors)
+                self.assertIn("text stdout", errors[0])
+                for _, value in self.SECRETS:
+                    if value:
+                        self.assertNotIn(value, errors[0])
+        self.assertIn("IMDS token", expect.secret_leaks({"x": leaks["raw"]}, self.SECRETS)[0])
+        self.assertIn("proxy Basic credentials",
+                      expect.secret_leaks({"x": leaks["header"]}, self.SECRETS)[0])
+
+    def test_json_escaped(self):
+        secret = [("AWS secret access key", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY\\x")]
+        text = json.dumps({"k": secret[0][1]})
+        self.assertEqual(len(expect.secret_leaks({"evidence file": text}, secret)), 1)
+        slash_escaped = text.replace("/", "\\/")  # JSON writers may escape '/'
+        self.assertEqual(len(expect.secret_leaks({"evidence file": slash_escaped}, secret)), 1)
+
+    def test_short_or_empty_values_are_ignored(self):
+        self.assertEqual(expect.named_secrets({"session token": ["", "short"]}), [])
+        self.assertEqual(expect.secret_leaks({"x": "anything"}, self.SECRETS[3:]), [])
+
+    def test_named_secrets_shapes(self):
+        self.assertEqual(expect.named_secrets(["long-secret-1"]), [("lab secret", "long-secret-1")])
+        self.assertEqual(expect.named_secrets([("AWS secret access key", "long-secret-2")]),
+                         [("AWS secret access key", "long-secret-2")])
+        self.assertEqual(expect.named_secrets({"session token": ["long-secret-3"]}),
+                         [("session token", "long-secret-3")])
+        self.assertEqual(expect.named_secrets([]), [])
+
+    def test_redact(self):
+        text = "a %s b %s" % (self.TOKEN, self.PASSWORD)
+        self.assertEqual(expect.redact(text, self.SECRETS[:2]), "a <IMDS token> b <proxy password>")
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -110,12 +110,72 @@ def world_checks(s, world, runs):
             if not hits:
                 errors.append("resolver %s:%d got no query over %s" % (check[1], check[2],
                                                                      "/".join(transports)))
-    # Secrets never appear in any output.
-    for token in world.imds.tokens if world.imds else []:
-        for run in runs:
-            if token in run.stdout or token in run.stderr:
-                errors.append("an IMDS token appears in the output of %s" % run.command[1:])
+        if check == "signed_call_verified":
+            calls = world.api_calls()
+            if not calls:
+                errors.append("no signed API call reached an ssm endpoint")
+            invalid = [c for c in calls if not c["signature_valid"]]
+            if invalid:
+                errors.append("the SSM API found %d of %d signed calls invalid: %s"
+                              % (len(invalid), len(calls), invalid[:2]))
+        if check == "no_signed_call" and world.api_calls():
+            errors.append("a signed API call was made: %s" % world.api_calls()[:2])
+        if isinstance(check, tuple) and check[0] == "proxy_connect":
+            # ("proxy_connect", service or host[, squid result]): squid logged it
+            host = world.name(check[1]) + ":443"
+            result = check[2] if len(check) > 2 else "TCP_TUNNEL/200"
+            if (host, result) not in world.proxy_connects():
+                errors.append("the proxy logged no CONNECT %s with %s: %s"
+                              % (host, result, world.proxy_connects()))
+        if check == "proxy_not_used" and world.proxy_connects():
+            errors.append("the proxy was used: %s" % world.proxy_connects())
     return errors
+
+
+def check_evidence(s, evidence):
+    """The saved evidence matches the scenario's `evidence` expectations
+    (secrets in it are searched with every output, see lab_secrets)."""
+    if "evidence" not in s or not os.path.isfile(evidence):
+        return []
+    with open(evidence, errors="replace") as f:
+        text = f.read()
+    try:
+        return expect.match(s["evidence"], json.loads(text), "evidence")
+    except ValueError as e:
+        return ["evidence file %s is not JSON: %s" % (evidence, e)]
+
+
+def lab_secrets(world):
+    """[(kind, value)]: every secret this lab knows of. None may appear in
+    anything ssm-reach prints or saves."""
+    secrets = [("IMDS token", t) for t in (world.imds.tokens if world.imds else [])]
+    # The fake credentials IMDS serves and the SSM API accepts: key id ->
+    # (secret access key, session token).
+    key_pairs = dict(getattr(plan, "LAB_CREDENTIALS", {}))
+    key_pairs.update(getattr(plan, "LAB_API_CREDENTIALS", {}))
+    for secret_key, session_token in key_pairs.values():
+        secrets += [("AWS secret access key", secret_key), ("session token", session_token)]
+    secrets += [("proxy password", plan.PROXY_PASSWORD),
+                ("proxy Basic credentials",
+                 expect.proxy_basic_credentials(plan.PROXY_USER, plan.PROXY_PASSWORD))]
+    # Whatever else plan.SECRETS lists (a list, or a dict of kind -> values).
+    known = {value for _, value in secrets}
+    secrets += [(kind, value) for kind, value
+                in expect.named_secrets(getattr(plan, "SECRETS", []), "credential secret")
+                if value not in known]
+    return expect.named_secrets(secrets)
+
+
+def secret_sources(runs, evidence):
+    """Label -> text of everything ssm-reach printed or saved."""
+    sources = {}
+    for run in runs:
+        sources["%s stdout" % run.kind] = run.stdout
+        sources["%s stderr" % run.kind] = run.stderr
+    if evidence and os.path.isfile(evidence):
+        with open(evidence, errors="replace") as f:
+            sources["evidence file"] = f.read()
+    return sources
 
 
 def check_sni(world, doc):
@@ -245,10 +305,11 @@ def check_replay(json_run, replay, evidence):
     return errors + expect.check_replay(live, json_run.returncode, replayed, replay.returncode)
 
 
-def write_artifacts(directory, world, runs, errors):
+def write_artifacts(directory, world, runs, errors, secrets):
+    """Outputs and peer logs, with any leaked secret replaced by its kind."""
     def dump(name, text):
         with open(os.path.join(directory, name), "w") as f:
-            f.write(text)
+            f.write(expect.redact(text, secrets))
 
     for run in runs:
         kind = run.kind
@@ -257,7 +318,9 @@ def write_artifacts(directory, world, runs, errors):
     peers = {"tls": [dict(e, peer="%s:%d" % (ip, port)) for ip, port, e in world.tls_events()],
              "other_peers": {p.describe(): p.events for p in world.peers if p.behaviour != "tls"},
              "dns_queries": world.all_queries(),
-             "imds_requests": world.imds.requests if world.imds else []}
+             "imds_requests": world.imds.requests if world.imds else [],
+             "api_calls": world.api_calls(),
+             "proxy_connects": world.proxy_connects()}
     dump("peers.json", json.dumps(peers, indent=2, default=str))
     dump("world.txt", "\n".join(world.describe()) + "\n")
     dump("result.txt", "\n".join(errors or ["PASS"]) + "\n")
@@ -338,20 +401,34 @@ def run_inside(s, binary, pki, artifacts):
                                                                  text_run.returncode))
         errors += check_sni(world, doc)
         errors += check_replay(json_run, replay, evidence)
+        errors += check_evidence(s, evidence)
         runs.append(replay)
     errors += world_checks(s, world, runs)
-    write_artifacts(directory, world, runs, errors)
+    secrets = lab_secrets(world)
+    evidence_file = None if s.get("usage") else evidence
+    leaks = expect.secret_leaks(secret_sources(runs, evidence_file), secrets)
+    errors += leaks
+    if leaks and evidence_file and os.path.isfile(evidence_file):  # the artifact, not the secret
+        with open(evidence_file, errors="replace") as f:
+            redacted = expect.redact(f.read(), secrets)
+        with open(evidence_file, "w") as f:
+            f.write(redacted)
+    write_artifacts(directory, world, runs, errors, secrets)
 
-    command = "ssm-reach " + " ".join(args)
+    # What this runner prints must not carry a secret either (a scenario's
+    # arguments may hold the proxy password).
+    hide = lambda text: expect.redact(text, secrets)  # noqa: E731
+    command = hide("ssm-reach " + " ".join(args))
     timing = ", ".join("%s %.2f s" % (r.kind, r.seconds) for r in runs)
     if errors:
         print("FAIL %s: %s" % (name, s["about"]))
         print("  command: %s [--output json --save-evidence FILE | --output text]; "
               "ssm-reach explain FILE --output json   (%s)" % (command, timing))
         for e in errors:
-            print("  - " + e)
+            print("  - " + hide(e))
         for run in runs:
-            print("  --- %s exit %s, stderr: %s" % (run.kind, run.returncode, run.stderr.strip()[:500]))
+            print("  --- %s exit %s, stderr: %s" % (run.kind, run.returncode,
+                                                   hide(run.stderr.strip())[:500]))
         print("  artifacts: %s" % directory)
         return 1
     print("PASS %s: %s (%s)" % (name, s["about"], timing))

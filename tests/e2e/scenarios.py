@@ -16,6 +16,7 @@ A scenario is a dict:
   services        the expected target list, in order (default imds, ssm,
                   ssmmessages, ec2messages; without imds when it is disabled)
   report          expectations on the top level of the JSON
+  evidence        expectations on the evidence file the JSON run saved
   json_contains / text_contains / stderr_contains   substrings
   max_seconds     structural limit on each run's wall time
   usage           a usage error: one run, nothing on stdout, one stderr line
@@ -290,12 +291,17 @@ scenario(
     exit=1, max_seconds=5.0,
     targets={"imds": {"status": "warning", "failed_layer": "imds", "cause": "imds.token-failed"}},
     report={"region": REGION, "context": {"region": {"source": "imds"}}},
+    # The agent falls back to IMDSv1 for its credentials too.
+    evidence={"context": {"imds": {"credentials": {"source": "instance-profile",
+                                                   "role": plan.ROLE, "error": ""}}}},
 )
 scenario(
     "imds_token_blocked_v2_required",
     "The IMDSv2 token PUT never gets an answer and IMDSv2 is required (GETs get 401).",
     world={"imds": "token-blocked-v2"}, args=["--timeout", "1"], exit=2, max_seconds=5.0,
     targets={"imds": failed("imds", "imds.token-failed")},
+    evidence={"context": {"imds": {"credentials": {
+        "source": "", "error": "meta-data/iam/info: 401; meta-data/iam/security-credentials/: 401"}}}},
 )
 scenario(
     "region_from_env", "AWS_REGION gives the region; AWS_DEFAULT_REGION is ignored.",
@@ -332,6 +338,44 @@ scenario(
     "no_region_imds_disabled_env", "No region and AWS_EC2_METADATA_DISABLED=true: exit 3.",
     region_flag=False, env={"AWS_EC2_METADATA_DISABLED": "true"}, exit=3, max_seconds=2.0,
     others_ok=False, services=[], stderr_contains=["--region"], checks=["imds_not_contacted"],
+)
+
+# -- the instance's credentials (IMDS) -------------------------------------------
+# What IMDS serves is recorded in the evidence (never a key: the driver scans
+# every output and the evidence file for plan.SECRETS). The exit codes are
+# today's, before the auth layer judges the credentials.
+ISO_UTC = Matches(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+scenario(
+    "credentials_role",
+    "The instance profile's role LabSsmRole serves credentials, read with the IMDSv2 token.",
+    exit=0, checks=["imds_token_used"],
+    evidence={"context": {"imds": {"credentials": {
+        "source": "instance-profile", "role": plan.ROLE,
+        "instance_profile_arn": plan.INSTANCE_PROFILE_ARN, "code": "Success",
+        "last_updated": ISO_UTC, "expiration": ISO_UTC, "error": ""}}}},
+)
+scenario(
+    "credentials_expired",
+    "The role's credentials expired an hour ago: recorded as IMDS serves them.",
+    world={"credentials": "expired"}, exit=0,
+    evidence={"context": {"imds": {"credentials": {
+        "source": "instance-profile", "role": plan.ROLE, "expiration": ISO_UTC, "error": ""}}}},
+)
+scenario(
+    "credentials_none",
+    "No instance profile and no instance identity credentials: IMDS serves none.",
+    world={"credentials": "none"}, exit=0,
+    evidence={"context": {"imds": {"credentials": {
+        "source": "", "role": "", "instance_profile_arn": "",
+        "error": Contains("no instance profile is attached (meta-data/iam/info: 404)")}}}},
+)
+scenario(
+    "credentials_dhmc",
+    "No instance profile; Default Host Management's EC2 instance identity credentials.",
+    world={"credentials": "dhmc"}, exit=0,
+    evidence={"context": {"imds": {"credentials": {
+        "source": "default-host-management", "role": "", "code": "Success",
+        "expiration": ISO_UTC, "error": ""}}}},
 )
 
 # -- usage ---------------------------------------------------------------------

@@ -148,10 +148,23 @@ def bind_file(content, target, workdir, mode=0o644):
     return source
 
 
-def mount_tmpfs(directory):
+def mount_tmpfs(directory, options="size=4m,mode=755"):
     """An empty, private directory over `directory` (which must exist)."""
     _make_mounts_private()
-    run(["mount", "-t", "tmpfs", "-o", "size=4m,mode=755", "lab", directory])
+    run(["mount", "-t", "tmpfs", "-o", options, "lab", directory])
+
+
+_private_shm = False
+
+
+def private_dev_shm():
+    """A private, empty /dev/shm for this namespace (once): squid keeps
+    shared memory segments there under fixed names, which would collide
+    between parallel tests and outlive a killed squid on the host's."""
+    global _private_shm
+    if not _private_shm:
+        mount_tmpfs("/dev/shm", "size=64m,mode=1777")
+        _private_shm = True
 
 
 def overlay(directory, workdir):

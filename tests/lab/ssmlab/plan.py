@@ -3,6 +3,9 @@ endpoint ENIs. Every address here lives only on `lo` inside a namespace that
 a test created; nothing can leave the machine.
 """
 
+import datetime
+import json
+
 REGION = "eu-central-1"
 AZ = REGION + "a"
 # Regions the test PKI covers (one in another partition).
@@ -103,3 +106,97 @@ def agent_log_line(version):
     """The line the SSM agent writes to amazon-ssm-agent.log when it starts."""
     return ("2025-01-15 08:30:00.0000 INFO [amazon-ssm-agent] Starting Core Agent: "
             "amazon-ssm-agent - v%s\n" % version)
+
+
+# --- The instance's credentials, as IMDS serves them -----------------------------
+# Fake, and secrets of the lab all the same: the secret keys and session tokens
+# must never appear in anything ssm-reach prints or saves (SECRETS lists them
+# for the e2e driver to scan for). The access key ids are not secret, but the
+# evidence has no place for them either.
+ROLE = "LabSsmRole"
+INSTANCE_PROFILE_ARN = "arn:aws:iam::111122223333:instance-profile/LabSsmProfile"
+INSTANCE_PROFILE_ID = "AIPALABFAKEPROFILEID0"
+ACCESS_KEY_ID = "ASIALABFAKEACCESSKEY"
+SECRET_ACCESS_KEY = "LabSecretKey/DO-NOT-PRINT/0123456789abcdefABCDEF"
+SESSION_TOKEN = "LabSessionToken/DO-NOT-PRINT/" + "abcdefghijklmnopqrstuvwxyz0123456789ABCD"
+# The EC2 instance identity credentials (Default Host Management Configuration).
+IDENTITY_ACCESS_KEY_ID = "ASIALABFAKEIDENTITY0"
+IDENTITY_SECRET_ACCESS_KEY = "LabIdentitySecretKey/DO-NOT-PRINT/fedcba9876543210FEDCBA"
+IDENTITY_SESSION_TOKEN = ("LabIdentitySessionToken/DO-NOT-PRINT/"
+                          + "ZYXWVUTSRQPONMLKJIHGFEDCBA9876543210zyxw")
+SECRETS = [SECRET_ACCESS_KEY, SESSION_TOKEN, IDENTITY_SECRET_ACCESS_KEY, IDENTITY_SESSION_TOKEN]
+# Every fake key pair: access key id -> (secret access key, session token).
+LAB_CREDENTIALS = {ACCESS_KEY_ID: (SECRET_ACCESS_KEY, SESSION_TOKEN),
+                   IDENTITY_ACCESS_KEY_ID: (IDENTITY_SECRET_ACCESS_KEY, IDENTITY_SESSION_TOKEN)}
+
+# The world knob `credentials`: what IMDS serves (see credentials_metadata).
+CREDENTIAL_MODES = ("role", "expired", "none", "dhmc")
+ROLE_CREDENTIALS_PATH = "meta-data/iam/security-credentials/" + ROLE
+IDENTITY_CREDENTIALS_PATH = "meta-data/identity-credentials/ec2/security-credentials/ec2-instance"
+
+
+def _imds_time(moment):
+    """IMDS's timestamps: ISO 8601 in UTC, to the second."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# Instance profile credentials last six hours (rotated well before).
+CREDENTIAL_LIFETIME = datetime.timedelta(hours=6)
+
+
+def _credentials_document(key_id, secret, token, expiration):
+    """A security-credentials answer, laid out as IMDS lays it out."""
+    last_updated = expiration - CREDENTIAL_LIFETIME
+    return json.dumps({"Code": "Success", "LastUpdated": _imds_time(last_updated),
+                       "Type": "AWS-HMAC", "AccessKeyId": key_id, "SecretAccessKey": secret,
+                       "Token": token, "Expiration": _imds_time(expiration)}, indent=2)
+
+
+def credentials_metadata(mode, now):
+    """The credential paths below /latest/ for a `credentials` mode, at `now`
+    (an aware UTC datetime: the world's start):
+      role     the instance profile LabSsmProfile with role LabSsmRole
+               (meta-data/iam/info, iam/security-credentials/LabSsmRole),
+               credentials expiring 6 hours after now
+      expired  the same, but they expired 1 hour ago
+      none     no instance profile and no instance identity credentials
+      dhmc     no instance profile; the EC2 instance identity credentials
+               (Default Host Management Configuration) at
+               identity-credentials/ec2/security-credentials/ec2-instance
+    """
+    if mode not in CREDENTIAL_MODES:
+        raise ValueError("unknown credentials mode %r (one of %s)"
+                         % (mode, ", ".join(CREDENTIAL_MODES)))
+    if mode == "none":
+        return {}
+    if mode == "dhmc":
+        return {IDENTITY_CREDENTIALS_PATH: _credentials_document(
+            IDENTITY_ACCESS_KEY_ID, IDENTITY_SECRET_ACCESS_KEY, IDENTITY_SESSION_TOKEN,
+            now + CREDENTIAL_LIFETIME)}
+    expiration = now + (CREDENTIAL_LIFETIME if mode == "role" else -datetime.timedelta(hours=1))
+    info = json.dumps({"Code": "Success",
+                       "LastUpdated": _imds_time(expiration - CREDENTIAL_LIFETIME),
+                       "InstanceProfileArn": INSTANCE_PROFILE_ARN,
+                       "InstanceProfileId": INSTANCE_PROFILE_ID}, indent=2)
+    return {"meta-data/iam/info": info,
+            ROLE_CREDENTIALS_PATH: _credentials_document(ACCESS_KEY_ID, SECRET_ACCESS_KEY,
+                                                         SESSION_TOKEN, expiration)}
+
+
+# --- HTTP layer, proxy and the signed call (lab branch) -----------------------
+# A forward proxy (squid) in its own subnet of the VPC, as a corporate proxy
+# fleet or a proxy instance would be.
+PROXY = "10.0.4.4"
+PROXY_PORT = 3128
+# Basic proxy authentication (world knob proxy.mode "auth"). A secret of the
+# lab: it must never appear in anything ssm-reach prints or saves.
+PROXY_USER = "labuser"
+PROXY_PASSWORD = "LabProxyPass-DO-NOT-PRINT"
+# The account and role the fake SSM API names in its AccessDenied messages
+# (the account of the identity document above).
+API_ACCOUNT_ID = "111122223333"
+API_ROLE_NAME = ROLE
+# Credentials the fake SSM API accepts: access key id -> (secret access key,
+# session token). Filled from the fake IMDS credentials: whatever IMDS serves
+# (instance profile or instance identity) signs a call the API accepts.
+LAB_API_CREDENTIALS = LAB_CREDENTIALS

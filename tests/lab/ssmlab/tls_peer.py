@@ -2,45 +2,118 @@
 
 Behaviours per connection:
   tls     TLS 1.2+ handshake with a chosen certificate chain (OpenSSL via
-          Python's ssl), then a small HTTP reply like an AWS endpoint's
+          Python's ssl), then HTTP/1.1 as an AWS endpoint answers it: every
+          reply carries Date (the service's clock, which a world may shift),
+          x-amzn-RequestId, Content-Length and Connection: close. With an
+          `api` (ssm_api.SsmApi, on the ssm endpoint) a signed
+          ListInstanceAssociations POST is verified and answered; anything
+          else gets 404 UnknownOperationException
   http    a plain HTTP server: reads anything, answers 400 Bad Request
   close   accepts and closes at once
   reset   reads the ClientHello, then resets the connection (RST), like a
           firewall that blocks by SNI
   silent  accepts and never sends a byte
 With legacy=True a TLS peer speaks only TLS 1.0 and 1.1 (an old middlebox).
-Every connection is recorded (`events`), including the SNI a TLS client sent.
+Every connection is recorded (`events`), including the SNI a TLS client sent,
+and for TLS the HTTP request (method, path, Host, X-Amz-Target, status) and
+any API call's verdict (never a header value that could be a secret).
 """
 
+import email.utils
+import http.client
 import socket
 import ssl
 import struct
 import threading
+import time
+import uuid
 import warnings
 
-_AWS_BODY = b'{"__type":"UnknownOperationException"}'
-_AWS_LIKE_REPLY = (
-    b"HTTP/1.1 404 Not Found\r\n"
-    b"Content-Type: application/x-amz-json-1.1\r\n"
-    b"Content-Length: %d\r\n"
-    b"Connection: close\r\n\r\n" % len(_AWS_BODY)
-) + _AWS_BODY
+from . import ssm_api
+
+_NOT_FOUND_BODY = b'{"__type":"UnknownOperationException"}'
 _BAD_REQUEST = (
     b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/html\r\nContent-Length: 0\r\n"
     b"Connection: close\r\n\r\n"
 )
 BEHAVIOURS = ("tls", "http", "close", "reset", "silent")
+# Limits on what a client may send: one request line, the headers, a body.
+MAX_LINE = 8192
+MAX_BODY = 1 << 20
+# How long a client may take for each read of its request.
+READ_TIMEOUT_S = 10
+_REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 411: "Length Required",
+            413: "Payload Too Large", 431: "Request Header Fields Too Large"}
+
+
+class BadRequest(Exception):
+    """A request this peer cannot read; `status` says how AWS would refuse it."""
+
+    def __init__(self, status, why):
+        super().__init__(why)
+        self.status = status
+
+
+def read_request(rfile, on_continue=None):
+    """(method, target, headers [(name, value)], body bytes) from a
+    buffered socket file; BadRequest for anything malformed or too big,
+    None when the client left without sending a request line (a TLS probe
+    that only handshakes). Socket errors after that propagate."""
+    try:
+        line = rfile.readline(MAX_LINE + 1)
+    except OSError:  # ssl.SSLError included: closed without close_notify, reset
+        return None
+    if not line:
+        return None
+    if len(line) > MAX_LINE:
+        raise BadRequest(431, "request line too long")
+    parts = line.decode("latin-1").rstrip("\r\n").split()
+    if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
+        raise BadRequest(400, "malformed request line %r" % line[:80])
+    method, target, _ = parts
+    try:
+        message = http.client.parse_headers(rfile)
+    except (http.client.HTTPException, ValueError) as e:
+        raise BadRequest(431, "headers: %s" % type(e).__name__)
+    headers = list(message.items())
+    if message.get("Transfer-Encoding"):
+        raise BadRequest(411, "chunked bodies are not read")
+    length = message.get("Content-Length", "0").strip()
+    if not length.isdigit():
+        raise BadRequest(400, "bad Content-Length %r" % length[:20])
+    if int(length) > MAX_BODY:
+        raise BadRequest(413, "body of %s bytes" % length)
+    if int(length) and (message.get("Expect") or "").lower() == "100-continue" and on_continue:
+        on_continue()
+    body = rfile.read(int(length)) if int(length) else b""
+    if len(body) != int(length):
+        raise BadRequest(400, "body ended after %d of %s bytes" % (len(body), length))
+    return method, target, headers, body
+
+
+def http_reply(status, body, clock_offset_s=0, content_type=ssm_api.JSON_CONTENT_TYPE,
+               request_id=None):
+    """An AWS-like HTTP/1.1 response: Date on the service's clock, a request id."""
+    head = ["HTTP/1.1 %d %s" % (status, _REASONS.get(status, "Error")),
+            "x-amzn-RequestId: %s" % (request_id or uuid.uuid4()),
+            "Date: %s" % email.utils.formatdate(time.time() + clock_offset_s, usegmt=True),
+            "Content-Type: %s" % content_type,
+            "Content-Length: %d" % len(body),
+            "Connection: close"]
+    return ("\r\n".join(head) + "\r\n\r\n").encode() + body
 
 
 class StreamPeer:
     """Listens on address:port and treats every connection per `behaviour`."""
 
     def __init__(self, address, port, behaviour, certfile=None, keyfile=None, label="",
-                 legacy=False):
+                 legacy=False, clock_offset_s=0, api=None):
         if behaviour not in BEHAVIOURS:
             raise ValueError("unknown peer behaviour %r" % behaviour)
         self.address, self.port, self.behaviour = address, port, behaviour
         self.label = label
+        self.clock_offset_s = clock_offset_s  # the service's clock minus this machine's
+        self.api = api  # ssm_api.SsmApi answering signed calls, or None
         self.events = []  # dicts: {"peer", "sni", "outcome", ...}
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -69,8 +142,10 @@ class StreamPeer:
         return None
 
     def _record(self, **event):
+        """Append one event; return it, so the connection can add to it later."""
         with self._lock:
             self.events.append(event)
+        return event
 
     def start(self):
         family = socket.AF_INET6 if ":" in self.address else socket.AF_INET
@@ -130,7 +205,7 @@ class StreamPeer:
             conn.close()
 
     def _serve_tls(self, conn, client):
-        conn.settimeout(10)
+        conn.settimeout(READ_TIMEOUT_S)
         self._sni.name = None
         try:
             tls = self._context.wrap_socket(conn, server_side=True)
@@ -139,21 +214,47 @@ class StreamPeer:
             self._record(client=client, sni=self._sni.name, outcome="handshake failed: %s" % e)
             conn.close()
             return
-        self._record(client=client, sni=self._sni.name, outcome="handshake ok",
-                     version=tls.version())
+        event = self._record(client=client, sni=self._sni.name, outcome="handshake ok",
+                             version=tls.version())
         try:
-            request = b""
-            while b"\r\n\r\n" not in request and len(request) < 65536:
-                chunk = tls.recv(4096)
-                if not chunk:
-                    break
-                request += chunk
-            if request:
-                tls.sendall(_AWS_LIKE_REPLY)
-        except (ssl.SSLError, OSError):
-            pass
+            rfile = tls.makefile("rb")
+            try:
+                request = read_request(
+                    rfile, lambda: tls.sendall(b"HTTP/1.1 100 Continue\r\n\r\n"))
+            except BadRequest as e:
+                self._note_http(event, {"error": str(e), "status": e.status})
+                tls.sendall(http_reply(e.status, b"", self.clock_offset_s))
+                return
+            if request is None:
+                return
+            tls.sendall(self._answer(event, *request))
+        except (ssl.SSLError, OSError) as e:
+            self._note_http(event, {"error": "%s: %s" % (type(e).__name__, e)})
         finally:
             try:
                 tls.close()
             except OSError:
                 pass
+
+    def _note_http(self, event, http):
+        with self._lock:
+            event["http"] = http
+
+    def _answer(self, event, method, target, headers, body):
+        """The reply bytes for one request; the event learns what was asked."""
+        path, _, query = target.partition("?")
+        http = {"method": method, "path": path, "host": ssm_api.header(headers, "Host"),
+                "target": ssm_api.header(headers, "X-Amz-Target"), "body_bytes": len(body)}
+        request_id = str(uuid.uuid4())
+        if self.api is not None and self.api.handles(method, headers):
+            status, reply, http["api"] = self.api.answer(method, path, query, headers, body)
+        else:
+            status, reply = 404, _NOT_FOUND_BODY
+        http.update(status=status, request_id=request_id)
+        self._note_http(event, http)
+        return http_reply(status, reply, self.clock_offset_s, request_id=request_id)
+
+    def api_calls(self):
+        """The verdict of every signed API call this peer answered."""
+        with self._lock:
+            return [e["http"]["api"] for e in self.events if "api" in e.get("http", {})]

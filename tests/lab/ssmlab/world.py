@@ -28,18 +28,58 @@ Spec keys (all optional; see DEFAULTS):
                absent, or
                {"mode": ..., "metadata": {path: value overrides},
                 "address": ..., "port": ...}  (default 169.254.169.254:80)
+  credentials  what IMDS serves as the instance's AWS credentials (fake keys
+               of plan.py, all in plan.SECRETS; expiry computed when the
+               world starts):
+                 role     instance profile LabSsmProfile with role LabSsmRole,
+                          expiring 6 hours after the start (default)
+                 expired  the same, expired 1 hour before the start
+                 none     no iam/ at all and no identity-credentials/
+                 dhmc     no instance profile; the EC2 instance identity
+                          credentials of Default Host Management
+                          (identity-credentials/ec2/security-credentials/
+                          ec2-instance), with keys of their own
+               imds.metadata overrides still win.
   agent        files of an SSM agent on this instance: {"config": dict or
                text (the amazon-ssm-agent.json; text may be malformed),
                "registration": dict (hybrid), "log": text of the agent's log
                (plan.agent_log_line(VERSION) says which version started),
                "dpkg": VERSION (an installed amazon-ssm-agent stanza in
-               /var/lib/dpkg/status, e.g. "3.3.40.0-1")}. The host's own
-               agent files are always hidden (see isolate_agent).
+               /var/lib/dpkg/status, e.g. "3.3.40.0-1"),
+               "service_dropin": text of the agent's systemd drop-in
+               /etc/systemd/system/amazon-ssm-agent.service.d/proxy.conf,
+               how AWS documents setting the agent's proxy:
+                 [Service]
+                 Environment="https_proxy=http://10.0.4.4:3128"
+                 Environment="http_proxy=http://10.0.4.4:3128"
+                 Environment="no_proxy=169.254.169.254"
+               }. The host's own agent files are always hidden (see
+               isolate_agent), its drop-in directories included.
   drops        extra (address, protocol, port) silently dropped
   addresses    extra addresses to put on lo
+  service_clock_offset_s  seconds added to the clock of every endpoint peer
+               (default 0): the Date they send and the time the SSM API
+               checks X-Amz-Date against; 600 simulates this instance's
+               clock being 10 minutes slow
+  ssm_api      what the ssm endpoints' API (ssm_api.py) answers to a signed
+               ListInstanceAssociations once the signature is valid:
+               ok (default, 200) | access-denied | endpoint-policy-deny |
+               expired-token. Bad signatures, unknown keys, wrong tokens and
+               X-Amz-Date more than 5 minutes off fail whatever the mode. The
+               accepted credentials are plan.LAB_API_CREDENTIALS
+  proxy        None (default: no proxy), a mode, or {"mode": allow | deny |
+               auth | dead, "deny_hosts": [service or host names, or IPs:
+               CONNECT to these gets 403], "address": (default plan.PROXY),
+               "port": (default 3128)}. A real squid (squid.py): allow lets
+               CONNECT to 443 through, deny answers 403 to all, auth wants
+               Basic credentials plan.PROXY_USER / plan.PROXY_PASSWORD (407
+               without), dead is the address with nothing listening (refused).
+               Squid resolves endpoint names from the world's endpoints;
+               requests for a link-local address (IMDS) get 403.
 """
 
 import copy
+import datetime
 import json
 import os
 
@@ -47,6 +87,8 @@ from . import netns, plan
 from .dns_peer import ScriptedResolver
 from .dnsmasq import Dnsmasq
 from .imds_peer import FakeImds
+from .squid import Squid
+from .ssm_api import SsmApi
 from .tls_peer import StreamPeer
 
 DEFAULTS = {
@@ -58,18 +100,29 @@ DEFAULTS = {
     "resolv_options": "",
     "hosts": {},
     "imds": "v2",
+    "credentials": "role",
     "agent": {},
     "drops": [],
     "addresses": [],
+    "service_clock_offset_s": 0,
+    "ssm_api": "ok",
+    "proxy": None,
 }
+PROXY_MODES = ("allow", "deny", "auth", "dead")
+PROXY_KEYS = ("mode", "deny_hosts", "address", "port")
 
 # Where an installed SSM agent keeps state that ssm-reach reads. The host's
 # copies must never leak into a test (a CI runner on EC2 may have an agent).
-AGENT_DIRS = ("/etc/amazon", "/var/lib/amazon", "/var/log/amazon", "/snap/amazon-ssm-agent")
+# The systemd drop-in directories (deb/rpm and snap units) may set the
+# agent's proxy environment.
+AGENT_DIRS = ("/etc/amazon", "/var/lib/amazon", "/var/log/amazon", "/snap/amazon-ssm-agent",
+              "/etc/systemd/system/amazon-ssm-agent.service.d",
+              "/etc/systemd/system/snap.amazon-ssm-agent.amazon-ssm-agent.service.d")
 AGENT_BINARY = "/usr/bin/amazon-ssm-agent"
 AGENT_FILES = {"config": "/etc/amazon/ssm/amazon-ssm-agent.json",
                "registration": "/var/lib/amazon/ssm/registration",
-               "log": "/var/log/amazon/ssm/amazon-ssm-agent.log"}
+               "log": "/var/log/amazon/ssm/amazon-ssm-agent.log",
+               "service_dropin": "/etc/systemd/system/amazon-ssm-agent.service.d/proxy.conf"}
 DPKG_STATUS = "/var/lib/dpkg/status"
 # The stanza the agent's .deb leaves in the dpkg database (fields as dpkg
 # writes them; ssm-reach reads Package, Status and Version).
@@ -84,6 +137,13 @@ DPKG_STANZA = (
     "Version: %s\n"
     "Description: Amazon SSM Agent\n"
 )
+
+CREDENTIAL_WORDS = {
+    "role": "instance profile role %s, expiring 6 h after the start" % plan.ROLE,
+    "expired": "instance profile role %s, expired 1 h before the start" % plan.ROLE,
+    "none": "none (no instance profile, no instance identity credentials)",
+    "dhmc": "EC2 instance identity (Default Host Management), no instance profile",
+}
 
 BASE_HOSTS = (
     "127.0.0.1\tlocalhost\n"
@@ -118,6 +178,7 @@ class World:
         self.peers = []          # StreamPeer
         self.resolvers = []      # ScriptedResolver or Dnsmasq
         self.imds = None         # FakeImds
+        self.proxy = None        # Squid
         self.addresses = set(self.spec["addresses"])
         self.drops = list(self.spec["drops"])
         self.files = {}
@@ -131,6 +192,24 @@ class World:
     def imds_spec(self):
         imds = self.spec["imds"]
         return dict(imds) if isinstance(imds, dict) else {"mode": imds}
+
+    def proxy_spec(self):
+        """The proxy knob with its defaults filled in, or None for no proxy."""
+        proxy = self.spec["proxy"]
+        if proxy is None:
+            return None
+        spec = dict(proxy) if isinstance(proxy, dict) else {"mode": proxy}
+        unknown = set(spec) - set(PROXY_KEYS)
+        if unknown:
+            raise KeyError("unknown proxy knob(s) %s" % sorted(unknown))
+        spec.setdefault("mode", "allow")
+        if spec["mode"] not in PROXY_MODES:
+            raise ValueError("unknown proxy mode %r (one of %s)" % (spec["mode"],
+                                                                 ", ".join(PROXY_MODES)))
+        spec.setdefault("deny_hosts", [])
+        spec.setdefault("address", plan.PROXY)
+        spec.setdefault("port", plan.PROXY_PORT)
+        return spec
 
     # -- planning ------------------------------------------------------------
     def _endpoint_peers(self):
@@ -200,6 +279,25 @@ class World:
                 text += "%s\t%s\n" % (address, self.name(key))
         return text
 
+    def _ssm_api(self, service):
+        """The fake SSM API for the ssm endpoint's peers, None for others."""
+        if service != "ssm":
+            return None
+        return SsmApi(plan.LAB_API_CREDENTIALS, self.region, self.spec["ssm_api"],
+                      clock_offset_s=self.spec["service_clock_offset_s"],
+                      account=plan.API_ACCOUNT_ID, role=plan.API_ROLE_NAME,
+                      instance_id=plan.INSTANCE_ID)
+
+    def _squid(self, spec):
+        """Squid for the proxy knob: it resolves every endpoint name to the
+        world's endpoint addresses, whatever the instance's DNS says."""
+        hosts = {self.name(service): [e[0] for e in entries]
+                 for service, entries in self.spec["endpoints"].items()}
+        return Squid(spec["address"], spec["port"], self.workdir, spec["mode"],
+                     deny_hosts=[self.name(h) for h in spec["deny_hosts"]], hosts=hosts,
+                     nameserver=self.spec["dns"].get("address", plan.RESOLVER),
+                     user=plan.PROXY_USER, password=plan.PROXY_PASSWORD)
+
     # -- running ---------------------------------------------------------------
     def start(self):
         """Shape the namespace and start every peer. Call inside the lab."""
@@ -220,7 +318,9 @@ class World:
             files = self._tls_files(service, "tls" if legacy else behaviour) \
                 if kind == "tls" else (None, None)
             self.peers.append(StreamPeer(ip, port, kind, *files, legacy=legacy,
-                                         label="%s %s" % (service, behaviour)))
+                                         label="%s %s" % (service, behaviour),
+                                         clock_offset_s=self.spec["service_clock_offset_s"],
+                                         api=self._ssm_api(service) if kind == "tls" else None))
 
         self.resolvers += self._resolvers(self.spec["dns"], "dnsmasq.log")
         for i, spec in enumerate(self.spec["more_resolvers"]):
@@ -233,11 +333,22 @@ class World:
             self.addresses.add(imds_address)
         if mode == "blackhole":
             self.drops.append((imds_address, "tcp", imds_port))
+        # Computed now (an unknown mode fails even without IMDS): the
+        # expiry is relative to the world's start.
+        credentials = plan.credentials_metadata(self.spec["credentials"],
+                                                datetime.datetime.now(datetime.timezone.utc))
         if mode in ("v2", "v1", "token-blocked", "token-blocked-v2", "blackhole"):
             metadata = plan.metadata(self.region)
+            metadata.update(credentials)
             metadata.update(imds.get("metadata", {}))
             self.imds = FakeImds(imds_address, imds_port, "v2" if mode == "blackhole" else mode,
                                  metadata)
+
+        proxy = self.proxy_spec()
+        if proxy:
+            self.addresses.add(proxy["address"])
+            if proxy["mode"] != "dead":  # dead: the address exists, nothing listens
+                self.proxy = self._squid(proxy)
 
         netns.add_addresses(self.addresses)
         netns.apply_nft(self.drops)
@@ -246,7 +357,7 @@ class World:
                                                     self.workdir)
         self.files["hosts"] = netns.bind_file(self.hosts_file(), "/etc/hosts", self.workdir)
         try:
-            for peer in self.peers + self.resolvers + ([self.imds] if self.imds else []):
+            for peer in self._running():
                 peer.start()
         except Exception:
             self.stop()
@@ -261,13 +372,17 @@ class World:
         unknown = set(agent) - set(AGENT_FILES)
         if unknown:
             raise KeyError("unknown agent knob(s) %s" % sorted(unknown))
-        # A missing top directory can only be created in an overlay of its parent.
+        # A missing top directory can only be created in an overlay of its
+        # nearest existing ancestor.
         overlaid = set()
         for path in wanted:
             top = next(d for d in AGENT_DIRS if path.startswith(d + "/"))
-            if not os.path.isdir(top) and os.path.dirname(top) not in overlaid:
-                netns.overlay(os.path.dirname(top), self.workdir)
-                overlaid.add(os.path.dirname(top))
+            ancestor = os.path.dirname(top)
+            while not os.path.isdir(ancestor):
+                ancestor = os.path.dirname(ancestor)
+            if not os.path.isdir(top) and ancestor not in overlaid:
+                netns.overlay(ancestor, self.workdir)
+                overlaid.add(ancestor)
             os.makedirs(top, exist_ok=True)
         for directory in AGENT_DIRS:
             if os.path.isdir(directory):
@@ -303,8 +418,13 @@ class World:
             return
         netns.bind_file(text, DPKG_STATUS, self.workdir)
 
+    def _running(self):
+        """Everything started, in order: the proxy last, once its upstreams listen."""
+        return (self.peers + self.resolvers + ([self.imds] if self.imds else [])
+                + ([self.proxy] if self.proxy else []))
+
     def stop(self):
-        for peer in self.peers + self.resolvers + ([self.imds] if self.imds else []):
+        for peer in reversed(self._running()):
             try:
                 peer.stop()
             except Exception:  # best effort: the namespace dies with us anyway
@@ -323,8 +443,19 @@ class World:
         imds = self.imds_spec()
         lines.append("IMDS %s:%d: %s" % (imds.get("address", plan.IMDS), imds.get("port", 80),
                                          imds["mode"]))
+        lines.append("IMDS credentials: " + CREDENTIAL_WORDS.get(self.spec["credentials"],
+                                                             self.spec["credentials"]))
         for r in self.resolvers:
             lines.append("resolver: " + r.describe())
+        proxy = self.proxy_spec()
+        if self.proxy:
+            lines.append("proxy: " + self.proxy.describe())
+        elif proxy:
+            lines.append("proxy: %s:%d dead (nothing listens)" % (proxy["address"], proxy["port"]))
+        if self.spec["service_clock_offset_s"]:
+            lines.append("service clock: %+d s" % self.spec["service_clock_offset_s"])
+        lines.append("ssm API: %s (%d accepted keys)" % (self.spec["ssm_api"],
+                                                         len(plan.LAB_API_CREDENTIALS)))
         for p in self.peers:
             lines.append("endpoint: " + p.describe())
         for service, ip, behaviour, port in self._endpoint_peers():
@@ -340,3 +471,11 @@ class World:
 
     def all_queries(self):
         return [q for r in self.resolvers if isinstance(r, ScriptedResolver) for q in r.queries]
+
+    def api_calls(self):
+        """Every signed API call an endpoint peer answered (ssm_api's records)."""
+        return [call for p in self.peers for call in p.api_calls()]
+
+    def proxy_connects(self):
+        """(host:port, squid result) of every CONNECT the proxy logged."""
+        return self.proxy.connects() if self.proxy else []
