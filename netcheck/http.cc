@@ -1,6 +1,7 @@
 #include "netcheck/http.h"
 
 #include <curl/curl.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <cctype>
@@ -103,6 +104,7 @@ class HttpTask final : public Task {
     if (done_) return;
     response_.outcome = HttpOutcome::timeout;
     response_.error = "no complete HTTP response in time";
+    record_progress();
     finish(now);
   }
 
@@ -125,7 +127,42 @@ class HttpTask final : public Task {
     auto timeout_ms = std::chrono::duration_cast<std::chrono::milliseconds>(request_.timeout);
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS,
                      static_cast<long>(std::max<long long>(1, timeout_ms.count())));
-    if (request_.no_proxy) curl_easy_setopt(e, CURLOPT_PROXY, "");
+    // Proxies only as the caller says: an empty CURLOPT_PROXY and NOPROXY
+    // keep libcurl from reading http_proxy, https_proxy and no_proxy.
+    curl_easy_setopt(e, CURLOPT_PROXY, request_.proxy.c_str());
+    curl_easy_setopt(e, CURLOPT_NOPROXY, "");
+    if (!request_.proxy.empty()) {
+      curl_easy_setopt(e, CURLOPT_HTTPPROXYTUNNEL, 1L);
+      curl_easy_setopt(e, CURLOPT_PROXYAUTH, CURLAUTH_BASIC);
+      curl_easy_setopt(e, CURLOPT_PROXY_CAINFO, request_.ca_file.c_str());
+      curl_easy_setopt(e, CURLOPT_PROXY_CAPATH, nullptr);
+    }
+    // The trust store is always explicit: libcurl's built-in default path
+    // would hide a missing or wrong bundle.
+    curl_easy_setopt(
+        e, CURLOPT_CAINFO,
+        request_.ca_file.empty() ? "/nonexistent/ca-bundle" : request_.ca_file.c_str());
+    curl_easy_setopt(e, CURLOPT_CAPATH, nullptr);
+    if (request_.pin_address) {
+      const auto& ip = *request_.pin_address;
+      CURLU* url = curl_url();
+      char* host = nullptr;
+      char* port = nullptr;
+      if (url && curl_url_set(url, CURLUPART_URL, request_.url.c_str(), 0) == CURLUE_OK &&
+          curl_url_get(url, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+          curl_url_get(url, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
+        const std::string address = ip.family == Family::v6 ? "[" + ip.text + "]" : ip.text;
+        resolve_.reset(
+            curl_slist_append(nullptr, (std::string(host) + ":" + port + ":" + address).c_str()));
+      }
+      curl_free(host);
+      curl_free(port);
+      curl_url_cleanup(url);
+      if (!resolve_) return false;
+      curl_easy_setopt(e, CURLOPT_RESOLVE, resolve_.get());
+    }
+    if (!request_.user_agent.empty())
+      curl_easy_setopt(e, CURLOPT_USERAGENT, request_.user_agent.c_str());
     if (request_.method != "GET") {
       curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, request_.method.c_str());
       curl_easy_setopt(e, CURLOPT_POSTFIELDS, request_.body.c_str());
@@ -146,6 +183,14 @@ class HttpTask final : public Task {
 
   static int socket_callback(CURL*, curl_socket_t fd, int what, void* self_ptr, void*) {
     auto* self = static_cast<HttpTask*>(self_ptr);
+    // libcurl asks to read only once a connect completed; getpeername()
+    // tells a connected socket (to the server or the proxy) from one still
+    // connecting or refused, which libcurl's timings do not for a tunnel.
+    if (!self->saw_connected_) {
+      sockaddr_storage peer{};
+      socklen_t length = sizeof peer;
+      self->saw_connected_ = ::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &length) == 0;
+    }
     try {
       if (what == CURL_POLL_REMOVE)
         self->sockets_.erase(fd);
@@ -223,9 +268,12 @@ class HttpTask final : public Task {
   }
 
   void classify(CURLcode code) {
+    CURL* e = easy_.get();
     long status = 0;
-    curl_easy_getinfo(easy_.get(), CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
     response_.status = status;
+    response_.curl_code = static_cast<int>(code);
+    record_progress();
     if (code == CURLE_OK || (code == CURLE_WRITE_ERROR && response_.body_truncated)) {
       response_.outcome = HttpOutcome::ok;
       return;
@@ -251,6 +299,21 @@ class HttpTask final : public Task {
     response_.outcome = HttpOutcome::error;
   }
 
+  // How far the transfer got: TCP, the proxy's CONNECT, TLS.
+  void record_progress() {
+    CURL* e = easy_.get();
+    if (e == nullptr) return;
+    curl_easy_getinfo(e, CURLINFO_HTTP_CONNECTCODE, &response_.proxy_connect_status);
+    curl_easy_getinfo(e, CURLINFO_SSL_VERIFYRESULT, &response_.tls_verify_result);
+    curl_off_t connect_us = 0;
+    curl_off_t appconnect_us = 0;
+    curl_easy_getinfo(e, CURLINFO_CONNECT_TIME_T, &connect_us);
+    curl_easy_getinfo(e, CURLINFO_APPCONNECT_TIME_T, &appconnect_us);
+    response_.connected = saw_connected_ || connect_us > 0 || response_.status > 0 ||
+                          response_.proxy_connect_status > 0;
+    response_.tls_done = appconnect_us > 0 || response_.status > 0;
+  }
+
   void finish_error() {
     response_.outcome = HttpOutcome::error;
     response_.error = "could not set up the HTTP request";
@@ -272,12 +335,14 @@ class HttpTask final : public Task {
   std::unique_ptr<CURLM, MultiDeleter> multi_;
   std::unique_ptr<CURL, EasyDeleter> easy_;
   std::unique_ptr<curl_slist, SlistDeleter> headers_;
+  std::unique_ptr<curl_slist, SlistDeleter> resolve_;
   std::map<curl_socket_t, int> sockets_;
   std::optional<TimePoint> timer_;
   HttpResponse response_;
   std::size_t header_bytes_ = 0;
   char error_buffer_[CURL_ERROR_SIZE] = {};
   bool setup_failed_ = false;
+  bool saw_connected_ = false;
   bool done_ = false;
 };
 

@@ -4,10 +4,12 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "netcheck/clock.h"
+#include "netcheck/endpoint.h"
 #include "netcheck/event_loop.h"
 
 namespace netcheck {
@@ -19,7 +21,17 @@ struct HttpRequest {
   std::string body;
   Duration timeout{};                             // whole request, connect included
   std::size_t max_body = std::size_t{64} * 1024;  // larger bodies are cut, not buffered
-  bool no_proxy = true;                           // ignore proxy environment variables
+  // The address to connect to for the URL's host (CURLOPT_RESOLVE): the
+  // request then tests one address, with the name still in SNI and Host.
+  std::optional<IpAddress> pin_address;
+  // A proxy URL for libcurl (may hold credentials: never log this field).
+  // https URLs are tunnelled with CONNECT. Empty: direct; the proxy and
+  // no_proxy environment variables are never read (callers decide).
+  std::string proxy;
+  // PEM trust store for https URLs (and an https proxy); empty: none
+  // trusted, so every https request fails verification.
+  std::string ca_file;
+  std::string user_agent;
 };
 
 enum class HttpOutcome {
@@ -40,6 +52,12 @@ struct HttpResponse {
   bool body_truncated = false;
   std::string error;  // curl's words when not ok
   double ms = 0;
+  // Where the transfer got to, for telling the layers apart.
+  bool connected = false;         // TCP to the server (or the proxy) succeeded
+  long proxy_connect_status = 0;  // the proxy's answer to CONNECT; 0 without
+  bool tls_done = false;          // the TLS handshake (to the server) completed
+  long tls_verify_result = 0;     // OpenSSL's verify result (0 = X509_V_OK)
+  int curl_code = 0;              // CURLcode, for the record
 };
 
 using HttpCallback = std::function<void(HttpResponse)>;

@@ -84,5 +84,58 @@ TEST_CASE("HTTP: the loop's deadline abandons a request as a timeout") {
   CHECK(r.outcome == HttpOutcome::timeout);
 }
 
+TEST_CASE("HTTP: a pinned address is used for the URL's name") {
+  testing::LoopbackHttpServer server([](const testing::SeenRequest& r) {
+    return testing::http_response(
+        r.head.find("Host: endpoint.example.invalid") != std::string::npos ? 204 : 500, "");
+  });
+  HttpRequest request;
+  // .invalid never resolves: only the pin can take this request anywhere.
+  request.url = "http://endpoint.example.invalid:" + std::to_string(server.port()) + "/";
+  request.pin_address = parse_ip("127.0.0.1");
+  request.timeout = std::chrono::seconds(2);
+  auto r = fetch(request);
+  CHECK(r.outcome == HttpOutcome::ok);
+  CHECK(r.status == 204);
+  CHECK(r.connected);
+}
+
+TEST_CASE("HTTP: a proxy's answer to CONNECT is recorded") {
+  for (int answer : {403, 407}) {
+    CAPTURE(answer);
+    std::string seen;
+    testing::LoopbackHttpServer proxy([&](const testing::SeenRequest& r) {
+      seen = r.method + " " + r.path;
+      return testing::http_response(answer, "");
+    });
+    HttpRequest request;
+    request.url = "https://ssm.example.invalid/";
+    request.proxy = proxy.url();
+    request.timeout = std::chrono::seconds(2);
+    auto r = fetch(request);
+    CHECK(seen == "CONNECT ssm.example.invalid:443");
+    CHECK(r.outcome == HttpOutcome::error);
+    CHECK(r.connected);
+    CHECK(r.proxy_connect_status == answer);
+    CHECK_FALSE(r.tls_done);
+  }
+}
+
+TEST_CASE("HTTP: a proxy that is not there is not connected") {
+  int port = 0;
+  {
+    testing::LoopbackHttpServer gone([](const testing::SeenRequest&) { return std::nullopt; });
+    port = gone.port();
+  }
+  HttpRequest request;
+  request.url = "https://ssm.example.invalid/";
+  request.proxy = "http://127.0.0.1:" + std::to_string(port);
+  request.timeout = std::chrono::seconds(2);
+  auto r = fetch(request);
+  CHECK(r.outcome == HttpOutcome::refused);
+  CHECK_FALSE(r.connected);
+  CHECK(r.proxy_connect_status == 0);
+}
+
 }  // namespace
 }  // namespace netcheck

@@ -10,8 +10,8 @@
 namespace netcheck {
 
 struct ProxyUrl {
-  std::string scheme;  // "http" or "https" (a missing scheme means http)
-  std::string host;    // name or IP literal, without IPv6 brackets
+  std::string scheme;      // "http" or "https" (a missing scheme means http)
+  std::string host;        // name or IP literal, without IPv6 brackets
   std::uint16_t port = 0;  // explicit, or the scheme's default (80, 443)
   std::string user;        // secret: never printed
   std::string password;    // secret: never printed
@@ -25,7 +25,7 @@ struct ProxyUrl {
 // Parses "http://user:pass@proxy:3128", "proxy:3128", "https://[fd00::1]:3128".
 // Returns nullopt and sets `error` (which never repeats a password) when the
 // URL is malformed or its scheme is not http/https (socks is not supported
-// by the agent's HTTPS path).
+// by ssm-reach; the agent itself also takes socks5:// proxies).
 std::optional<ProxyUrl> parse_proxy_url(std::string_view text, std::string* error = nullptr);
 
 // `text` with any "user:password@" of a URL-looking value replaced by "***@",

@@ -12,9 +12,6 @@
 #include "probe/text_util.h"
 
 namespace ssmreach::diagnosis_detail {
-namespace {
-
-using netcheck::DnsOutcome;
 
 std::string time_sync_remedy() {
   return "Fix time sync: point chrony at the Amazon Time Sync Service (\"server "
@@ -24,6 +21,10 @@ std::string time_sync_remedy() {
          "$ chronyc tracking\n"
          "$ timedatectl";
 }
+
+namespace {
+
+using netcheck::DnsOutcome;
 
 std::string s_client(const TargetContext& ctx, const netcheck::IpAddress& ip,
                      bool show_certs = false) {
@@ -317,6 +318,27 @@ CauseText address_text(const Finding& f, const std::string& subject, const Targe
              " was tried.";
     t.why = "Its result is unknown, not proven bad.";
     t.remedy = "Run ssm-reach again, with a larger --timeout if the network is slow.";
+    return t;
+  }
+
+  if (cause == "http.timeout" || cause == "http.error") {
+    const auto& http = *f.evidence->http;
+    const bool timeout = cause == "http.timeout";
+    t.headline =
+        timeout ? "No HTTP answer from " + subject + " after TLS (" + seconds_text(http.ms) + ")."
+                : "HTTPS request to " + subject + " failed after TLS.";
+    t.what = "TCP " + port + " and the TLS handshake with " + ip.text + " succeed, but " +
+             (timeout ? "an HTTPS request to " + host + " got no answer in " +
+                            seconds_text(http.ms) + "."
+                      : "the HTTPS request to " + host + " failed (" + http.error + ").");
+    t.why =
+        "Something that terminates or inspects connections on the way (a firewall with "
+        "deep packet inspection, an overloaded endpoint) accepts them but does not pass "
+        "requests on.";
+    t.remedy = "Retry by hand; if it persists, look for a device between this instance and " +
+               ip.text + ":\n$ curl -sv --resolve " + host + ":" + port + ":" +
+               (ip.family == netcheck::Family::v6 ? "[" + ip.text + "]" : ip.text) + " https://" +
+               host + "/ -o /dev/null";
     return t;
   }
 
@@ -824,7 +846,9 @@ std::string partial_consequence(const std::string& cause, std::size_t failing) {
   if (cause == "tcp.timeout") {
     return "connections that try " + it + " first stall before moving on";
   }
-  if (cause.starts_with("tls.")) return "connections that land on " + it + " fail";
+  if (cause.starts_with("tls.") || cause.starts_with("http.")) {
+    return "connections that land on " + it + " fail";
+  }
   return "connections that try " + it + " first must move on to another address";
 }
 

@@ -54,6 +54,9 @@ struct TargetContext {
   }
 };
 
+// How to fix this instance's clock (chrony and the Amazon Time Sync Service).
+std::string time_sync_remedy();
+
 // ---- DNS
 
 // "NXDOMAIN", "no answer", "it resolves": what a resolver said, in a sentence.

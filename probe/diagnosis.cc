@@ -24,10 +24,12 @@
 #include <vector>
 
 #include "probe/address_class.h"
+#include "probe/auth_diagnosis.h"
 #include "probe/cause_text.h"
 #include "probe/cert_problem.h"
 #include "probe/imds_diagnosis.h"
 #include "probe/instance_facts.h"
+#include "probe/proxy_diagnosis.h"
 #include "probe/text_util.h"
 
 namespace ssmreach {
@@ -144,8 +146,30 @@ Finding examine_address(const AddressEvidence& address, std::uint16_t port, cons
     return f;
   }
 
+  const std::string verified = tls.version.empty() ? "TLS verified" : tls.version + " verified";
+  // Evidence from before the HTTP layer existed ends at TLS.
+  if (address.http) {
+    const auto& http = *address.http;
+    switch (http.outcome) {
+      case netcheck::HttpOutcome::ok:
+        break;
+      case netcheck::HttpOutcome::timeout:
+        f.layer = "http";
+        f.cause = "http.timeout";
+        f.detail = "no HTTP answer within " + seconds_text(http.ms) + " after TLS";
+        return f;
+      default:
+        f.layer = "http";
+        f.cause = "http.error";
+        f.detail = "HTTPS request failed" + (http.error.empty() ? "" : ": " + http.error);
+        return f;
+    }
+    f.usable = true;
+    f.detail = verified + ", HTTP " + std::to_string(http.status);
+    return f;
+  }
   f.usable = true;
-  f.detail = tls.version.empty() ? "ok" : tls.version + " verified";
+  f.detail = verified;
   return f;
 }
 
@@ -470,7 +494,11 @@ void all_addresses_fail(const TargetContext& ctx, const std::vector<const Findin
   fill_failure(tv, conclusion.layer, conclusion.cause, conclusion.text);
 }
 
-// TCP and TLS on every address: ok when all work, warning when some do,
+bool first_address_answered(const std::vector<const Finding*>& usable) {
+  return !usable.empty() && usable.front()->evidence->http.has_value();
+}
+
+// TCP, TLS and HTTP on every address: ok when all work, warning when some do,
 // critical when none do.
 void diagnose_addresses(const TargetContext& ctx, const std::vector<Finding>& findings,
                         TargetVerdict& tv, std::vector<std::string>& notes) {
@@ -480,7 +508,9 @@ void diagnose_addresses(const TargetContext& ctx, const std::vector<Finding>& fi
   if (groups.failing.empty()) {
     tv.status = Status::ok;
     const auto* first = groups.usable.front();
-    tv.headline = "Reachable: DNS, TCP " + std::to_string(ctx.port()) + " and TLS verified on " +
+    const bool http = first_address_answered(groups.usable);
+    tv.headline = "Reachable: DNS, TCP " + std::to_string(ctx.port()) +
+                  (http ? ", TLS verified and HTTP answered on " : " and TLS verified on ") +
                   count_of(groups.usable.size(), "address", "addresses") + " (" +
                   first->evidence->ip.text + ").";
     return;
@@ -554,10 +584,12 @@ void no_address_probed(TargetVerdict& tv) {
 
 // Optional services are at most a warning; a target that is not ok says
 // what breaks for the user.
-void weigh_impact(TargetVerdict& tv) {
+void weigh_impact(TargetVerdict& tv, bool proxied) {
   if (!tv.required && tv.status == Status::critical) tv.status = Status::warning;
   if (tv.status == Status::ok) return;
+  // Through a proxy there is one path: it works or it does not.
   const bool partial =
+      !proxied && (!tv.cause || !tv.cause->starts_with("auth.")) &&
       std::any_of(tv.addresses.begin(), tv.addresses.end(), [](const auto& a) { return a.usable; });
   tv.impact = partial ? "Intermittent: connections that land on the failing address stall or "
                         "fail, so " +
@@ -594,7 +626,8 @@ TargetVerdict diagnose_target(const Evidence& evidence, const TargetEvidence& te
     }
   }
 
-  weigh_impact(tv);
+  weigh_proxy_path(ctx, tv);
+  weigh_impact(tv, te.proxy_path.has_value());
   return tv;
 }
 
@@ -640,7 +673,16 @@ Verdict diagnose(const Evidence& evidence) {
     verdict.targets.push_back(diagnose_target(evidence, te, facts, run, verdict.notes));
   }
 
+  verdict.clock_offset_s = service_clock_offset(evidence);
+  weigh_clock(evidence, verdict.targets);
+  weigh_signed_call(evidence, verdict.targets, verdict.notes);
+  for (std::size_t i = 0; i < verdict.targets.size(); ++i) {
+    auto& tv = verdict.targets[i];
+    if (tv.cause && tv.cause->starts_with("auth."))
+      weigh_impact(tv, evidence.targets[i].proxy_path.has_value());
+  }
   weigh_ec2messages(evidence.context.agent.version, verdict.targets);
+  for (const auto& note : evidence.context.proxy.notes) verdict.notes.push_back("Proxy: " + note);
   // A config or registration the agent cannot use changes what it does.
   for (const auto& w : evidence.context.agent.config.warnings)
     verdict.notes.push_back("SSM agent config: " + w);
@@ -679,6 +721,10 @@ Verdict diagnose(const Evidence& evidence) {
                             ": no certificate can be verified. Pass --ca-file.");
   }
   verdict.imds = diagnose_imds(evidence.context.imds, evidence.context.region.value);
+  if (verdict.imds) {
+    weigh_imds_proxy(evidence.context, *verdict.imds);
+    weigh_credentials(evidence, *verdict.imds);
+  }
   if (verdict.imds) verdict.status = worst(verdict.status, verdict.imds->status);
   return verdict;
 }

@@ -272,6 +272,48 @@ void fields(V& v, T& c) {
   v("imds", c.imds);
   v.added("vpc_resolvers", c.vpc_resolvers);
   v.added("agent", c.agent);
+  v.added("proxy", c.proxy);
+}
+
+template <class V, Is<ProxyEvidence> T>
+void fields(V& v, T& p) {
+  v("https_proxy", p.https_proxy);
+  v("http_proxy", p.http_proxy);
+  v("no_proxy", p.no_proxy);
+  v("https_proxy_has_credentials", p.https_proxy_has_credentials);
+  v("http_proxy_has_credentials", p.http_proxy_has_credentials);
+  v("source", p.source);
+  v("notes", p.notes);
+}
+
+template <class V, Is<HttpEvidence> T>
+void fields(V& v, T& h) {
+  v("outcome", h.outcome);
+  v("status", h.status);
+  v("request_id", h.request_id);
+  v("date", h.date);
+  v("clock_offset_s", h.clock_offset_s);
+  v("error", h.error);
+  v("ms", h.ms);
+}
+
+template <class V, Is<ProxyPathEvidence> T>
+void fields(V& v, T& p) {
+  v("proxy", p.proxy);
+  v("failed_stage", p.failed_stage);
+  v("connect_status", p.connect_status);
+  v("tls_verify_result", p.tls_verify_result);
+  v("http", p.http);
+}
+
+template <class V, Is<SignedCallEvidence> T>
+void fields(V& v, T& s) {
+  v("skipped", s.skipped);
+  v("via", s.via);
+  v("credentials_source", s.credentials_source);
+  v("http", s.http);
+  v("error_type", s.error_type);
+  v("error_message", s.error_message);
 }
 
 template <class V, Is<netcheck::ServerAnswer> T>
@@ -334,6 +376,7 @@ void fields(V& v, T& a) {
   v("source", a.source);
   v("tcp", a.tcp);
   v("tls", a.tls);
+  v.added("http", a.http);
 }
 
 template <class V, Is<Target> T>
@@ -353,12 +396,15 @@ void fields(V& v, T& t) {
   v("dns", t.dns);
   v.added("vpc_dns", t.vpc_dns);
   v("addresses", t.addresses);
+  v.added("proxy_path", t.proxy_path);
+  v.added("no_proxy_match", t.no_proxy_match);
 }
 
 template <class V, Is<Evidence> T>
 void fields(V& v, T& e) {
   v("context", e.context);
   v("targets", e.targets);
+  v.added("signed_call", e.signed_call);
   v("elapsed_ms", e.elapsed_ms);
 }
 

@@ -127,6 +127,36 @@ Evidence rich_evidence() {
   };
   e.targets[1].addresses[1].tcp->address = ip("10.40.2.11");
   e.targets[2].vpc_dns = dns_ok(host_of("ec2messages"), {"10.40.1.12"}, "10.40.0.2");
+
+  HttpEvidence answered;
+  answered.outcome = HttpOutcome::ok;
+  answered.status = 404;
+  answered.request_id = "0f6a1b4e-1111-2222-3333-444455556666";
+  answered.date = "Thu, 26 Nov 2026 17:00:00 GMT";
+  answered.clock_offset_s = -421.0;
+  answered.ms = 2.5;
+  e.targets[0].addresses[0].http = answered;
+  ProxyPathEvidence denied;
+  denied.proxy = "http://proxy.corp:3128";
+  denied.failed_stage = "connect";
+  denied.connect_status = 403;
+  denied.http.outcome = HttpOutcome::error;
+  denied.http.error = "CONNECT tunnel failed, response 403";
+  e.targets[1].proxy_path = denied;
+  e.targets[2].no_proxy_match = ".amazonaws.com";
+  c.proxy.https_proxy = "http://proxy.corp:3128";
+  c.proxy.https_proxy_has_credentials = true;
+  c.proxy.no_proxy = "169.254.169.254,.amazonaws.com";
+  c.proxy.source = "/etc/systemd/system/amazon-ssm-agent.service.d/override.conf";
+  c.proxy.notes = {"this shell's https_proxy differs"};
+  SignedCallEvidence call;
+  call.via = "10.40.1.10";
+  call.credentials_source = "instance-profile";
+  call.http = answered;
+  call.http.status = 400;
+  call.error_type = "AccessDeniedException";
+  call.error_message = "User: arn:aws:sts::123456789012:assumed-role/R/i-0abc is not authorized";
+  e.signed_call = call;
   e.elapsed_ms = 3012.345678901234;
   return e;
 }
@@ -165,8 +195,12 @@ TEST_CASE("evidence file: every member of Evidence is mapped") {
   // these structs. Map it in evidence_file.cc's fields() (read it as
   // optional if it is new, so older files still load), cover it in
   // rich_evidence() above, then update the count. Never a secret field.
-  CHECK(member_count<Evidence>() == 3);
-  CHECK(member_count<RunContext>() == 12);
+  CHECK(member_count<Evidence>() == 4);
+  CHECK(member_count<SignedCallEvidence>() == 6);
+  CHECK(member_count<HttpEvidence>() == 7);
+  CHECK(member_count<ProxyPathEvidence>() == 5);
+  CHECK(member_count<ProxyEvidence>() == 7);
+  CHECK(member_count<RunContext>() == 13);
   CHECK(member_count<AgentEvidence>() == 3);
   CHECK(member_count<AgentConfig>() == 6);
   CHECK(member_count<AgentSetting>() == 3);
@@ -180,11 +214,11 @@ TEST_CASE("evidence file: every member of Evidence is mapped") {
   CHECK(member_count<ImdsCall>() == 7);
   CHECK(member_count<netcheck::TrustStore>() == 3);
   CHECK(member_count<netcheck::DnsServer>() == 2);
-  CHECK(member_count<TargetEvidence>() == 6);
+  CHECK(member_count<TargetEvidence>() == 8);
   CHECK(member_count<Target>() == 5);
   CHECK(member_count<netcheck::DnsResult>() == 6);
   CHECK(member_count<netcheck::ServerAnswer>() == 7);
-  CHECK(member_count<AddressEvidence>() == 4);
+  CHECK(member_count<AddressEvidence>() == 5);
   CHECK(member_count<netcheck::TcpResult>() == 5);
   CHECK(member_count<netcheck::TlsResult>() == 13);
   CHECK(member_count<netcheck::VerifyError>() == 3);

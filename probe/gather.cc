@@ -1,28 +1,50 @@
 #include "probe/gather.h"
 
+#include <ctime>
+
+#include "probe/http_evidence.h"
+
 namespace ssmreach {
 
 namespace {
+
+// HTTPS to one address whose TLS handshake verified: libcurl on a fresh
+// connection pinned to that address, so each ENI is checked on its own.
+void start_http(netcheck::EventLoop& loop, const GatherSettings& settings, TargetEvidence* target,
+                std::size_t index) {
+  netcheck::HttpRequest request = endpoint_request(target->target, settings);
+  request.pin_address = target->addresses[index].ip;
+  auto on_answer = settings.on_answer;
+  loop.add(netcheck::make_http_task(
+      std::move(request), [target, index, on_answer](netcheck::HttpResponse response) {
+        AddressEvidence& address = target->addresses[index];
+        address.http = to_http_evidence(response, std::time(nullptr));
+        if (address.http->outcome == netcheck::HttpOutcome::ok && on_answer)
+          on_answer(*target, &address);
+      }));
+}
 
 // TCP to one address, then TLS on the connected socket.
 void start_address(netcheck::EventLoop& loop, const GatherSettings& settings,
                    TargetEvidence* target, std::size_t index) {
   const AddressEvidence& address = target->addresses[index];
   auto* loop_ptr = &loop;
-  auto tls = settings.tls;
   auto timeout = settings.step_timeout;
   loop.add(netcheck::make_tcp_task(
       address.ip, target->target.port, timeout,
-      [loop_ptr, tls, timeout, target, index](netcheck::TcpResult result,
-                                              netcheck::UniqueFd socket) {
+      [loop_ptr, settings, timeout, target, index](netcheck::TcpResult result,
+                                                   netcheck::UniqueFd socket) {
         bool connected = result.outcome == netcheck::TcpOutcome::ok && socket.valid();
         target->addresses[index].tcp = std::move(result);
-        if (!connected || tls == nullptr) return;
-        loop_ptr->add(netcheck::make_tls_task(
-            *tls, std::move(socket), target->target.host, timeout,
-            [target, index](netcheck::TlsResult tls_result, netcheck::UniqueFd) {
-              target->addresses[index].tls = std::move(tls_result);
-            }));
+        if (!connected || settings.tls == nullptr) return;
+        loop_ptr->add(
+            netcheck::make_tls_task(*settings.tls, std::move(socket), target->target.host, timeout,
+                                    [loop_ptr, settings, target, index](
+                                        netcheck::TlsResult tls_result, netcheck::UniqueFd) {
+                                      const bool verified = tls_result.verified();
+                                      target->addresses[index].tls = std::move(tls_result);
+                                      if (verified) start_http(*loop_ptr, settings, target, index);
+                                    }));
       }));
 }
 
@@ -32,8 +54,10 @@ void start_addresses(netcheck::EventLoop& loop, const GatherSettings& settings,
   target->addresses.clear();
   for (const auto& ip : ips) {
     if (target->addresses.size() == settings.max_addresses_per_target) break;
-    target->addresses.push_back(
-        AddressEvidence{ip, source, std::nullopt, std::nullopt, std::nullopt});
+    AddressEvidence address;
+    address.ip = ip;
+    address.source = source;
+    target->addresses.push_back(std::move(address));
   }
   // Only after the vector is complete: callbacks hold indices into it.
   for (std::size_t i = 0; i < target->addresses.size(); ++i)
@@ -79,6 +103,46 @@ void start_targets(netcheck::EventLoop& loop, const std::vector<Target>& targets
           if (!pinned && target->dns->outcome == netcheck::DnsOutcome::ok)
             start_addresses(*loop_ptr, settings, target, target->dns->addresses, "dns");
         }));
+  }
+}
+
+netcheck::HttpRequest endpoint_request(const Target& target, const GatherSettings& settings) {
+  netcheck::HttpRequest request;
+  const bool v6 = target.host.find(':') != std::string::npos;
+  request.url = "https://" + (v6 ? "[" + target.host + "]" : target.host) +
+                (target.port == 443 ? std::string() : ":" + std::to_string(target.port)) + "/";
+  request.timeout = settings.step_timeout;
+  request.ca_file = settings.ca_file;
+  request.user_agent = settings.user_agent;
+  request.max_body = 4096;  // an error document at most: only status and headers matter
+  return request;
+}
+
+void start_proxy_paths(netcheck::EventLoop& loop, const ProxyRoute& route,
+                       const GatherSettings& settings, std::vector<TargetEvidence>* out) {
+  for (auto& target : *out) {
+    target.no_proxy_match = route.no_proxy.match(target.target.host, target.target.port);
+    if (!target.no_proxy_match.empty()) continue;
+    netcheck::HttpRequest request = endpoint_request(target.target, settings);
+    request.proxy = route.curl_url;
+    // TCP to the proxy, CONNECT, TLS through the tunnel and the request
+    // itself all share this one limit, as they do in the agent.
+    request.timeout = 2 * settings.step_timeout;
+    TargetEvidence* t = &target;
+    auto on_answer = settings.on_answer;
+    std::string redacted = route.redacted;
+    loop.add(netcheck::make_http_task(std::move(request),
+                                      [t, on_answer, redacted](netcheck::HttpResponse response) {
+                                        ProxyPathEvidence path;
+                                        path.proxy = redacted;
+                                        path.failed_stage = proxy_failed_stage(response);
+                                        path.connect_status = response.proxy_connect_status;
+                                        path.tls_verify_result = response.tls_verify_result;
+                                        path.http = to_http_evidence(response, std::time(nullptr));
+                                        t->proxy_path = std::move(path);
+                                        if (t->proxy_path->failed_stage.empty() && on_answer)
+                                          on_answer(*t, nullptr);
+                                      }));
   }
 }
 

@@ -1,23 +1,40 @@
 // Runs the plan's DNS -> TCP -> TLS chains on the event loop, filling evidence.
 #pragma once
 
+#include <functional>
+#include <string>
 #include <vector>
 
 #include "netcheck/clock.h"
 #include "netcheck/dns.h"
 #include "netcheck/event_loop.h"
+#include "netcheck/no_proxy.h"
 #include "netcheck/tls.h"
 #include "probe/evidence.h"
 
 namespace ssmreach {
 
+// Called on the loop when an endpoint answered HTTP: on a direct path
+// (`address` set) or through the proxy (`address` null).
+using AnswerCallback = std::function<void(const TargetEvidence&, const AddressEvidence* address)>;
+
 struct GatherSettings {
-  netcheck::Duration step_timeout{};           // each of DNS, TCP, TLS
+  netcheck::Duration step_timeout{};           // each of DNS, TCP, TLS, HTTP
   std::vector<netcheck::DnsServer> resolvers;  // empty: no DNS possible
   const netcheck::TlsClientContext* tls = nullptr;
   // A name that answers with hundreds of addresses must not open hundreds of
   // sockets; the rest are listed in the evidence, not probed.
   std::size_t max_addresses_per_target = 16;
+  std::string ca_file;  // for the HTTPS requests (libcurl)
+  std::string user_agent;
+  AnswerCallback on_answer;
+};
+
+// The proxy the agent sends HTTPS through, and what it exempts.
+struct ProxyRoute {
+  std::string curl_url;  // with credentials, for libcurl only
+  std::string redacted;  // for the evidence
+  netcheck::NoProxy no_proxy;
 };
 
 // Adds every target's first task to `loop`. `out` is resized to one entry per
@@ -25,6 +42,16 @@ struct GatherSettings {
 // TLS per connected socket) are added as answers arrive.
 void start_targets(netcheck::EventLoop& loop, const std::vector<Target>& targets,
                    const GatherSettings& settings, std::vector<TargetEvidence>* out);
+
+// For every target that `route` does not exempt, the path through the proxy
+// (CONNECT, TLS in the tunnel, the HTTPS request) into
+// TargetEvidence::proxy_path; exempt ones get no_proxy_match. Call after
+// start_targets; `out` as there.
+void start_proxy_paths(netcheck::EventLoop& loop, const ProxyRoute& route,
+                       const GatherSettings& settings, std::vector<TargetEvidence>* out);
+
+// The HTTPS request each endpoint gets: GET / (any answer proves the path).
+netcheck::HttpRequest endpoint_request(const Target& target, const GatherSettings& settings);
 
 // Asks `vpc_resolvers` for every target name that was looked up in DNS, into
 // TargetEvidence::vpc_dns. Call after start_targets; `out` as there.

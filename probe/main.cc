@@ -19,8 +19,10 @@
 #include "probe/instance_facts.h"
 #include "probe/options.h"
 #include "probe/plan.h"
+#include "probe/proxy_settings.h"
 #include "probe/region.h"
 #include "probe/report.h"
+#include "probe/signed_call.h"
 #include "probe/version.h"
 
 namespace ssmreach {
@@ -100,6 +102,11 @@ int run(const Options& options) {
     return 3;
   }
 
+  const ProxySettings proxy = resolve_proxy_settings(
+      options, env, read_agent_service_environment(env("SSM_REACH_AGENT_ROOT").value_or("")));
+  context.proxy = proxy.evidence;
+  const std::string user_agent = std::string("ssm-reach/") + SSM_REACH_VERSION;
+
   ImdsSettings imds = imds_settings(options, env);
   // A hybrid (on-premises) registration takes its identity from SSM, not
   // IMDS: there is no IMDS to require.
@@ -109,6 +116,20 @@ int run(const Options& options) {
         "hybrid registration " + context.agent.registration.managed_instance_id->value;
   }
   netcheck::EventLoop loop;
+  SignedCallSettings signed_settings;
+  signed_settings.skip_reason = options.no_auth ? "--no-auth"
+                                : imds.enabled  ? ""
+                                                : "IMDS is not used (" + imds.skipped_by + ")";
+  signed_settings.timeout = step;
+  signed_settings.ca_file = context.trust_store.path;
+  signed_settings.user_agent = user_agent;
+  if (proxy.https) {
+    signed_settings.proxy_curl_url = proxy.https->for_curl();
+    signed_settings.proxy_redacted = proxy.https->redacted();
+  }
+  SignedCallStarter signed_call(loop, signed_settings, &evidence.signed_call);
+  // Secret: for the signed call only, never in the evidence.
+  AwsCredentials credentials;
   bool imds_done = false;
   bool targets_started = false;
   // On EC2 (IMDS answered) and with resolvers other than the VPC's own, the
@@ -124,12 +145,11 @@ int run(const Options& options) {
     context.vpc_resolvers = std::move(vpc);
     start_vpc_dns(loop, context.vpc_resolvers, step, &evidence.targets);
   };
-  // Secret: the instance's credentials from IMDS, in memory only, never in
-  // the evidence (the signed call will use them).
-  AwsCredentials credentials;
   start_imds(loop, imds, &context.imds, &credentials, [&] {
     imds_done = true;
     compare_resolvers();
+    signed_call.imds_done(context.imds, credentials);
+    credentials = AwsCredentials{};
   });
 
   // Without a region there is nothing to plan: IMDS must answer first. Its
@@ -152,12 +172,22 @@ int run(const Options& options) {
     gather.step_timeout = step;
     gather.resolvers = context.resolvers;
     gather.tls = tls.get();
+    gather.ca_file = context.trust_store.path;
+    gather.user_agent = user_agent;
+    gather.on_answer = [&](const TargetEvidence& target, const AddressEvidence* address) {
+      signed_call.path_answered(target, address);
+    };
+    signed_call.set_region(context.region.value);
     start_targets(loop, targets, gather, &evidence.targets);
+    if (proxy.https) {
+      ProxyRoute route{proxy.https->for_curl(), proxy.https->redacted(), proxy.no_proxy};
+      start_proxy_paths(loop, route, gather, &evidence.targets);
+    }
     targets_started = true;
     compare_resolvers();
-    // DNS, TCP and TLS each get `step`; the backstop only catches a task
-    // that would overrun its own limit.
-    loop.run(netcheck::Clock::now() + 3 * step + std::chrono::seconds(1));
+    // DNS, TCP, TLS, HTTP and the signed call each get `step`; the backstop
+    // only catches a task that would overrun its own limit.
+    loop.run(netcheck::Clock::now() + 5 * step + std::chrono::seconds(1));
   } else {
     std::cerr << "ssm-reach: no region: pass --region REGION or set AWS_REGION"
               << (context.imds.attempted ? " (IMDS did not tell it)"
@@ -166,6 +196,7 @@ int run(const Options& options) {
     if (!region_warning.empty()) std::cerr << "ssm-reach: " << region_warning << "\n";
   }
 
+  signed_call.finish();
   context.agent.version = agent_version.get();
   evidence.elapsed_ms = netcheck::ms_between(started, netcheck::Clock::now());
   const int code = report(evidence, options, TextStyle{want_color(env), 80});

@@ -111,9 +111,10 @@ netcheck::DnsServer parse_dns_server(const std::string& text) {
 
 constexpr const char* kDescription =
     "Checks, from this instance, every layer of the path the AWS Systems\n"
-    "Manager agent needs (IMDS, DNS, TCP 443, TLS) to the ssm, ssmmessages\n"
-    "and ec2messages endpoints, and names the first broken layer, its root\n"
-    "cause and the fix.\n\n"
+    "Manager agent needs (IMDS, DNS, TCP 443, TLS, HTTP, its proxy, its\n"
+    "credentials) to the ssm, ssmmessages and ec2messages endpoints, up to\n"
+    "one signed read-only call (ssm:ListInstanceAssociations; --no-auth\n"
+    "skips it), and names the first broken layer, its root cause and the fix.\n\n"
     "Exit status: 0 ok, 1 warning, 2 critical, 3 unknown (bad usage, no region,\n"
     "an unreadable evidence file).\n\n"
     "To diagnose elsewhere: ssm-reach --save-evidence run.json, copy the file,\n"
@@ -168,10 +169,16 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
                           "/etc/amazon/ssm/amazon-ssm-agent.json)"))
       ->type_name("PATH");
   auto* proxy_opt =
-      app.add_option("--proxy", proxy, describe("Proxy URL to use (reserved: not checked yet)"))
+      app.add_option("--proxy", proxy,
+                     describe("Check the path through this proxy (default: the SSM agent's "
+                              "https_proxy, then this shell's)"))
           ->type_name("URL");
-  auto* no_proxy_opt = app.add_flag("--no-proxy", o.no_proxy, describe("Use no proxy"));
+  auto* no_proxy_opt = app.add_flag(
+      "--no-proxy", o.no_proxy, describe("Check only direct paths, whatever proxy is configured"));
   proxy_opt->excludes(no_proxy_opt);
+  app.add_flag("--no-auth", o.no_auth,
+               describe("Skip the signed read-only call (ssm:ListInstanceAssociations) "
+                        "that checks credentials, IAM and the endpoint policy"));
   std::string save_evidence;
   app.add_option("--save-evidence", save_evidence,
                  describe("Also write everything observed to FILE (JSON, no secrets) for "
@@ -239,7 +246,11 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
       o.save_evidence = save_evidence;
     }
     if (app.count("--proxy")) {
-      check_url("--proxy", proxy, {"http", "https"});
+      // The same rules as the agent's https_proxy (a missing scheme is http).
+      std::string error;
+      if (!netcheck::parse_proxy_url(proxy, &error))
+        throw UsageError{"--proxy: '" + netcheck::redact_url_credentials(proxy) + "': " + error +
+                         " (expected [http://|https://][USER:PASSWORD@]HOST[:PORT])"};
       o.proxy = proxy;
     }
   } catch (const CLI::CallForHelp&) {

@@ -31,6 +31,7 @@ struct Options {
   std::optional<std::string> agent_config;  // the agent's config file to read
   std::optional<std::string> proxy;
   bool no_proxy = false;
+  bool no_auth = false;  // skip the signed call
   // --save-evidence FILE: write what the run observed (evidence_file.h).
   std::optional<std::string> save_evidence;
   // `ssm-reach explain FILE`: diagnose a saved evidence file; contact nothing.

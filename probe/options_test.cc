@@ -97,7 +97,7 @@ TEST_CASE("bad usage is one line naming the flag, exit 3") {
       {{"--region", "US EAST"}, "--region"},
       {{"--region"}, "--region"},
       {{"--proxy", "http://p:3128", "--no-proxy"}, "--no-proxy"},
-      {{"--proxy", "http://user:s3cret@proxy:port"}, "'http://***@proxy:port' is not a URL"},
+      {{"--proxy", "http://user:s3cret@proxy:port"}, "--proxy: 'http://***@proxy:port': "},
       {{"stray"}, "stray"},
   };
   for (const auto& c : cases) {

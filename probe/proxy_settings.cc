@@ -210,7 +210,10 @@ ProxySettings resolve_proxy_settings(const Options& options, const GetEnv& env,
       },
       [](const char*) { return std::string("environment"); });
   const bool from_agent = agent_sets_any(agent);
-  const ProxyVariables& chosen = from_agent ? agent_vars : shell_vars;
+  // A unit that sets no proxy is a fact too: the agent connects directly,
+  // whatever this shell has. Only without any unit is the shell the guide.
+  const bool agent_governs = from_agent || !agent.unit.empty();
+  const ProxyVariables& chosen = agent_governs ? agent_vars : shell_vars;
 
   note_agent_warnings(agent, notes);
 
@@ -251,6 +254,7 @@ ProxySettings resolve_proxy_settings(const Options& options, const GetEnv& env,
         break;
       }
     }
+    if (agent_governs && !from_agent) ev.source = agent.unit_file;  // which sets no proxy
     note_shadowed(chosen, notes);
     if (chosen.http && !chosen.https)
       notes.push_back(chosen.http->name + " is set but https_proxy is not: Go uses " +
@@ -270,8 +274,8 @@ ProxySettings resolve_proxy_settings(const Options& options, const GetEnv& env,
           if (!s || k.kind == Kind::no_proxy) continue;
           notes.push_back("this shell's " + s->name + " is not in " + kAgent + "'s environment" +
                           shell_only_consequence(k.kind) +
-                          " (this run uses the shell's proxy; --no-proxy checks the agent's "
-                          "direct path)");
+                          " (this run checks the agent's direct path; --proxy URL checks the "
+                          "shell's proxy)");
         }
       }
     }

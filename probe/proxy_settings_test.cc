@@ -101,20 +101,23 @@ TEST_CASE("proxy settings: an explicitly empty variable in the unit still makes 
                  "environment; the agent connects directly"));
 }
 
-TEST_CASE("proxy settings: this shell's proxy when the agent sets none") {
+TEST_CASE("proxy settings: the agent's unit sets no proxy: direct, whatever the shell has") {
   auto env = fake_env({{"HTTPS_PROXY", "http://shell:3128"}, {"no_proxy", "169.254.169.254"}});
   auto s = resolve_proxy_settings(Options{}, env, no_agent_proxy());
-  REQUIRE(s.https);
-  CHECK(s.evidence.source == "environment");
-  CHECK(s.evidence.no_proxy == "169.254.169.254");
+  CHECK_FALSE(s.https);
+  CHECK(s.evidence.https_proxy.empty());
+  CHECK(s.evidence.source == no_agent_proxy().unit_file);
+  CHECK(s.evidence.no_proxy.empty());
   const auto notes = notes_text(s);
   CHECK(contains(notes,
                  "this shell's HTTPS_PROXY is not in amazon-ssm-agent's environment; "
                  "the agent connects directly"));
 
-  SUBCASE("no unit found at all") {
+  SUBCASE("no unit found at all: this shell's proxy") {
     auto without = resolve_proxy_settings(Options{}, env, AgentServiceEnvironment{});
+    REQUIRE(without.https);
     CHECK(without.evidence.source == "environment");
+    CHECK(without.evidence.no_proxy == "169.254.169.254");
     CHECK(contains(notes_text(without), "systemd unit was not found"));
   }
 }

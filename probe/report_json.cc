@@ -117,7 +117,54 @@ Json context_json(const RunContext& context, const std::vector<std::string>& vpc
                      {"calls", calls},
                      {"facts", facts}};
   out["agent"] = agent_json(context.agent);
+  const auto& proxy = context.proxy;
+  out["proxy"] = Json{{"https_proxy", text_or_null(proxy.https_proxy)},
+                      {"http_proxy", text_or_null(proxy.http_proxy)},
+                      {"no_proxy", text_or_null(proxy.no_proxy)},
+                      {"source", text_or_null(proxy.source)},
+                      {"notes", proxy.notes}};
+  if (const auto& c = context.imds.credentials) {
+    out["credentials"] = Json{{"source", text_or_null(c->source)},
+                              {"role", text_or_null(c->role)},
+                              {"instance_profile_arn", text_or_null(c->instance_profile_arn)},
+                              {"code", text_or_null(c->code)},
+                              {"last_updated", text_or_null(c->last_updated)},
+                              {"expiration", text_or_null(c->expiration)},
+                              {"error", text_or_null(c->error)}};
+  } else {
+    out["credentials"] = nullptr;
+  }
   return out;
+}
+
+Json http_json(const HttpEvidence& http) {
+  return Json{{"status", netcheck::to_string(http.outcome)},
+              {"code", http.status},
+              {"request_id", text_or_null(http.request_id)},
+              {"date", text_or_null(http.date)},
+              {"clock_offset_s", optional_or_null(http.clock_offset_s)},
+              {"error", text_or_null(http.error)},
+              {"ms", tenth(http.ms)}};
+}
+
+Json proxy_path_json(const std::optional<ProxyPathEvidence>& path) {
+  if (!path) return nullptr;
+  return Json{{"proxy", path->proxy},
+              {"failed_stage", text_or_null(path->failed_stage)},
+              {"connect_status", path->connect_status},
+              {"tls_verify_result", path->tls_verify_result},
+              {"http", http_json(path->http)}};
+}
+
+Json signed_call_json(const std::optional<SignedCallEvidence>& call) {
+  if (!call) return nullptr;
+  return Json{{"action", "ssm:ListInstanceAssociations"},
+              {"skipped", text_or_null(call->skipped)},
+              {"via", text_or_null(call->via)},
+              {"credentials_source", text_or_null(call->credentials_source)},
+              {"http", call->skipped.empty() ? http_json(call->http) : Json(nullptr)},
+              {"error_type", text_or_null(call->error_type)},
+              {"error_message", text_or_null(call->error_message)}};
 }
 
 Json dns_json(const TargetEvidence& te) {
@@ -255,9 +302,12 @@ Json target_json(const TargetEvidence& te, const TargetVerdict* tv,
       if (av && av->failed_layer == "tls" && av->cause && av->cause->starts_with("tls."))
         a["tls"]["status"] = av->cause->substr(4);
     }
+    a["http"] = address.http ? http_json(*address.http) : Json(nullptr);
     addresses.push_back(std::move(a));
   }
   out["addresses"] = addresses;
+  out["proxy_path"] = proxy_path_json(te.proxy_path);
+  out["no_proxy_match"] = text_or_null(te.no_proxy_match);
   return out;
 }
 
@@ -308,6 +358,11 @@ std::string render_json(const Evidence& evidence, const Verdict& verdict) {
   out["region"] = text_or_null(evidence.context.region.value);
   out["elapsed_ms"] = static_cast<long long>(std::llround(evidence.elapsed_ms));
   out["context"] = context_json(evidence.context, vpc_cidrs);
+  const auto& offset = verdict.clock_offset_s;
+  out["context"]["clock"] = Json{{"offset_s", optional_or_null(offset)},
+                                 {"status", !offset                    ? "unknown"
+                                            : std::fabs(*offset) > 300 ? "skewed"
+                                                                       : "in sync"}};
 
   Json targets = Json::array();
   if (verdict.imds)
@@ -322,6 +377,7 @@ std::string render_json(const Evidence& evidence, const Verdict& verdict) {
     targets.push_back(target_json(evidence.targets[i], tv, vpc_cidrs));
   }
   out["targets"] = targets;
+  out["signed_call"] = signed_call_json(evidence.signed_call);
   out["notes"] = verdict.notes;
 
   // Evidence strings (certificate names, error texts) may hold bytes that

@@ -207,6 +207,38 @@ std::string tcp_cell(const AddressEvidence& a) {
   return "ERROR";
 }
 
+std::string http_cell(const std::optional<HttpEvidence>& http) {
+  if (!http) return "-";
+  switch (http->outcome) {
+    case netcheck::HttpOutcome::ok:
+      return std::to_string(http->status);
+    case netcheck::HttpOutcome::timeout:
+      return "TIME";
+    default:
+      return "ERR";
+  }
+}
+
+// The path through the proxy, as one row: "via proxy".
+struct ProxyCells {
+  std::string tcp, tls, http;
+};
+
+ProxyCells proxy_cells(const ProxyPathEvidence& path) {
+  const std::string& stage = path.failed_stage;
+  ProxyCells c;
+  if (stage == "proxy-connect") return {"PROXY", "-", "-"};
+  if (stage == "connect") {
+    return {path.connect_status ? "CONN " + std::to_string(path.connect_status) : "CONN -", "-",
+            "-"};
+  }
+  c.tcp = "CONN " + std::to_string(path.connect_status);
+  if (stage == "tls") return {c.tcp, path.tls_verify_result ? "VERIFY" : "FAIL", "-"};
+  c.tls = "ok";
+  c.http = http_cell(path.http);
+  return c;
+}
+
 std::string tls_cell(const AddressEvidence& a, const AddressVerdict* av) {
   if (!a.tls) return "-";
   switch (a.tls->outcome) {
@@ -340,7 +372,50 @@ void segments(std::vector<std::string>& out, const std::vector<std::string>& par
   if (!line.empty()) out.push_back(line);
 }
 
-void header(std::vector<std::string>& out, const Evidence& evidence, std::size_t width) {
+std::string proxy_segment(const ProxyEvidence& proxy) {
+  if (proxy.https_proxy.empty()) {
+    return proxy.source == "--no-proxy" ? "proxy: none (--no-proxy)" : "proxy: none";
+  }
+  return "proxy " + proxy.https_proxy + (proxy.source.empty() ? "" : " (" + proxy.source + ")") +
+         (proxy.no_proxy.empty() ? "" : "  no_proxy " + proxy.no_proxy);
+}
+
+std::string clock_segment(const std::optional<double>& offset) {
+  const double magnitude = *offset < 0 ? -*offset : *offset;
+  if (magnitude <= 2) return "clock: in sync";
+  const std::string gap = magnitude < 120
+                              ? std::to_string(static_cast<long long>(magnitude + 0.5)) + " s"
+                              : gap_text(static_cast<long long>(magnitude + 0.5));
+  return "clock: " + gap + (*offset > 0 ? " behind" : " ahead") +
+         (magnitude > 300 ? " (SKEWED)" : "");
+}
+
+// "role LabSsmRole, signed call ok": what the agent authenticates with.
+std::string auth_segment(const Evidence& evidence) {
+  std::string who;
+  if (const auto& c = evidence.context.imds.credentials) {
+    if (c->source == "instance-profile")
+      who = "role " + c->role;
+    else if (c->source == "default-host-management")
+      who = "Default Host Management";
+    else
+      who = "no credentials";
+  }
+  std::string call;
+  if (const auto& s = evidence.signed_call; s && s->skipped.empty()) {
+    const auto& http = s->http;
+    call = http.outcome != netcheck::HttpOutcome::ok ? "signed call: no answer"
+           : http.status >= 200 && http.status <= 299
+               ? "signed call ok"
+               : "signed call: " + (s->error_type.empty() ? "HTTP " + std::to_string(http.status)
+                                                          : s->error_type);
+  }
+  if (who.empty() && call.empty()) return "";
+  return "auth: " + who + (who.empty() || call.empty() ? "" : ", ") + call;
+}
+
+void header(std::vector<std::string>& out, const Evidence& evidence, const Verdict& verdict,
+            std::size_t width) {
   const auto& c = evidence.context;
   std::vector<std::string> first = {"ssm-reach " + (c.tool_version.empty() ? "?" : c.tool_version)};
   std::string region = "region " + (c.region.empty() ? "unknown" : c.region.value);
@@ -401,6 +476,10 @@ void header(std::vector<std::string>& out, const Evidence& evidence, std::size_t
   }
   second.push_back(trust);
   if (!agent.config.file.empty()) second.push_back("agent config " + agent.config.file);
+  second.push_back(proxy_segment(c.proxy));
+  // Known only when an endpoint answered with a Date.
+  if (verdict.clock_offset_s) second.push_back(clock_segment(verdict.clock_offset_s));
+  if (auto auth = auth_segment(evidence); !auth.empty()) second.push_back(auth);
   segments(out, second, width);
 }
 
@@ -413,9 +492,9 @@ void table(std::vector<std::string>& out, const Evidence& evidence, const Verdic
     target_width = std::max(target_width, clean(te.target.service).size());
   }
   target_width = std::min<std::size_t>(target_width, 14);
-  const std::size_t dns_w = 8, tcp_w = 9, tls_w = 9, result_w = 8;
-  const std::size_t fixed =
-      target_width + dns_w + tcp_w + tls_w + result_w + std::size_t{5} * 2;  // five gaps of two
+  const std::size_t dns_w = 8, tcp_w = 9, tls_w = 9, http_w = 4, result_w = 8;
+  const std::size_t fixed = target_width + dns_w + tcp_w + tls_w + http_w + result_w +
+                            std::size_t{6} * 2;  // six gaps of two
   // ADDRESS takes what its cells need, up to what the line leaves; longer
   // cells (IPv6) push the rest of their row to the next line.
   std::size_t address_needed = 7;
@@ -433,8 +512,9 @@ void table(std::vector<std::string>& out, const Evidence& evidence, const Verdic
   }
   const std::size_t address_width = width > fixed + 7 ? std::min(width - fixed, address_needed) : 7;
 
-  Table t({target_width, address_width, dns_w, tcp_w, tls_w, result_w}, width);
-  t.row(out, {"TARGET", "ADDRESS", "DNS", all_443 ? "TCP 443" : "TCP", "TLS", "RESULT"}, false);
+  Table t({target_width, address_width, dns_w, tcp_w, tls_w, http_w, result_w}, width);
+  t.row(out, {"TARGET", "ADDRESS", "DNS", all_443 ? "TCP 443" : "TCP", "TLS", "HTTP", "RESULT"},
+        false);
 
   const auto& imds = evidence.context.imds;
   if (imds.attempted) {
@@ -479,7 +559,10 @@ void table(std::vector<std::string>& out, const Evidence& evidence, const Verdic
     }
     std::string result = verdict.imds ? status_word(verdict.imds->status) : "-";
     if (put_tried && !imds.token_ok && answered) tcp = "NO TOKEN";
-    t.row(out, {"imds", address, "-", tcp, "-", result}, color);
+    std::string http = "-";
+    for (const auto& call : imds.calls)
+      if (call.outcome == netcheck::HttpOutcome::ok) http = std::to_string(call.status);
+    t.row(out, {"imds", address, "-", tcp, "-", http, result}, color);
   }
 
   for (std::size_t i = 0; i < evidence.targets.size(); ++i) {
@@ -487,25 +570,35 @@ void table(std::vector<std::string>& out, const Evidence& evidence, const Verdic
     const TargetVerdict* tv = verdict_for(verdict, i, te);
     const Status status = tv ? tv->status : Status::unknown;
     const std::string dns = dns_cell(te);
-    if (te.addresses.empty()) {
-      t.row(out, {te.target.service, "-", dns, "-", "-", status_word(status)}, color);
+    bool first = true;
+    if (te.proxy_path) {
+      const ProxyCells cells = proxy_cells(*te.proxy_path);
+      t.row(out,
+            {te.target.service, "via proxy", "-", cells.tcp, cells.tls, cells.http,
+             status_word(status)},
+            color);
+      first = false;
+    } else if (te.addresses.empty()) {
+      t.row(out, {te.target.service, "-", dns, "-", "-", "-", status_word(status)}, color);
       continue;
     }
-    bool first = true;
     for (const auto& a : te.addresses) {
       const AddressVerdict* av = address_verdict(tv, a.ip.text);
       const std::string cls = av ? av->address_class : classify_address(a.ip, vpc_cidrs);
       std::string result;
       if (av && av->usable) {
-        result = "ok";
+        // The path works, but a signed call over it would not.
+        result = tv && tv->failed_layer == "auth" ? status_word(status) : "ok";
       } else if (av && av->ignored) {
         result = "no route";  // an IPv6 address without a route, harmless here
+      } else if (te.proxy_path) {
+        result = "-";  // direct, but the agent goes through the proxy
       } else {
         result = status_word(status);
       }
       t.row(out,
             {first ? te.target.service : "", a.ip.text + " " + short_class(cls), dns, tcp_cell(a),
-             tls_cell(a, av), result},
+             tls_cell(a, av), http_cell(a.http), result},
             color);
       first = false;
     }
@@ -619,6 +712,7 @@ void problem_blocks(std::vector<std::string>& out, const Verdict& verdict, std::
 
 void summary(std::vector<std::string>& out, const Verdict& verdict, std::size_t width, bool color) {
   std::vector<std::string> failing;
+  if (verdict.imds && verdict.imds->status == verdict.status) failing.push_back("imds");
   for (const auto& tv : verdict.targets) {
     if (tv.status == verdict.status) failing.push_back(tv.service);
   }
@@ -676,7 +770,7 @@ std::string render_text(const Evidence& evidence, const Verdict& verdict, TextSt
                    "); nothing was checked now.",
                "", 2, width);
   }
-  header(lines, evidence, width);
+  header(lines, evidence, verdict, width);
   lines.emplace_back();
   table(lines, evidence, verdict, vpc_cidrs, width, style.color);
   problem_blocks(lines, verdict, width, style.color);

@@ -244,11 +244,12 @@ TEST_CASE("text: layout of a critical run") {
   REQUIRE(lines.size() > 8);
   CHECK(lines[0] == "ssm-reach 0.1.0  region eu-west-1 (--region)  agent: version unknown");
   CHECK(lines[1] == "resolver 10.40.5.53 (/etc/resolv.conf)");
-  CHECK(lines[2] == "trust: /etc/ssl/certs/ca-certificates.crt (system)");
+  CHECK(lines[2] == "trust: /etc/ssl/certs/ca-certificates.crt (system)  proxy: none");
   CHECK(lines[3].empty());
   CHECK(lines[4].starts_with("TARGET"));
   CHECK(has(lines[4], "ADDRESS"));
   CHECK(has(lines[4], "TCP 443"));
+  CHECK(has(lines[4], "HTTP"));
   CHECK(has(lines[4], "RESULT"));
   CHECK(lines[5].starts_with("imds"));
   CHECK(has(lines[5], "169.254.169.254 link"));

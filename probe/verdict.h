@@ -51,6 +51,9 @@ struct Verdict {
   std::optional<TargetVerdict> imds;
   std::vector<TargetVerdict> targets;
   std::vector<std::string> notes;  // run-wide remarks (clock suspect, IMDS, ...)
+  // The service's clock minus this instance's (median over the HTTP Date
+  // headers seen), in seconds; absent when no endpoint answered.
+  std::optional<double> clock_offset_s;
 };
 
 }  // namespace ssmreach

@@ -356,26 +356,221 @@ scenario(
 )
 scenario(
     "credentials_expired",
-    "The role's credentials expired an hour ago: recorded as IMDS serves them.",
-    world={"credentials": "expired"}, exit=0,
+    "The role's credentials expired an hour ago: auth.expired-credentials on IMDS.",
+    world={"credentials": "expired"}, exit=2,
+    targets={"imds": failed("auth", "auth.expired-credentials")},
     evidence={"context": {"imds": {"credentials": {
         "source": "instance-profile", "role": plan.ROLE, "expiration": ISO_UTC, "error": ""}}}},
 )
 scenario(
     "credentials_none",
-    "No instance profile and no instance identity credentials: IMDS serves none.",
-    world={"credentials": "none"}, exit=0,
+    "No instance profile and no instance identity credentials: auth.no-credentials, and "
+    "no signed call.",
+    world={"credentials": "none"}, exit=2, checks=["no_signed_call"],
+    targets={"imds": failed("auth", "auth.no-credentials",
+                            remedy=Contains("associate-iam-instance-profile"))},
+    report={"signed_call": {"skipped": Contains("no instance-profile credentials")}},
     evidence={"context": {"imds": {"credentials": {
         "source": "", "role": "", "instance_profile_arn": "",
         "error": Contains("no instance profile is attached (meta-data/iam/info: 404)")}}}},
 )
 scenario(
     "credentials_dhmc",
-    "No instance profile; Default Host Management's EC2 instance identity credentials.",
-    world={"credentials": "dhmc"}, exit=0,
+    "No instance profile; Default Host Management's EC2 instance identity credentials: "
+    "enough for the agent, and no signed call with them.",
+    world={"credentials": "dhmc"}, exit=0, checks=["no_signed_call"],
+    report={"signed_call": {"skipped": Contains("Default Host Management")},
+            "context": {"credentials": {"source": "default-host-management"}}},
     evidence={"context": {"imds": {"credentials": {
         "source": "default-host-management", "role": "", "code": "Success",
         "expiration": ISO_UTC, "error": ""}}}},
+)
+
+# -- HTTP, clock and the signed call ------------------------------------------
+PROXY_URL = "http://%s:%d" % (plan.PROXY, plan.PROXY_PORT)
+PROXY_ENV = {"https_proxy": PROXY_URL, "http_proxy": PROXY_URL, "no_proxy": plan.IMDS}
+
+
+def http_ok(ip):
+    """An address where TCP, TLS and the HTTPS request all worked."""
+    out = works(ip)
+    out[ip]["http"] = {"status": "ok", "code": 404, "request_id": Matches(r"^[0-9a-f-]{36}$"),
+                       "date": Contains("GMT")}
+    return out
+
+
+scenario(
+    "signed_call_ok",
+    "Healthy VPC: every ENI answers HTTPS, and ssm:ListInstanceAssociations signed with the "
+    "role's credentials passes the fake API's own SigV4 check.",
+    exit=0, checks=["signed_call_verified"],
+    targets={svc: {"status": "ok", "addresses": http_ok(ENI[svc])} for svc in plan.SERVICES},
+    report={"signed_call": {"skipped": None, "via": ENI["ssm"],
+                            "credentials_source": "instance-profile",
+                            "http": {"status": "ok", "code": 200}},
+            "context": {"clock": {"status": "in sync"},
+                        "credentials": {"source": "instance-profile", "role": plan.ROLE}}},
+    text_contains=["auth: role %s, signed call ok" % plan.ROLE, "clock: in sync"],
+)
+scenario(
+    "http_timeout",
+    "ssmmessages' ENI completes TLS, then never answers the HTTPS request.",
+    world={"endpoints": {"ssmmessages": [(ENI["ssmmessages"], "tls-mute")]}},
+    args=["--timeout", "1"], exit=2, max_seconds=3.0,
+    targets={"ssmmessages": failed("http", "http.timeout", addresses={ENI["ssmmessages"]: {
+        "tls": {"status": "ok"}, "http": {"status": "timeout"}}})},
+)
+scenario(
+    "clock_skew",
+    "This instance's clock is 10 minutes behind AWS's: every endpoint's Date says so, and the "
+    "signed call is rejected as 'Signature expired'.",
+    world={"service_clock_offset_s": 600}, exit=2,
+    targets={svc: failed("auth", "auth.clock-skew", remedy=Contains("169.254.169.123"))
+             for svc in plan.SERVICES},
+    report={"context": {"clock": {"status": "skewed",
+                                  "offset_s": OneOf(598.0, 599.0, 600.0, 601.0, 602.0)}},
+            "signed_call": {"error_type": "InvalidSignatureException",
+                            "error_message": Contains("Signature expired")}},
+    text_contains=["10 minutes behind"],
+)
+scenario(
+    "signed_call_access_denied",
+    "IAM denies ssm:ListInstanceAssociations: the role lacks AmazonSSMManagedInstanceCore.",
+    world={"ssm_api": "access-denied"}, exit=2, checks=["signed_call_verified"],
+    targets={"ssm": failed("auth", "auth.access-denied",
+                           remedy=Contains("AmazonSSMManagedInstanceCore"))},
+)
+scenario(
+    "signed_call_endpoint_policy_deny",
+    "The ssm endpoint's VPC endpoint policy denies the call.",
+    world={"ssm_api": "endpoint-policy-deny"}, exit=2, checks=["signed_call_verified"],
+    targets={"ssm": failed("auth", "auth.endpoint-policy-deny",
+                           remedy=Contains("modify-vpc-endpoint"))},
+)
+scenario(
+    "signed_call_expired_token",
+    "The service says the session token is expired.",
+    world={"ssm_api": "expired-token"}, exit=2,
+    targets={"ssm": failed("auth", "auth.expired-credentials")},
+)
+scenario(
+    "no_auth",
+    "--no-auth: no signed request at all, even with an API that would deny it.",
+    world={"ssm_api": "access-denied"}, args=["--no-auth"], exit=0, checks=["no_signed_call"],
+    report={"signed_call": {"skipped": "--no-auth"}},
+)
+
+# -- proxies -------------------------------------------------------------------
+scenario(
+    "proxy_allow",
+    "https_proxy through squid, no_proxy for IMDS: every target through CONNECT, the signed "
+    "call too.",
+    world={"proxy": "allow"}, env=PROXY_ENV, exit=0,
+    checks=["signed_call_verified"] + [("proxy_connect", svc) for svc in plan.SERVICES],
+    targets={svc: {"status": "ok", "proxy_path": {
+        "proxy": PROXY_URL, "failed_stage": None, "connect_status": 200,
+        "http": {"status": "ok", "code": 404}}} for svc in plan.SERVICES},
+    report={"context": {"proxy": {"https_proxy": PROXY_URL, "source": "environment"}},
+            "signed_call": {"via": PROXY_URL, "http": {"code": 200}}},
+    text_contains=["via proxy"],
+)
+scenario(
+    "proxy_agent_dropin",
+    "The proxy is set the way AWS documents it, in the agent's systemd drop-in; this shell "
+    "has none. The agent's settings are the ones checked.",
+    world={"proxy": "allow", "agent": {"service_dropin": (
+        "[Service]\n"
+        "Environment=\"https_proxy=%s\"\n"
+        "Environment=\"http_proxy=%s\"\n"
+        "Environment=\"no_proxy=169.254.169.254\"\n" % (PROXY_URL, PROXY_URL))}},
+    exit=0, checks=[("proxy_connect", "ssm")],
+    report={"context": {"proxy": {"https_proxy": PROXY_URL,
+                                  "source": Contains("amazon-ssm-agent.service.d")}}},
+)
+scenario(
+    "proxy_shell_only",
+    "This shell has a (dead) proxy, but the agent's unit sets none: the agent connects "
+    "directly, so the direct path is what counts, and a note says so.",
+    world={"proxy": "dead", "agent": {"service_dropin": "[Service]\nEnvironment=\"LANG=C\"\n"}},
+    env=PROXY_ENV, exit=0, checks=["proxy_not_used", "signed_call_verified"],
+    targets={svc: {"status": "ok", "proxy_path": None} for svc in plan.SERVICES},
+    report={"context": {"proxy": {"https_proxy": None,
+                                  "source": "/etc/systemd/system/amazon-ssm-agent.service"}},
+            "notes": AnyItem(Contains("is not in amazon-ssm-agent's environment"))},
+)
+scenario(
+    "proxy_connect_denied",
+    "squid refuses CONNECT to ssmmessages; direct connections work, so the proxy is the only "
+    "problem.",
+    world={"proxy": {"mode": "allow", "deny_hosts": ["ssmmessages"]}}, env=PROXY_ENV, exit=2,
+    checks=[("proxy_connect", "ssmmessages", "TCP_DENIED/403")],
+    targets={"ssmmessages": failed("proxy", "proxy.connect-denied",
+                                   explanation=Contains("the proxy is the only problem"),
+                                   proxy_path={"failed_stage": "connect",
+                                               "connect_status": 403})},
+)
+scenario(
+    "proxy_deny_all",
+    "The proxy's allow-list has no AWS names: every CONNECT gets 403.",
+    world={"proxy": "deny"}, env=PROXY_ENV, exit=2, checks=["no_signed_call"],
+    targets={svc: failed("proxy", "proxy.connect-denied",
+                         remedy=Contains("dstdomain .amazonaws.com"))
+             for svc in plan.SERVICES},
+)
+scenario(
+    "proxy_auth_required",
+    "squid wants Basic proxy authentication and the proxy URL has no user: 407.",
+    world={"proxy": "auth"}, env=PROXY_ENV, exit=2,
+    targets={svc: failed("proxy", "proxy.auth-required",
+                         proxy_path={"failed_stage": "connect", "connect_status": 407})
+             for svc in plan.SERVICES},
+)
+scenario(
+    "proxy_auth_ok",
+    "squid wants Basic proxy authentication; user and password in https_proxy work, and the "
+    "password appears in no output.",
+    world={"proxy": "auth"},
+    env={"https_proxy": "http://%s:%s@%s:%d" % (plan.PROXY_USER, plan.PROXY_PASSWORD, plan.PROXY,
+                                                 plan.PROXY_PORT),
+         "no_proxy": plan.IMDS},
+    exit=0, checks=["signed_call_verified"],
+    targets={svc: {"status": "ok", "proxy_path": {"proxy": PROXY_URL, "connect_status": 200}}
+             for svc in plan.SERVICES},
+    report={"context": {"proxy": {"https_proxy": PROXY_URL}}},
+)
+scenario(
+    "proxy_dead",
+    "https_proxy names an address where nothing listens.",
+    world={"proxy": "dead"}, env=PROXY_ENV, exit=2,
+    targets={svc: failed("proxy", "proxy.unreachable",
+                         proxy_path={"failed_stage": "proxy-connect"})
+             for svc in plan.SERVICES},
+    checks=["no_signed_call"],
+)
+scenario(
+    "proxy_imds_not_excluded",
+    "http_proxy is set and no_proxy does not name 169.254.169.254: the agent would send its "
+    "metadata requests to the proxy.",
+    world={"proxy": "allow"}, env={"https_proxy": PROXY_URL, "http_proxy": PROXY_URL},
+    exit=2,
+    targets={"imds": failed("proxy", "proxy.imds-not-excluded",
+                            remedy=Contains("no_proxy=169.254.169.254"))},
+)
+scenario(
+    "proxy_no_proxy_excludes",
+    "no_proxy exempts .amazonaws.com: the agent goes direct, the proxy is never asked.",
+    world={"proxy": "allow"},
+    env={"https_proxy": PROXY_URL, "no_proxy": "169.254.169.254,.amazonaws.com"},
+    exit=0, checks=["proxy_not_used"],
+    targets={svc: {"status": "ok", "proxy_path": None, "no_proxy_match": ".amazonaws.com"}
+             for svc in plan.SERVICES},
+)
+scenario(
+    "no_proxy_flag",
+    "--no-proxy: only direct paths, whatever the environment says.",
+    world={"proxy": "dead"}, env=PROXY_ENV, args=["--no-proxy"], exit=0,
+    targets={svc: {"status": "ok", "proxy_path": None} for svc in plan.SERVICES},
+    report={"context": {"proxy": {"https_proxy": None, "source": "--no-proxy"}}},
 )
 
 # -- usage ---------------------------------------------------------------------

@@ -13,7 +13,8 @@ Behaviours per connection:
   reset   reads the ClientHello, then resets the connection (RST), like a
           firewall that blocks by SNI
   silent  accepts and never sends a byte
-With legacy=True a TLS peer speaks only TLS 1.0 and 1.1 (an old middlebox).
+With legacy=True a TLS peer speaks only TLS 1.0 and 1.1 (an old middlebox);
+with mute=True it completes the handshake and then never answers.
 Every connection is recorded (`events`), including the SNI a TLS client sent,
 and for TLS the HTTP request (method, path, Host, X-Amz-Target, status) and
 any API call's verdict (never a header value that could be a secret).
@@ -107,11 +108,12 @@ class StreamPeer:
     """Listens on address:port and treats every connection per `behaviour`."""
 
     def __init__(self, address, port, behaviour, certfile=None, keyfile=None, label="",
-                 legacy=False, clock_offset_s=0, api=None):
+                 legacy=False, clock_offset_s=0, api=None, mute=False):
         if behaviour not in BEHAVIOURS:
             raise ValueError("unknown peer behaviour %r" % behaviour)
         self.address, self.port, self.behaviour = address, port, behaviour
         self.label = label
+        self.mute = mute
         self.clock_offset_s = clock_offset_s  # the service's clock minus this machine's
         self.api = api  # ssm_api.SsmApi answering signed calls, or None
         self.events = []  # dicts: {"peer", "sni", "outcome", ...}
@@ -216,6 +218,10 @@ class StreamPeer:
             return
         event = self._record(client=client, sni=self._sni.name, outcome="handshake ok",
                              version=tls.version())
+        if self.mute:
+            self._stop.wait()
+            tls.close()
+            return
         try:
             rfile = tls.makefile("rb")
             try:

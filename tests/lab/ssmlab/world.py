@@ -10,6 +10,8 @@ Spec keys (all optional; see DEFAULTS):
                                      inspection, self-signed
                  tls:valid-for=SVC   the valid certificate of another service
                  tls-legacy          valid certificate, TLS 1.0/1.1 only
+                 tls-mute            valid certificate, then never an HTTP
+                                     answer (a middlebox that holds requests)
                  http, close, reset, silent   plain peers (see tls_peer)
                  refused             address exists, nothing listens
                  drop                a TLS server whose port a security group
@@ -123,6 +125,18 @@ AGENT_FILES = {"config": "/etc/amazon/ssm/amazon-ssm-agent.json",
                "registration": "/var/lib/amazon/ssm/registration",
                "log": "/var/log/amazon/ssm/amazon-ssm-agent.log",
                "service_dropin": "/etc/systemd/system/amazon-ssm-agent.service.d/proxy.conf"}
+# The agent's unit files, wherever systemd looks: the host's are hidden (a
+# drop-in applies only to a unit that exists, and the unit may set
+# Environment= itself); a scenario with a drop-in gets a plain unit of its own.
+AGENT_UNIT_DIRS = ("/etc/systemd/system", "/run/systemd/system", "/usr/local/lib/systemd/system",
+                   "/usr/lib/systemd/system", "/lib/systemd/system")
+AGENT_UNITS = ("amazon-ssm-agent.service", "snap.amazon-ssm-agent.amazon-ssm-agent.service")
+AGENT_UNIT_TEXT = (
+    "[Unit]\nDescription=amazon-ssm-agent\nAfter=network-online.target\n\n"
+    "[Service]\nType=simple\nWorkingDirectory=/usr/bin/\n"
+    "ExecStart=/usr/bin/amazon-ssm-agent\nKillMode=process\nRestart=on-failure\n"
+    "RestartForceExitStatus=SIGPIPE\nRestartSec=15min\n\n"
+    "[Install]\nWantedBy=multi-user.target\n")
 DPKG_STATUS = "/var/lib/dpkg/status"
 # The stanza the agent's .deb leaves in the dpkg database (fields as dpkg
 # writes them; ssm-reach reads Package, Status and Version).
@@ -314,10 +328,11 @@ class World:
                 self.drops.append((ip, "tcp", port))
                 behaviour = "tls"
             legacy = behaviour == "tls-legacy"
-            kind = "tls" if legacy else behaviour.split(":", 1)[0]
-            files = self._tls_files(service, "tls" if legacy else behaviour) \
+            mute = behaviour == "tls-mute"
+            kind = "tls" if legacy or mute else behaviour.split(":", 1)[0]
+            files = self._tls_files(service, "tls" if legacy or mute else behaviour) \
                 if kind == "tls" else (None, None)
-            self.peers.append(StreamPeer(ip, port, kind, *files, legacy=legacy,
+            self.peers.append(StreamPeer(ip, port, kind, *files, legacy=legacy, mute=mute,
                                          label="%s %s" % (service, behaviour),
                                          clock_offset_s=self.spec["service_clock_offset_s"],
                                          api=self._ssm_api(service) if kind == "tls" else None))
@@ -390,6 +405,22 @@ class World:
         if os.path.exists(AGENT_BINARY):  # not executable, so never run
             netns.bind_file("", AGENT_BINARY, self.workdir)
         self._agent_dpkg_entry(dpkg_version)
+        for directory in AGENT_UNIT_DIRS:
+            for unit in AGENT_UNITS:
+                path = os.path.join(directory, unit)
+                if os.path.lexists(path) and os.path.exists(path):
+                    netns.bind_file("", path, self.workdir)  # an empty unit: masked
+        # The manager's DefaultEnvironment= reaches every service, the agent too.
+        if os.path.exists("/etc/systemd/system.conf"):
+            netns.bind_file("", "/etc/systemd/system.conf", self.workdir)
+        if "service_dropin" in agent:
+            unit = os.path.join(AGENT_UNIT_DIRS[0], AGENT_UNITS[0])
+            if "/etc/systemd" not in overlaid and "/etc/systemd/system" not in overlaid:
+                netns.overlay("/etc/systemd/system", self.workdir)
+            if os.path.exists(unit):
+                os.unlink(unit)  # the overlay's copy, not the host's
+            with open(unit, "w") as f:
+                f.write(AGENT_UNIT_TEXT)
         for path, content in wanted.items():
             os.makedirs(os.path.dirname(path), exist_ok=True)
             with open(path, "w") as f:

@@ -1,0 +1,19 @@
+// An HTTP answer from an endpoint, reduced to what the diagnosis reads.
+#pragma once
+
+#include <ctime>
+
+#include "netcheck/http.h"
+#include "probe/evidence.h"
+
+namespace ssmreach {
+
+// `local_now` is this instance's clock when the answer arrived: the Date
+// header is compared with it (clock_offset_s = Date - local_now).
+HttpEvidence to_http_evidence(const netcheck::HttpResponse& response, std::time_t local_now);
+
+// Where a request through a proxy stopped: "proxy-connect", "connect",
+// "tls", "http", or "" when an HTTP answer arrived.
+std::string proxy_failed_stage(const netcheck::HttpResponse& response);
+
+}  // namespace ssmreach
