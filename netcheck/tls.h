@@ -1,12 +1,12 @@
 // TLS evidence: an OpenSSL handshake on an already connected socket.
 #pragma once
 
+#include <openssl/types.h>
+
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <openssl/types.h>
 
 #include "netcheck/clock.h"
 #include "netcheck/event_loop.h"
@@ -53,8 +53,7 @@ struct TlsResult {
 class TlsClientContext {
  public:
   // `ca_file` empty: no trust anchors (every chain is untrusted).
-  static std::unique_ptr<TlsClientContext> create(const std::string& ca_file,
-                                                  std::string* error);
+  static std::unique_ptr<TlsClientContext> create(const std::string& ca_file, std::string* error);
   ~TlsClientContext();
   TlsClientContext(const TlsClientContext&) = delete;
   TlsClientContext& operator=(const TlsClientContext&) = delete;
@@ -70,7 +69,6 @@ using TlsCallback = std::function<void(TlsResult, UniqueFd socket)>;
 // Hands the socket back when done (closed by the callback's owner) so a
 // later layer (HTTP) could use the same connection.
 std::unique_ptr<Task> make_tls_task(const TlsClientContext& context, UniqueFd socket,
-                                    std::string server_name, Duration timeout,
-                                    TlsCallback on_done);
+                                    std::string server_name, Duration timeout, TlsCallback on_done);
 
 }  // namespace netcheck

@@ -105,8 +105,11 @@ void weigh_credentials(const Evidence& evidence, TargetVerdict& imds) {
   } else if (c.source.empty()) {
     cause = "auth.no-credentials";
     t.headline = "No instance profile and no Default Host Management: no credentials.";
-    t.what = (c.error.empty() ? "IMDS serves no credentials for this instance" : c.error) +
-             ": no instance profile role, and no Default Host Management identity.";
+    t.what = "IMDS serves no credentials for this instance: " +
+             (c.error.empty() ? "no instance profile role, and no Default Host Management "
+                                "identity"
+                              : c.error) +
+             ".";
     t.why =
         "The agent signs every call with these credentials: without them it cannot "
         "register.";

@@ -941,10 +941,10 @@ TEST_CASE("diagnosis: the clock rule") {
   }
   SUBCASE("expired certificates on untrusted chains (an inspecting proxy) do not") {
     auto stale = [](const std::string& service) {
-      return with_tls("10.40.1.1" + std::to_string(service.size()),
-                      tls_verify_errors(host_of(service),
-                                        {X509_V_ERR_CERT_HAS_EXPIRED,
-                                         X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY}));
+      return with_tls(
+          "10.40.1.1" + std::to_string(service.size()),
+          tls_verify_errors(host_of(service), {X509_V_ERR_CERT_HAS_EXPIRED,
+                                               X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY}));
     };
     const auto v = diagnose(evidence_with(
         {resolved("ssm", {stale("ssm")}), resolved("ssmmessages", {stale("ssmmessages")})}));

@@ -128,7 +128,7 @@ struct ProxyPathEvidence {
   // CONNECT answer was not 2xx), "tls" (handshake through the tunnel),
   // "http", or "" when an HTTP answer arrived.
   std::string failed_stage;
-  long connect_status = 0;  // the proxy's answer to CONNECT (200, 403, 407)
+  long connect_status = 0;     // the proxy's answer to CONNECT (200, 403, 407)
   long tls_verify_result = 0;  // X509_V_OK (0) or OpenSSL's verify error
   HttpEvidence http;
 };
@@ -161,8 +161,8 @@ struct TargetEvidence {
 // credentials and sent the way the agent would send it: 200 proves that
 // credentials, IAM and the endpoint policy all let the agent in.
 struct SignedCallEvidence {
-  std::string skipped;  // why not made: "--no-auth", "no credentials", ...
-  std::string via;      // "10.0.1.10" (direct, pinned) or the proxy URL
+  std::string skipped;             // why not made: "--no-auth", "no credentials", ...
+  std::string via;                 // "10.0.1.10" (direct, pinned) or the proxy URL
   std::string credentials_source;  // as CredentialEvidence::source
   HttpEvidence http;
   std::string error_type;  // the AWS error's __type, "AccessDeniedException"

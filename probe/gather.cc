@@ -16,7 +16,7 @@ void start_http(netcheck::EventLoop& loop, const GatherSettings& settings, Targe
   request.pin_address = target->addresses[index].ip;
   auto on_answer = settings.on_answer;
   loop.add(netcheck::make_http_task(
-      std::move(request), [target, index, on_answer](netcheck::HttpResponse response) {
+      std::move(request), [target, index, on_answer](const netcheck::HttpResponse& response) {
         AddressEvidence& address = target->addresses[index];
         address.http = to_http_evidence(response, std::time(nullptr));
         if (address.http->outcome == netcheck::HttpOutcome::ok && on_answer)
@@ -131,18 +131,17 @@ void start_proxy_paths(netcheck::EventLoop& loop, const ProxyRoute& route,
     TargetEvidence* t = &target;
     auto on_answer = settings.on_answer;
     std::string redacted = route.redacted;
-    loop.add(netcheck::make_http_task(std::move(request),
-                                      [t, on_answer, redacted](netcheck::HttpResponse response) {
-                                        ProxyPathEvidence path;
-                                        path.proxy = redacted;
-                                        path.failed_stage = proxy_failed_stage(response);
-                                        path.connect_status = response.proxy_connect_status;
-                                        path.tls_verify_result = response.tls_verify_result;
-                                        path.http = to_http_evidence(response, std::time(nullptr));
-                                        t->proxy_path = std::move(path);
-                                        if (t->proxy_path->failed_stage.empty() && on_answer)
-                                          on_answer(*t, nullptr);
-                                      }));
+    loop.add(netcheck::make_http_task(
+        std::move(request), [t, on_answer, redacted](const netcheck::HttpResponse& response) {
+          ProxyPathEvidence path;
+          path.proxy = redacted;
+          path.failed_stage = proxy_failed_stage(response);
+          path.connect_status = response.proxy_connect_status;
+          path.tls_verify_result = response.tls_verify_result;
+          path.http = to_http_evidence(response, std::time(nullptr));
+          t->proxy_path = std::move(path);
+          if (t->proxy_path->failed_stage.empty() && on_answer) on_answer(*t, nullptr);
+        }));
   }
 }
 

@@ -273,9 +273,10 @@ TEST_CASE("json: region null, no targets, broken UTF-8") {
 
 TEST_CASE("json: an address's TLS status names the certificate problem") {
   auto e = evidence_with({resolved(
-      "ssm", {with_tls("10.40.1.10", tls_verify_errors(host_of("ssm"),
-                                                       {X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY})),
-              usable("10.40.2.10", host_of("ssm"))})});
+      "ssm",
+      {with_tls("10.40.1.10",
+                tls_verify_errors(host_of("ssm"), {X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY})),
+       usable("10.40.2.10", host_of("ssm"))})});
   const Json j = Json::parse(render_json(e, diagnose(e)));
   const Json& addresses = j["targets"][1]["addresses"];
   CHECK(addresses[0]["tls"]["status"] == "untrusted");

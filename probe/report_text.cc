@@ -5,6 +5,7 @@
 // wraps with a hanging indent; shell commands wrap with " \" continuations so
 // they still paste and run.
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <string>
 #include <string_view>
@@ -372,20 +373,30 @@ void segments(std::vector<std::string>& out, const std::vector<std::string>& par
   if (!line.empty()) out.push_back(line);
 }
 
-std::string proxy_segment(const ProxyEvidence& proxy) {
+// "proxy http://10.0.4.4:3128 (amazon-ssm-agent.service.d/proxy.conf)",
+// "no_proxy 169.254.169.254": separate segments, so each wraps whole.
+std::vector<std::string> proxy_segments(const ProxyEvidence& proxy) {
   if (proxy.https_proxy.empty()) {
-    return proxy.source == "--no-proxy" ? "proxy: none (--no-proxy)" : "proxy: none";
+    return {proxy.source == "--no-proxy" ? "proxy: none (--no-proxy)" : "proxy: none"};
   }
-  return "proxy " + proxy.https_proxy + (proxy.source.empty() ? "" : " (" + proxy.source + ")") +
-         (proxy.no_proxy.empty() ? "" : "  no_proxy " + proxy.no_proxy);
+  std::string source = proxy.source;
+  // A unit file's path: its last two parts say enough.
+  if (source.starts_with("/")) {
+    const auto last = source.rfind('/');
+    const auto before = last == 0 ? std::string::npos : source.rfind('/', last - 1);
+    if (before != std::string::npos) source = source.substr(before + 1);
+  }
+  std::vector<std::string> out = {"proxy " + proxy.https_proxy +
+                                  (source.empty() ? "" : " (" + source + ")")};
+  if (!proxy.no_proxy.empty()) out.push_back("no_proxy " + proxy.no_proxy);
+  return out;
 }
 
 std::string clock_segment(const std::optional<double>& offset) {
   const double magnitude = *offset < 0 ? -*offset : *offset;
   if (magnitude <= 2) return "clock: in sync";
-  const std::string gap = magnitude < 120
-                              ? std::to_string(static_cast<long long>(magnitude + 0.5)) + " s"
-                              : gap_text(static_cast<long long>(magnitude + 0.5));
+  const std::string gap = magnitude < 120 ? std::to_string(std::llround(magnitude)) + " s"
+                                          : gap_text(std::llround(magnitude));
   return "clock: " + gap + (*offset > 0 ? " behind" : " ahead") +
          (magnitude > 300 ? " (SKEWED)" : "");
 }
@@ -476,7 +487,7 @@ void header(std::vector<std::string>& out, const Evidence& evidence, const Verdi
   }
   second.push_back(trust);
   if (!agent.config.file.empty()) second.push_back("agent config " + agent.config.file);
-  second.push_back(proxy_segment(c.proxy));
+  for (auto& segment : proxy_segments(c.proxy)) second.push_back(std::move(segment));
   // Known only when an endpoint answered with a Date.
   if (verdict.clock_offset_s) second.push_back(clock_segment(verdict.clock_offset_s));
   if (auto auth = auth_segment(evidence); !auth.empty()) second.push_back(auth);
@@ -560,8 +571,12 @@ void table(std::vector<std::string>& out, const Evidence& evidence, const Verdic
     std::string result = verdict.imds ? status_word(verdict.imds->status) : "-";
     if (put_tried && !imds.token_ok && answered) tcp = "NO TOKEN";
     std::string http = "-";
-    for (const auto& call : imds.calls)
-      if (call.outcome == netcheck::HttpOutcome::ok) http = std::to_string(call.status);
+    // 200 when anything worked; else the first answer (401, 403, ...).
+    for (const auto& call : imds.calls) {
+      if (call.outcome != netcheck::HttpOutcome::ok) continue;
+      if (http == "-" || call.status == 200) http = std::to_string(call.status);
+      if (call.status == 200) break;
+    }
     t.row(out, {"imds", address, "-", tcp, "-", http, result}, color);
   }
 

@@ -69,16 +69,17 @@ void SignedCallStarter::maybe_start() {
   else
     request.pin_address = pin_;
   auto* out = out_;
-  loop_.add(netcheck::make_http_task(std::move(request), [out](netcheck::HttpResponse response) {
-    SignedCallEvidence& call = **out;
-    call.http = to_http_evidence(response, std::time(nullptr));
-    if (response.outcome == netcheck::HttpOutcome::ok &&
-        (response.status < 200 || response.status > 299)) {
-      AwsError error = parse_aws_error(response.body);
-      call.error_type = std::move(error.type);
-      call.error_message = std::move(error.message);
-    }
-  }));
+  loop_.add(
+      netcheck::make_http_task(std::move(request), [out](const netcheck::HttpResponse& response) {
+        SignedCallEvidence& call = **out;
+        call.http = to_http_evidence(response, std::time(nullptr));
+        if (response.outcome == netcheck::HttpOutcome::ok &&
+            (response.status < 200 || response.status > 299)) {
+          AwsError error = parse_aws_error(response.body);
+          call.error_type = std::move(error.type);
+          call.error_message = std::move(error.message);
+        }
+      }));
 }
 
 void SignedCallStarter::finish() {

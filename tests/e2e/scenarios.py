@@ -518,6 +518,17 @@ scenario(
              for svc in plan.SERVICES},
 )
 scenario(
+    "proxy_tls_inspection",
+    "Through the proxy, ssm's certificate comes from a TLS-inspection CA this instance does "
+    "not trust: tls.untrusted on the proxied path.",
+    world={"proxy": "allow",
+           "endpoints": {"ssm": [(ENI["ssm"], "tls:inspection")]}},
+    env=PROXY_ENV, exit=2, checks=[("proxy_connect", "ssm")],
+    targets={"ssm": failed("tls", "tls.untrusted",
+                           proxy_path={"failed_stage": "tls", "connect_status": 200,
+                                       "tls_verify_result": OneOf(19, 20, 21)})},
+)
+scenario(
     "proxy_auth_required",
     "squid wants Basic proxy authentication and the proxy URL has no user: 407.",
     world={"proxy": "auth"}, env=PROXY_ENV, exit=2,
