@@ -103,8 +103,8 @@ BootWaitResult wait_for_boot(const ImdsSettings& imds, netcheck::Duration bound)
     const auto now = netcheck::Clock::now();
     if (now >= deadline) {
       result.gave_up = true;
-      result.waiting_for = !result.network_up ? "the network (no default route, no address)"
-                                              : "IMDS (" + imds.endpoint + " does not answer)";
+      // Short: the console line must fit 80 columns.
+      result.waiting_for = !result.network_up ? "the network" : "IMDS";
       break;
     }
     // Every second, never past the bound.

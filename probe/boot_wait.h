@@ -15,7 +15,7 @@ struct BootWaitResult {
   bool imds_answered = false;  // the IMDSv2 token PUT got an HTTP answer
   bool gave_up = false;        // the bound was reached first
   double waited_s = 0;
-  std::string waiting_for;  // what was still missing when it gave up
+  std::string waiting_for;  // what was still missing: "the network", "IMDS"
 };
 
 // /proc/net/route text: true when it holds an up default route (destination

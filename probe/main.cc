@@ -123,7 +123,7 @@ int run(const Options& options) {
   if (options.boot) {
     const auto bound = std::chrono::duration_cast<netcheck::Duration>(
         std::chrono::duration<double>(options.boot_wait_s));
-    std::cout << boot_line("boot check " + std::string(SSM_REACH_VERSION) + ": " +
+    std::cout << boot_line("boot " + std::string(SSM_REACH_VERSION) + ": " +
                            describe(wait_for_boot(imds, bound), options.boot_wait_s));
     std::cout.flush();
   }
