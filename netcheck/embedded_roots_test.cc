@@ -3,8 +3,8 @@
 #include <doctest/doctest.h>
 #include <openssl/x509.h>
 
-#include <memory>
 #include <algorithm>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -45,9 +45,9 @@ TEST_CASE("the embedded Amazon roots load into an X509_STORE, each by its name")
     names.emplace_back(name);
   }
   REQUIRE(names.size() == 5);
-  for (const char* want : {"Amazon Root CA 1", "Amazon Root CA 2", "Amazon Root CA 3",
-                           "Amazon Root CA 4",
-                           "Starfield Services Root Certificate Authority - G2"})
+  for (const char* want :
+       {"Amazon Root CA 1", "Amazon Root CA 2", "Amazon Root CA 3", "Amazon Root CA 4",
+        "Starfield Services Root Certificate Authority - G2"})
     CHECK(std::find(names.begin(), names.end(), want) != names.end());
 }
 

@@ -116,8 +116,8 @@ BootWaitResult wait_for_boot(const ImdsSettings& imds, netcheck::Duration bound)
 
 std::string describe(const BootWaitResult& result, double bound_s) {
   if (result.gave_up)
-    return "gave up waiting for " + result.waiting_for + " after " +
-           seconds_text(bound_s * 1000) + "; checking anyway";
+    return "gave up waiting for " + result.waiting_for + " after " + seconds_text(bound_s * 1000) +
+           "; checking anyway";
   return std::string(result.imds_answered ? "network and IMDS" : "network") + " ready after " +
          seconds_text(result.waited_s * 1000);
 }

@@ -569,7 +569,7 @@ CauseText address_text(const Finding& f, const std::string& subject, const Targe
   const std::string issuer = issuer_name(tls);
   const auto& trust = ctx.evidence.context.trust_store;
   const std::string bundle =
-      trust.embedded     ? trust.source
+      trust.embedded       ? trust.source
       : trust.path.empty() ? ""
                            : trust.path + (trust.source.empty() ? "" : " (" + trust.source + ")");
 

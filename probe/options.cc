@@ -63,7 +63,9 @@ double parse_seconds(const char* flag, const std::string& text, double low, doub
   return value;
 }
 
-double parse_timeout(const std::string& text) { return parse_seconds("--timeout", text, 0.05, 300); }
+double parse_timeout(const std::string& text) {
+  return parse_seconds("--timeout", text, 0.05, 300);
+}
 
 // libcurl's URL parser decides what a URL is; we only insist on a scheme.
 void check_url(const char* flag, const std::string& url, const std::vector<std::string>& schemes) {
@@ -193,10 +195,10 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
       ->type_name("FILE");
 
   app.add_flag("--boot", o.boot,
-                            describe("Boot check, for ssm-reach-boot.service: wait for the "
-                                     "network and IMDS (see --boot-wait), then print one "
-                                     "'ssm-reach:' line per target for the serial console and "
-                                     "write the JSON report to stderr and --boot-json"));
+               describe("Boot check, for ssm-reach-boot.service: wait for the "
+                        "network and IMDS (see --boot-wait), then print one "
+                        "'ssm-reach:' line per target for the serial console and "
+                        "write the JSON report to stderr and --boot-json"));
   std::string boot_wait, boot_json;
   app.add_option("--boot-wait", boot_wait,
                  describe("--boot: longest wait for the network and IMDS, in seconds "
@@ -271,8 +273,9 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
       if (!o.boot && app.count(flag))
         throw UsageError{std::string(flag) + ": applies only with --boot"};
     if (o.boot && app.count("--output"))
-      throw UsageError{"--boot: prints its own summary and writes JSON to --boot-json; "
-                       "--output does not apply"};
+      throw UsageError{
+          "--boot: prints its own summary and writes JSON to --boot-json; "
+          "--output does not apply"};
     if (app.count("--boot-wait")) o.boot_wait_s = parse_seconds("--boot-wait", boot_wait, 0, 600);
     if (app.count("--boot-json")) {
       if (boot_json.empty()) throw UsageError{"--boot-json: needs a file name"};

@@ -173,8 +173,8 @@ TEST_CASE("--boot, --boot-wait and --boot-json") {
   CHECK(defaults.options.boot_wait_s == doctest::Approx(60.0));
   CHECK(defaults.options.boot_json == "/var/log/ssm-reach/boot.json");
 
-  std::vector<const char*> argv = {"ssm-reach", "--boot", "--boot-wait", "2", "--boot-json",
-                                   "/tmp/b.json"};
+  std::vector<const char*> argv = {"ssm-reach", "--boot",      "--boot-wait",
+                                   "2",         "--boot-json", "/tmp/b.json"};
   auto p = parse_command_line(static_cast<int>(argv.size()), argv.data());
   REQUIRE_FALSE(p.exit_code);
   CHECK(p.options.boot);
@@ -182,11 +182,11 @@ TEST_CASE("--boot, --boot-wait and --boot-json") {
   CHECK(p.options.boot_json == "/tmp/b.json");
 
   SUBCASE("bad usage exits 3 with one line naming the flag") {
-    for (auto bad : std::vector<std::vector<const char*>>{
-             {"ssm-reach", "--boot", "--boot-wait", "-1"},
-             {"ssm-reach", "--boot", "--boot-wait", "soon"},
-             {"ssm-reach", "--boot-wait", "2"},
-             {"ssm-reach", "--boot", "--output", "json"}}) {
+    for (auto bad :
+         std::vector<std::vector<const char*>>{{"ssm-reach", "--boot", "--boot-wait", "-1"},
+                                               {"ssm-reach", "--boot", "--boot-wait", "soon"},
+                                               {"ssm-reach", "--boot-wait", "2"},
+                                               {"ssm-reach", "--boot", "--output", "json"}}) {
       auto r = parse_command_line(static_cast<int>(bad.size()), bad.data());
       REQUIRE(r.exit_code == 3);
       CHECK(r.message.find('\n') == std::string::npos);

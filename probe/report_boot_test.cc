@@ -45,10 +45,10 @@ TEST_CASE("boot summary: one prefixed line per target, IMDS first, then the resu
   CHECK(lines[0] == "ssm-reach: imds ok 169.254.169.254");
   CHECK(lines[1] == "ssm-reach: ssm ok");
   // 82 columns in full: cut to 80 (the JSON file has it all).
-  CHECK(lines[2] == "ssm-reach: ssmmessages CRITICAL tcp.timeout TCP 443 to 10.0.1.11 timed out "
-                    "(3...");
-  CHECK(lines[3] ==
-        "ssm-reach: result CRITICAL (exit 2) - details: /var/log/ssm-reach/boot.json");
+  CHECK(lines[2] ==
+        "ssm-reach: ssmmessages CRITICAL tcp.timeout TCP 443 to 10.0.1.11 timed out "
+        "(3...");
+  CHECK(lines[3] == "ssm-reach: result CRITICAL (exit 2) - details: /var/log/ssm-reach/boot.json");
 }
 
 TEST_CASE("boot summary: notes appear, and every line is ASCII within 80 columns") {
