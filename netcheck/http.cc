@@ -8,6 +8,9 @@
 #include <cerrno>
 #include <map>
 #include <optional>
+#include <string_view>
+
+#include "netcheck/embedded_roots.h"
 
 namespace netcheck {
 
@@ -120,6 +123,9 @@ class HttpTask final : public Task {
     curl_multi_setopt(m, CURLMOPT_TIMERDATA, this);
 
     CURL* e = easy_.get();
+    // libcurl copies the blob (CURL_BLOB_COPY) when the option is set.
+    const std::string_view roots = embedded_amazon_roots_pem();
+    curl_blob embedded_roots{const_cast<char*>(roots.data()), roots.size(), CURL_BLOB_COPY};
     curl_easy_setopt(e, CURLOPT_URL, request_.url.c_str());
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -136,6 +142,7 @@ class HttpTask final : public Task {
       curl_easy_setopt(e, CURLOPT_PROXYAUTH, CURLAUTH_BASIC);
       curl_easy_setopt(e, CURLOPT_PROXY_CAINFO, request_.ca_file.c_str());
       curl_easy_setopt(e, CURLOPT_PROXY_CAPATH, nullptr);
+      if (request_.ca_embedded) curl_easy_setopt(e, CURLOPT_PROXY_CAINFO_BLOB, &embedded_roots);
     }
     // The trust store is always explicit: libcurl's built-in default path
     // would hide a missing or wrong bundle.
@@ -143,6 +150,8 @@ class HttpTask final : public Task {
         e, CURLOPT_CAINFO,
         request_.ca_file.empty() ? "/nonexistent/ca-bundle" : request_.ca_file.c_str());
     curl_easy_setopt(e, CURLOPT_CAPATH, nullptr);
+    // The blob takes precedence over CURLOPT_CAINFO.
+    if (request_.ca_embedded) curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &embedded_roots);
     if (request_.pin_address) {
       const auto& ip = *request_.pin_address;
       CURLU* url = curl_url();

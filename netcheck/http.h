@@ -31,6 +31,8 @@ struct HttpRequest {
   // PEM trust store for https URLs (and an https proxy); empty: none
   // trusted, so every https request fails verification.
   std::string ca_file;
+  // Trust ssm-reach's embedded Amazon roots instead of `ca_file`.
+  bool ca_embedded = false;
   std::string user_agent;
 };
 

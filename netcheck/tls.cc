@@ -12,6 +12,7 @@
 #include <ctime>
 #include <utility>
 
+#include "netcheck/embedded_roots.h"
 #include "netcheck/tcp.h"
 
 namespace netcheck {
@@ -397,6 +398,15 @@ std::unique_ptr<TlsClientContext> TlsClientContext::create(const std::string& ca
     return nullptr;
   }
   SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, record_verify_error);
+  return context;
+}
+
+std::unique_ptr<TlsClientContext> TlsClientContext::create(const TrustStore& trust,
+                                                           std::string* error) {
+  auto context = create(trust.embedded ? std::string() : trust.path, error);
+  if (context && trust.embedded &&
+      !add_embedded_amazon_roots(SSL_CTX_get_cert_store(context->get()), error))
+    return nullptr;
   return context;
 }
 

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "netcheck/embedded_roots.h"
 #include "netcheck/unique_fd.h"
 
 namespace netcheck {
@@ -59,7 +60,8 @@ TrustStore chosen(const std::string& path, const char* source, const std::string
 
 }  // namespace
 
-TrustStore find_trust_store(const std::optional<std::string>& ca_file) {
+TrustStore find_trust_store(const std::optional<std::string>& ca_file,
+                            const std::vector<std::string>& system_paths) {
   if (ca_file) return chosen(*ca_file, "--ca-file", "--ca-file " + *ca_file);
   if (const char* path = env_path("AWS_CA_BUNDLE"))
     return chosen(path, "AWS_CA_BUNDLE", std::string("AWS_CA_BUNDLE=") + path);
@@ -68,18 +70,22 @@ TrustStore find_trust_store(const std::optional<std::string>& ca_file) {
 
   TrustStore store;
   store.source = "system";
-  for (const std::string& path : system_bundle_paths()) {
+  for (const std::string& path : system_paths) {
     if (unreadable_reason(path).empty()) {
       store.path = path;
       return store;
     }
   }
   store.error = "no readable CA bundle in the usual system locations (";
-  for (std::size_t i = 0; i < system_bundle_paths().size(); ++i) {
+  for (std::size_t i = 0; i < system_paths.size(); ++i) {
     if (i > 0) store.error += ", ";
-    store.error += system_bundle_paths()[i];
+    store.error += system_paths[i];
   }
   store.error += ")";
+  // A minimal image without ca-certificates still gets a meaningful check
+  // of the AWS endpoints, whose chains lead to the Amazon roots.
+  store.embedded = true;
+  store.source = kEmbeddedRootsSource;
   return store;
 }
 

@@ -9,8 +9,12 @@ namespace netcheck {
 
 struct TrustStore {
   std::string path;    // empty when none was found
-  std::string source;  // "--ca-file", "AWS_CA_BUNDLE", "SSL_CERT_FILE", "system"
-  std::string error;   // why none could be used (missing file, ...)
+  std::string source;  // "--ca-file", "AWS_CA_BUNDLE", "SSL_CERT_FILE", "system",
+                       // kEmbeddedRootsSource
+  std::string error;   // why no file could be used (missing file, ...)
+  // No bundle anywhere on the system: ssm-reach's embedded Amazon roots are
+  // trusted instead (embedded_roots.h); `path` is empty, `error` says why.
+  bool embedded = false;
 };
 
 // The usual system bundle locations, in search order: Amazon Linux / RHEL /
@@ -18,8 +22,11 @@ struct TrustStore {
 const std::vector<std::string>& system_bundle_paths();
 
 // Order: explicit path (from --ca-file), AWS_CA_BUNDLE, SSL_CERT_FILE, then the
-// first readable system bundle. An explicit or environment path that does not
-// exist is an error, not silently skipped: the user asked for it.
-TrustStore find_trust_store(const std::optional<std::string>& ca_file);
+// first readable system bundle, then the embedded Amazon roots. An explicit
+// or environment path that does not exist is an error, not silently skipped:
+// the user asked for it.
+// `system_paths`: where to look for a system bundle (tests pass their own).
+TrustStore find_trust_store(const std::optional<std::string>& ca_file,
+                            const std::vector<std::string>& system_paths = system_bundle_paths());
 
 }  // namespace netcheck

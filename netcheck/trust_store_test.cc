@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "netcheck/embedded_roots.h"
 #include "tests/unit/scratch.h"
 
 namespace netcheck {
@@ -83,8 +84,9 @@ TEST_CASE("trust store precedence: --ca-file, AWS_CA_BUNDLE, SSL_CERT_FILE, syst
     ScopedEnv unset_aws("AWS_CA_BUNDLE", std::nullopt);
     ScopedEnv empty_ssl("SSL_CERT_FILE", "");
     TrustStore store = find_trust_store(std::nullopt);
-    CHECK(store.source == "system");
     std::string expected = first_readable_system_bundle();
+    CHECK(store.source == (expected.empty() ? kEmbeddedRootsSource : "system"));
+    CHECK(store.embedded == expected.empty());
     CHECK(store.path == expected);
     if (expected.empty()) {
       CHECK(store.error.find("/etc/ssl/certs/ca-certificates.crt") != std::string::npos);
@@ -147,4 +149,23 @@ TEST_CASE("a path the user named but that cannot be read is an error, not a fall
 }
 
 }  // namespace
+TEST_CASE("no bundle anywhere: the embedded Amazon roots, saying why") {
+  ScopedEnv unset_aws("AWS_CA_BUNDLE", std::nullopt);
+  ScopedEnv unset_ssl("SSL_CERT_FILE", std::nullopt);
+  TrustStore store = find_trust_store(std::nullopt, {"/nonexistent/ssm-reach/ca-bundle.crt"});
+  CHECK(store.embedded);
+  CHECK(store.path.empty());
+  CHECK(store.source == kEmbeddedRootsSource);
+  CHECK(store.error.find("/nonexistent/ssm-reach/ca-bundle.crt") != std::string::npos);
+}
+
+TEST_CASE("a named bundle that is missing never falls back to the embedded roots") {
+  ScopedEnv unset_aws("AWS_CA_BUNDLE", std::nullopt);
+  ScopedEnv unset_ssl("SSL_CERT_FILE", std::nullopt);
+  TrustStore store = find_trust_store("/nonexistent/ca.pem", {"/nonexistent/ca-bundle.crt"});
+  CHECK_FALSE(store.embedded);
+  CHECK(store.source == "--ca-file");
+  CHECK_FALSE(store.error.empty());
+}
+
 }  // namespace netcheck

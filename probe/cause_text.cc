@@ -569,8 +569,9 @@ CauseText address_text(const Finding& f, const std::string& subject, const Targe
   const std::string issuer = issuer_name(tls);
   const auto& trust = ctx.evidence.context.trust_store;
   const std::string bundle =
-      trust.path.empty() ? ""
-                         : trust.path + (trust.source.empty() ? "" : " (" + trust.source + ")");
+      trust.embedded       ? trust.source
+      : trust.path.empty() ? ""
+                           : trust.path + (trust.source.empty() ? "" : " (" + trust.source + ")");
 
   if (cause == "tls.untrusted") {
     t.headline = "Certificate issued by untrusted \"" + issuer + "\".";
@@ -580,7 +581,18 @@ CauseText address_text(const Finding& f, const std::string& subject, const Targe
         has_problem(tls, CertProblem::untrusted) &&
         std::any_of(tls.verify_errors.begin(), tls.verify_errors.end(),
                     [](const auto& e) { return e.code == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT; });
-    if (trust.path.empty()) {
+    if (trust.embedded) {
+      t.what = "The certificate for " + host + " is issued by \"" + issuer +
+               "\", and this system has no CA bundle: only ssm-reach's embedded Amazon "
+               "Trust Services roots were trusted.";
+      t.why =
+          "Without a CA bundle the agent cannot verify any certificate either; a "
+          "TLS-inspecting proxy or firewall (issuer \"" +
+          issuer + "\") needs its CA in the system store.";
+      t.remedy =
+          "Install the ca-certificates package (and the inspecting CA, if this path is "
+          "inspected), or pass --ca-file with the bundle the agent uses.";
+    } else if (trust.path.empty() && !trust.embedded) {
       t.what = "The certificate for " + host + " is issued by \"" + issuer +
                "\", and no CA bundle was found to check it against" +
                (trust.error.empty() ? "" : " (" + trust.error + ")") + ".";

@@ -715,7 +715,11 @@ Verdict diagnose(const Evidence& evidence) {
   }
 
   const auto& trust = evidence.context.trust_store;
-  if (trust.path.empty()) {
+  if (trust.embedded) {
+    verdict.notes.push_back(
+        "No CA bundle on this system: using ssm-reach's embedded Amazon Trust Services roots; "
+        "a TLS-inspecting proxy's CA cannot be trusted this way. Install ca-certificates.");
+  } else if (trust.path.empty()) {
     verdict.notes.push_back("No CA bundle found" +
                             (trust.error.empty() ? std::string() : " (" + trust.error + ")") +
                             ": no certificate can be verified. Pass --ca-file.");

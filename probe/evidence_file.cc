@@ -166,6 +166,7 @@ void fields(V& v, T& s) {
   v("path", s.path);
   v("source", s.source);
   v("error", s.error);
+  v.added("embedded", s.embedded);
 }
 
 template <class V, Is<ImdsCall> T>

@@ -212,7 +212,7 @@ TEST_CASE("evidence file: every member of Evidence is mapped") {
   CHECK(member_count<ImdsEvidence>() == 8);
   CHECK(member_count<CredentialEvidence>() == 7);
   CHECK(member_count<ImdsCall>() == 7);
-  CHECK(member_count<netcheck::TrustStore>() == 3);
+  CHECK(member_count<netcheck::TrustStore>() == 4);
   CHECK(member_count<netcheck::DnsServer>() == 2);
   CHECK(member_count<TargetEvidence>() == 8);
   CHECK(member_count<Target>() == 5);

@@ -113,6 +113,7 @@ netcheck::HttpRequest endpoint_request(const Target& target, const GatherSetting
                 (target.port == 443 ? std::string() : ":" + std::to_string(target.port)) + "/";
   request.timeout = settings.step_timeout;
   request.ca_file = settings.ca_file;
+  request.ca_embedded = settings.ca_embedded;
   request.user_agent = settings.user_agent;
   request.max_body = 4096;  // an error document at most: only status and headers matter
   return request;

@@ -25,7 +25,8 @@ struct GatherSettings {
   // A name that answers with hundreds of addresses must not open hundreds of
   // sockets; the rest are listed in the evidence, not probed.
   std::size_t max_addresses_per_target = 16;
-  std::string ca_file;  // for the HTTPS requests (libcurl)
+  std::string ca_file;       // for the HTTPS requests (libcurl)
+  bool ca_embedded = false;  // trust the embedded Amazon roots instead
   std::string user_agent;
   AnswerCallback on_answer;
 };

@@ -11,6 +11,8 @@
 #include "netcheck/event_loop.h"
 #include "netcheck/init.h"
 #include "probe/agent_context.h"
+#include "probe/boot_json_file.h"
+#include "probe/boot_wait.h"
 #include "probe/diagnosis.h"
 #include "probe/environment.h"
 #include "probe/evidence_file.h"
@@ -22,6 +24,7 @@
 #include "probe/proxy_settings.h"
 #include "probe/region.h"
 #include "probe/report.h"
+#include "probe/report_boot.h"
 #include "probe/signed_call.h"
 #include "probe/version.h"
 
@@ -60,11 +63,29 @@ void resolve_resolvers(const Options& options, RunContext& context) {
       system.error.empty() ? std::move(system.fallback_note) : std::move(system.error);
 }
 
+// --boot: the JSON report to stderr (the unit's journal) and to
+// --boot-json, then the short summary on stdout (the serial console). The
+// console's last line says where the details are.
+void report_boot(const Evidence& evidence, const Verdict& verdict, const Options& options) {
+  const std::string json = render_json(evidence, verdict);
+  std::cerr << json;
+  std::cerr.flush();
+  std::string error;
+  std::string details = options.boot_json;
+  if (!write_boot_json(options.boot_json, json, &error)) {
+    std::cout << boot_line("warning: report not saved: " + error);
+    details = "journalctl -u ssm-reach-boot";
+  }
+  std::cout << render_boot_summary(verdict, details);
+}
+
 // Diagnoses, prints the report, and returns the exit status.
 int report(const Evidence& evidence, const Options& options, TextStyle style,
            const std::string& replay_of = "") {
   const Verdict verdict = diagnose(evidence);
-  if (options.output == OutputFormat::json)
+  if (options.boot)
+    report_boot(evidence, verdict, options);
+  else if (options.output == OutputFormat::json)
     std::cout << render_json(evidence, verdict);
   else
     std::cout << render_text(evidence, verdict, style, replay_of);
@@ -89,6 +110,24 @@ int run(const Options& options) {
   auto agent_version = std::async(std::launch::async, detect_agent_version, agent_files.version);
   context.agent = read_agent_files(agent_files);
 
+  ImdsSettings imds = imds_settings(options, env);
+  // A hybrid (on-premises) registration takes its identity from SSM, not
+  // IMDS: there is no IMDS to require.
+  if (imds.enabled && context.agent.registration.hybrid()) {
+    imds.enabled = false;
+    imds.skipped_by =
+        "hybrid registration " + context.agent.registration.managed_instance_id->value;
+  }
+  // Early in boot the network, its resolv.conf and IMDS may not be there
+  // yet: wait for them (bounded), then check whatever the state is.
+  if (options.boot) {
+    const auto bound = std::chrono::duration_cast<netcheck::Duration>(
+        std::chrono::duration<double>(options.boot_wait_s));
+    std::cout << boot_line("boot " + std::string(SSM_REACH_VERSION) + ": " +
+                           describe(wait_for_boot(imds, bound), options.boot_wait_s));
+    std::cout.flush();
+  }
+
   std::string region_warning;
   context.region = region_from_flag_or_env(options.region, env, &region_warning);
   if (context.region.empty()) context.region = agent_region(context.agent);
@@ -96,7 +135,7 @@ int run(const Options& options) {
   context.trust_store = netcheck::find_trust_store(options.ca_file);
 
   std::string tls_error;
-  auto tls = netcheck::TlsClientContext::create(context.trust_store.path, &tls_error);
+  auto tls = netcheck::TlsClientContext::create(context.trust_store, &tls_error);
   if (!tls) {
     std::cerr << "ssm-reach: cannot set up TLS: " << tls_error << "\n";
     return 3;
@@ -107,14 +146,6 @@ int run(const Options& options) {
   context.proxy = proxy.evidence;
   const std::string user_agent = std::string("ssm-reach/") + SSM_REACH_VERSION;
 
-  ImdsSettings imds = imds_settings(options, env);
-  // A hybrid (on-premises) registration takes its identity from SSM, not
-  // IMDS: there is no IMDS to require.
-  if (imds.enabled && context.agent.registration.hybrid()) {
-    imds.enabled = false;
-    imds.skipped_by =
-        "hybrid registration " + context.agent.registration.managed_instance_id->value;
-  }
   netcheck::EventLoop loop;
   SignedCallSettings signed_settings;
   signed_settings.skip_reason = options.no_auth ? "--no-auth"
@@ -122,6 +153,7 @@ int run(const Options& options) {
                                                 : "IMDS is not used (" + imds.skipped_by + ")";
   signed_settings.timeout = step;
   signed_settings.ca_file = context.trust_store.path;
+  signed_settings.ca_embedded = context.trust_store.embedded;
   signed_settings.user_agent = user_agent;
   if (proxy.https) {
     signed_settings.proxy_curl_url = proxy.https->for_curl();
@@ -173,6 +205,7 @@ int run(const Options& options) {
     gather.resolvers = context.resolvers;
     gather.tls = tls.get();
     gather.ca_file = context.trust_store.path;
+    gather.ca_embedded = context.trust_store.embedded;
     gather.user_agent = user_agent;
     gather.on_answer = [&](const TargetEvidence& target, const AddressEvidence* address) {
       signed_call.path_answered(target, address);

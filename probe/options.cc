@@ -45,7 +45,8 @@ struct UsageError {
   std::string message;
 };
 
-double parse_timeout(const std::string& text) {
+// A decimal number of seconds from `low` to `high`.
+double parse_seconds(const char* flag, const std::string& text, double low, double high) {
   std::size_t used = 0;
   double value = 0;
   try {
@@ -53,9 +54,17 @@ double parse_timeout(const std::string& text) {
   } catch (const std::exception&) {
     used = 0;
   }
-  if (used != text.size() || !std::isfinite(value) || value < 0.05 || value > 300)
-    throw UsageError{"--timeout: '" + text + "' is not a number of seconds from 0.05 to 300"};
+  if (used != text.size() || !std::isfinite(value) || value < low || value > high) {
+    std::ostringstream range;
+    range << low << " to " << high;
+    throw UsageError{std::string(flag) + ": '" + text + "' is not a number of seconds from " +
+                     range.str()};
+  }
   return value;
+}
+
+double parse_timeout(const std::string& text) {
+  return parse_seconds("--timeout", text, 0.05, 300);
 }
 
 // libcurl's URL parser decides what a URL is; we only insist on a scheme.
@@ -185,6 +194,21 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
                           "'ssm-reach explain FILE'"))
       ->type_name("FILE");
 
+  app.add_flag("--boot", o.boot,
+               describe("Boot check, for ssm-reach-boot.service: wait for the "
+                        "network and IMDS (see --boot-wait), then print one "
+                        "'ssm-reach:' line per target for the serial console and "
+                        "write the JSON report to stderr and --boot-json"));
+  std::string boot_wait, boot_json;
+  app.add_option("--boot-wait", boot_wait,
+                 describe("--boot: longest wait for the network and IMDS, in seconds "
+                          "(default 60)"))
+      ->type_name("S");
+  app.add_option("--boot-json", boot_json,
+                 describe("--boot: where the JSON report goes (default "
+                          "/var/log/ssm-reach/boot.json)"))
+      ->type_name("PATH");
+
   // `explain` replays a file: of the options above only --output applies.
   std::string explain_file, explain_output;
   auto* explain = app.add_subcommand(
@@ -244,6 +268,18 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
     if (app.count("--save-evidence")) {
       if (save_evidence.empty()) throw UsageError{"--save-evidence: needs a file name"};
       o.save_evidence = save_evidence;
+    }
+    for (const char* flag : {"--boot-wait", "--boot-json"})
+      if (!o.boot && app.count(flag))
+        throw UsageError{std::string(flag) + ": applies only with --boot"};
+    if (o.boot && app.count("--output"))
+      throw UsageError{
+          "--boot: prints its own summary and writes JSON to --boot-json; "
+          "--output does not apply"};
+    if (app.count("--boot-wait")) o.boot_wait_s = parse_seconds("--boot-wait", boot_wait, 0, 600);
+    if (app.count("--boot-json")) {
+      if (boot_json.empty()) throw UsageError{"--boot-json: needs a file name"};
+      o.boot_json = boot_json;
     }
     if (app.count("--proxy")) {
       // The same rules as the agent's https_proxy (a missing scheme is http).

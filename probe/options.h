@@ -34,6 +34,12 @@ struct Options {
   bool no_auth = false;  // skip the signed call
   // --save-evidence FILE: write what the run observed (evidence_file.h).
   std::optional<std::string> save_evidence;
+  // --boot: the systemd unit's mode (ssm-reach-boot.service): wait up to
+  // boot_wait_s for the network and IMDS, then check; a short summary on
+  // stdout (the console), the JSON report on stderr and in boot_json.
+  bool boot = false;
+  double boot_wait_s = 60.0;
+  std::string boot_json = "/var/log/ssm-reach/boot.json";
   // `ssm-reach explain FILE`: diagnose a saved evidence file; contact nothing.
   std::optional<std::string> explain_file;
 };

@@ -472,7 +472,9 @@ void header(std::vector<std::string>& out, const Evidence& evidence, const Verdi
     if (!c.resolvers_source.empty()) resolver += " (" + c.resolvers_source + ")";
   }
   std::string trust = "trust: ";
-  if (c.trust_store.path.empty()) {
+  if (c.trust_store.embedded) {
+    trust += c.trust_store.source;
+  } else if (c.trust_store.path.empty()) {
     trust += "none" + (c.trust_store.error.empty() ? "" : " (" + c.trust_store.error + ")");
   } else {
     trust += c.trust_store.path;

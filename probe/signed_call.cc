@@ -62,6 +62,7 @@ void SignedCallStarter::maybe_start() {
   // The secrets are in the signed request now; this copy is not needed.
   credentials_ = AwsCredentials{};
   request.ca_file = settings_.ca_file;
+  request.ca_embedded = settings_.ca_embedded;
   request.user_agent = settings_.user_agent;
   request.max_body = 4096;
   if (via_proxy_)

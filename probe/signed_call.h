@@ -19,6 +19,7 @@ struct SignedCallSettings {
   std::string region;
   netcheck::Duration timeout{};
   std::string ca_file;
+  bool ca_embedded = false;  // trust the embedded Amazon roots instead
   std::string user_agent;
   std::string proxy_curl_url;  // the agent's https proxy (with credentials), "" for none
   std::string proxy_redacted;

@@ -55,6 +55,8 @@ def long_ca_file(home):
 
 
 def substitute(value, pki, home=""):
+    if value is None:  # env: None unsets the variable (clean_env)
+        return None
     return (value.replace("{ca_file}", pki.ca_file)
             .replace("{long_ca_file}", long_ca_file(home))
             .replace("{inspection_ca}", pki.inspection_ca_file)
@@ -260,6 +262,71 @@ def check_text_run(s, run, doc):
     return errors
 
 
+def check_console_bytes(run, label):
+    """What reaches a serial console: plain ASCII bytes (the decoded text
+    could hide a stray byte behind U+FFFD), checked with expect.check_text."""
+    raw = getattr(run, "stdout_bytes", b"")
+    bad = sorted({b for b in raw if b > 126 or (b < 32 and b != 10)})
+    return ["%s: bytes that are not plain ASCII on stdout: %r" % (label, bad)] if bad else []
+
+
+BOOT_JSON = "/var/log/ssm-reach/boot.json"
+BOOT_LINE = re.compile(r"^ssm-reach: (\S+) (ok|skipped|WARNING|CRITICAL|UNKNOWN)\b")
+BOOT_RESULT = re.compile(r"^ssm-reach: result (OK|WARNING|CRITICAL|UNKNOWN) \(exit (\d)\) - "
+                         r"details: (.+)$")
+
+
+class _Doc:
+    """A JSON text with an exit code, shaped like a run for check_json_run."""
+
+    def __init__(self, text, returncode):
+        self.stdout, self.returncode = text, returncode
+
+
+def check_boot_run(s, run, boot_json):
+    """--boot: every stdout line is a console line ("ssm-reach: ..."), one
+    per target in the report's order, the last the result naming boot_json;
+    the file holds the JSON report (as stderr does) with the same status."""
+    errors = ["boot summary: %s" % e for e in expect.check_text(run.stdout)]
+    errors += check_console_bytes(run, "boot summary")
+    lines = run.stdout.rstrip("\n").split("\n")
+    errors += ["boot summary line without the ssm-reach: prefix: %r" % line
+               for line in lines if not line.startswith("ssm-reach: ")]
+    if not os.path.isfile(boot_json):
+        return errors + ["--boot-json %s was not written (stderr: %r)"
+                         % (boot_json, run.stderr.strip()[:300])]
+    modes = {p: oct(os.stat(p).st_mode & 0o7777) for p in (boot_json, os.path.dirname(boot_json))}
+    if modes != {boot_json: "0o644", os.path.dirname(boot_json): "0o755"}:
+        errors.append("modes %s, expected the file 0644 and its directory 0755" % modes)
+    with open(boot_json) as f:
+        text = f.read()
+    shutil.copy(boot_json, os.path.join(os.path.dirname(run.cwd), "boot.json"))
+    if text not in run.stderr:
+        errors.append("stderr does not carry the JSON report that %s holds" % boot_json)
+    doc, json_errors = check_json_run(s, _Doc(text, run.returncode))
+    errors += ["%s: %s" % (boot_json, e) for e in json_errors]
+    if doc is None:
+        return errors
+    result = BOOT_RESULT.match(lines[-1])
+    if not result:
+        errors.append("last boot line is not the result: %r" % lines[-1])
+    else:
+        if result.group(1).lower() != doc.get("status") or int(result.group(2)) != run.returncode:
+            errors.append("result line %r, but the JSON says %r and the exit is %s"
+                          % (lines[-1], doc.get("status"), run.returncode))
+        if result.group(3) != boot_json:
+            errors.append("result line names %r, not %s" % (result.group(3), boot_json))
+    shown = [m.group(1) for m in map(BOOT_LINE.match, lines[:-1]) if m]
+    want = [t.get("service") for t in doc.get("targets", [])]
+    if shown != want:
+        errors.append("boot lines name targets %s, the report %s" % (shown, want))
+    flat = " ".join(run.stdout.split()).lower()
+    for needle in s.get("text_contains", []):
+        if " ".join(needle.split()).lower() not in flat:
+            errors.append("boot summary does not mention %r" % needle)
+    return errors
+
+
 def check_common(s, run, label):
     errors = []
     allowed = s["exit"] if isinstance(s["exit"], tuple) else (s["exit"],)
@@ -353,6 +420,13 @@ def run_inside(s, binary, pki, artifacts):
         if s.get("usage"):
             runs = [ProbeRun(binary, args, env, home, limit)]
             runs[0].kind = "usage"
+        elif s.get("boot"):
+            # The unit's default path, in an empty /var/log of this
+            # namespace: ssm-reach must create /var/log/ssm-reach itself.
+            netns.mount_tmpfs("/var/log")
+            boot_json = BOOT_JSON
+            runs = [ProbeRun(binary, args + ["--boot"], env, home, limit)]
+            runs[0].kind = "boot"
         else:
             evidence = os.path.join(directory, "evidence.json")
             runs = [ProbeRun(binary, args + ["--output", "json", "--save-evidence", evidence],
@@ -376,7 +450,7 @@ def run_inside(s, binary, pki, artifacts):
     # The live verdict must be reproducible offline: `explain` of the
     # evidence the JSON run saved, with every peer already gone.
     replay = None
-    if not s.get("usage"):
+    if not s.get("usage") and not s.get("boot"):
         replay = ProbeRun(binary, ["explain", evidence, "--output", "json"], env, home, limit)
         replay.kind = "explain"
         replay.start().wait()
@@ -385,6 +459,9 @@ def run_inside(s, binary, pki, artifacts):
     if s.get("usage"):
         errors += check_usage_run(s, runs[0])
         doc = None
+    elif s.get("boot"):
+        errors += check_common(s, runs[0], "--boot")
+        errors += check_boot_run(s, runs[0], boot_json)
     else:
         json_run, text_run = runs[:2]
         errors += check_common(s, json_run, "--output json")
@@ -396,6 +473,7 @@ def run_inside(s, binary, pki, artifacts):
         doc, json_errors = check_json_run(s, json_run)
         errors += json_errors
         errors += check_text_run(s, text_run, doc)
+        errors += check_console_bytes(text_run, "--output text")
         if json_run.returncode != text_run.returncode:
             errors.append("exit codes differ: json %s, text %s" % (json_run.returncode,
                                                                  text_run.returncode))
@@ -405,7 +483,7 @@ def run_inside(s, binary, pki, artifacts):
         runs.append(replay)
     errors += world_checks(s, world, runs)
     secrets = lab_secrets(world)
-    evidence_file = None if s.get("usage") else evidence
+    evidence_file = None if s.get("usage") else boot_json if s.get("boot") else evidence
     leaks = expect.secret_leaks(secret_sources(runs, evidence_file), secrets)
     errors += leaks
     if leaks and evidence_file and os.path.isfile(evidence_file):  # the artifact, not the secret

@@ -22,6 +22,9 @@ A scenario is a dict:
   usage           a usage error: one run, nothing on stdout, one stderr line
   tty             also run the text report on an 80x24 terminal, with and
                   without NO_COLOR (no escapes with it; <= 80 columns both)
+  boot            run `ssm-reach --boot --boot-json FILE` (one run, no
+                  --output): the console summary, the JSON on stderr and in
+                  FILE are checked; text_contains applies to the summary
   checks          what the peers must (not) have seen: "no_contact",
                   "imds_not_contacted", "imds_token_used", "resolver_used",
                   ("queried", ADDRESS, PORT)
@@ -1010,6 +1013,42 @@ scenario(
     targets={"ssmmessages": failed("tcp", "tcp.timeout", addresses={plan.SHARED_SERVICES[1]: {
         "class": "private", "tcp": {"status": "timeout"}, "tls": None}},
         explanation=Contains("Transit Gateway"))},
+)
+
+
+# -- trust store ---------------------------------------------------------------
+scenario(
+    "no_ca_bundle_embedded_roots",
+    "An image without ca-certificates: no bundle anywhere, so the embedded Amazon roots are "
+    "trusted, and the lab's own PKI is not.",
+    world={"system_ca": "hidden"}, env={"SSL_CERT_FILE": None}, args=["--no-auth"],
+    exit=2,
+    targets={svc: failed("tls", "tls.untrusted",
+                         explanation=Contains("embedded Amazon Trust Services roots"))
+             for svc in plan.SERVICES},
+    report={"context": {"trust_store": {"source": "embedded Amazon roots", "path": None}},
+            "notes": AnyItem(Contains("using ssm-reach's embedded Amazon Trust Services roots"))},
+    text_contains=["trust: embedded Amazon roots", "Install ca-certificates"],
+)
+
+# -- boot check (--boot) -------------------------------------------------------
+scenario(
+    "boot_healthy",
+    "ssm-reach-boot.service on a healthy instance: network and IMDS ready at once, one "
+    "console line per target, the JSON report in --boot-json and on stderr.",
+    boot=True, args=["--boot-wait", "5"], exit=0, max_seconds=5.0,
+    targets=dict(HEALTHY_TARGET, imds={"status": "ok"}),
+    report={"status": "ok"},
+    text_contains=["network and IMDS ready after"],
+)
+scenario(
+    "boot_imds_absent",
+    "ssm-reach-boot.service where IMDS never answers: it gives up after --boot-wait 2 and "
+    "checks anyway, within the bound plus the checks' own limits.",
+    boot=True, world={"imds": "absent"}, args=["--boot-wait", "2", "--timeout", "1"],
+    exit=2, max_seconds=2.0 + 5 * 1.0 + 1.0,
+    targets=dict(HEALTHY_TARGET, imds=failed("imds", "imds.unreachable")),
+    text_contains=["gave up waiting for IMDS", "imds CRITICAL imds.unreachable"],
 )
 
 

@@ -57,6 +57,9 @@ Spec keys (all optional; see DEFAULTS):
                  Environment="no_proxy=169.254.169.254"
                }. The host's own agent files are always hidden (see
                isolate_agent), its drop-in directories included.
+  system_ca    present (default) | hidden: every system CA bundle directory
+               (SYSTEM_CA_DIRS) is an empty tmpfs, as on an image without
+               ca-certificates (also unset SSL_CERT_FILE in the env)
   drops        extra (address, protocol, port) silently dropped
   addresses    extra addresses to put on lo
   service_clock_offset_s  seconds added to the clock of every endpoint peer
@@ -109,7 +112,11 @@ DEFAULTS = {
     "service_clock_offset_s": 0,
     "ssm_api": "ok",
     "proxy": None,
+    "system_ca": "present",
 }
+# Where systems keep their CA bundles (netcheck/trust_store.cc's search
+# list): "system_ca": "hidden" puts an empty tmpfs over each that exists.
+SYSTEM_CA_DIRS = ("/etc/ssl", "/etc/pki", "/var/lib/ca-certificates")
 PROXY_MODES = ("allow", "deny", "auth", "dead")
 PROXY_KEYS = ("mode", "deny_hosts", "address", "port")
 
@@ -368,6 +375,12 @@ class World:
         netns.add_addresses(self.addresses)
         netns.apply_nft(self.drops)
         self.isolate_agent()
+        if self.spec["system_ca"] not in ("present", "hidden"):
+            raise KeyError("system_ca must be present or hidden, not %r" % self.spec["system_ca"])
+        if self.spec["system_ca"] == "hidden":
+            for directory in SYSTEM_CA_DIRS:
+                if os.path.isdir(directory):
+                    netns.mount_tmpfs(directory)
         self.files["resolv.conf"] = netns.bind_file(self.resolv_conf(), "/etc/resolv.conf",
                                                     self.workdir)
         self.files["hosts"] = netns.bind_file(self.hosts_file(), "/etc/hosts", self.workdir)

@@ -1,0 +1,67 @@
+#include "probe/report_boot.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace ssmreach {
+
+namespace {
+
+std::string upper(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return text;
+}
+
+// "ok" and "skipped" stay quiet; what needs attention is in capitals, as
+// in the text report's RESULT column.
+std::string status_word(Status status) {
+  return status == Status::ok || status == Status::skipped ? to_string(status)
+                                                           : upper(to_string(status));
+}
+
+std::string first_usable_ip(const TargetVerdict& target) {
+  for (const auto& address : target.addresses)
+    if (address.usable) return address.ip;
+  return "";
+}
+
+std::string target_line(const TargetVerdict& target) {
+  std::string line = target.service + " " + status_word(target.status);
+  if (target.status == Status::ok) {
+    const std::string ip = first_usable_ip(target);
+    return ip.empty() ? line : line + " " + ip;
+  }
+  if (target.cause) line += " " + *target.cause;
+  std::string headline = target.headline;
+  if (!headline.empty() && headline.back() == '.') headline.pop_back();
+  return headline.empty() ? line : line + " " + headline;
+}
+
+}  // namespace
+
+std::string boot_line(const std::string& text, std::size_t width) {
+  std::string line = kBootLinePrefix;
+  for (unsigned char c : text) {
+    if (c == '\n' || c == '\t' || c == '\r' || (c < 0x20) || c == 0x7f)
+      line += ' ';
+    else if (c > 0x7f)
+      line += '?';
+    else
+      line += static_cast<char>(c);
+  }
+  if (line.size() > width) line = line.substr(0, width - 3) + "...";
+  return line + "\n";
+}
+
+std::string render_boot_summary(const Verdict& verdict, const std::string& details) {
+  std::string out;
+  if (verdict.imds) out += boot_line(target_line(*verdict.imds));
+  for (const auto& target : verdict.targets) out += boot_line(target_line(target));
+  for (const auto& note : verdict.notes) out += boot_line("note: " + note);
+  out += boot_line("result " + upper(to_string(verdict.status)) + " (exit " +
+                   std::to_string(exit_code(verdict.status)) + ") - details: " + details);
+  return out;
+}
+
+}  // namespace ssmreach
