@@ -25,7 +25,10 @@ set_target_properties(PkgConfig::CARES PROPERTIES
   INTERFACE_COMPILE_DEFINITIONS CARES_STATICLIB)
 
 find_package(CURL CONFIG REQUIRED PATHS ${SSM_REACH_CURL_PREFIX} NO_DEFAULT_PATH)
-get_target_property(_curl_location CURL::libcurl IMPORTED_LOCATION_RELEASE)
+# Whatever configuration curl was built in (packaging/release: MinSizeRel).
+get_target_property(_curl_configs CURL::libcurl IMPORTED_CONFIGURATIONS)
+list(GET _curl_configs 0 _curl_config)
+get_target_property(_curl_location CURL::libcurl IMPORTED_LOCATION_${_curl_config})
 if(NOT _curl_location MATCHES "\\.a$")
   message(FATAL_ERROR "CURL::libcurl is not a static library: ${_curl_location}")
 endif()
