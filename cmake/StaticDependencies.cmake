@@ -37,4 +37,5 @@ message(STATUS "Static libcurl ${CURL_VERSION}: ${_curl_location}")
 # Everything in one self-contained executable; unused sections of our code
 # and of libcurl (built the same way) are dropped at link time.
 add_compile_options(-ffunction-sections -fdata-sections)
-add_link_options(-static -Wl,--gc-sections)
+# No separate code segment padding, no build id: a few KB of a size budget.
+add_link_options(-static -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,--build-id=none)
