@@ -32,13 +32,6 @@ bool answered(const std::optional<HttpEvidence>& http) {
 
 }  // namespace
 
-std::string clock_offset_words(double offset_s) {
-  const double magnitude = std::fabs(offset_s);
-  const char* direction = offset_s > 0 ? "behind" : "ahead";  // service ahead: we are behind
-  if (magnitude < 120) return std::to_string(std::lround(magnitude)) + " s " + direction;
-  return gap_text(std::llround(magnitude)) + " " + direction;
-}
-
 std::optional<double> service_clock_offset(const Evidence& evidence) {
   std::vector<double> offsets;
   auto add = [&](const HttpEvidence& http) {
@@ -57,7 +50,7 @@ std::optional<double> service_clock_offset(const Evidence& evidence) {
 
 void weigh_clock(const Evidence& evidence, std::vector<TargetVerdict>& targets) {
   const auto offset = service_clock_offset(evidence);
-  if (!offset || std::fabs(*offset) <= kMaxClockSkewSeconds) return;
+  if (!clock_skewed(offset)) return;
   for (std::size_t i = 0; i < targets.size() && i < evidence.targets.size(); ++i) {
     TargetVerdict& tv = targets[i];
     const TargetEvidence& te = evidence.targets[i];

@@ -11,9 +11,6 @@
 
 namespace ssmreach::diagnosis_detail {
 
-// SigV4 rejects requests whose time is more than 5 minutes off.
-constexpr double kMaxClockSkewSeconds = 300;
-
 // The service's clock minus this instance's, in seconds: the median over
 // every HTTP answer with a Date (direct, through the proxy, the signed
 // call); nullopt without any.
@@ -29,8 +26,5 @@ void weigh_credentials(const Evidence& evidence, TargetVerdict& imds);
 // The signed call's answer on the ssm target; notes when it was not made.
 void weigh_signed_call(const Evidence& evidence, std::vector<TargetVerdict>& targets,
                        std::vector<std::string>& notes);
-
-// "7 minutes behind", "12 s ahead" (this clock against AWS's).
-std::string clock_offset_words(double offset_s);
 
 }  // namespace ssmreach::diagnosis_detail

@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <system_error>
 
-#include "netcheck/unique_fd.h"
+#include "probe/atomic_file.h"
 
 namespace ssmreach {
 
@@ -35,29 +35,7 @@ bool make_directories(const std::filesystem::path& directory, std::string* error
 
 bool write_boot_json(const std::string& path, const std::string& json, std::string* error) {
   if (!make_directories(std::filesystem::path(path).parent_path(), error)) return false;
-  const std::string temporary = path + ".tmp";
-  netcheck::UniqueFd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-  if (!fd.valid()) return fail(error, temporary, errno);
-  auto give_up = [&](int err) {
-    fd.reset();
-    ::unlink(temporary.c_str());
-    return fail(error, temporary, err);
-  };
-  if (::fchmod(fd.get(), 0644) != 0) return give_up(errno);
-  for (std::size_t written = 0; written < json.size();) {
-    const ssize_t n = ::write(fd.get(), json.data() + written, json.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return give_up(errno);
-    written += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd.get()) != 0) return give_up(errno);
-  if (::close(fd.release()) != 0) return give_up(errno);
-  if (::rename(temporary.c_str(), path.c_str()) != 0) {
-    const int err = errno;
-    ::unlink(temporary.c_str());
-    return fail(error, path, err);
-  }
-  return true;
+  return write_file_atomically(path, json, 0644, error);
 }
 
 }  // namespace ssmreach

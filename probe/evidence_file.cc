@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "netcheck/unique_fd.h"
+#include "probe/atomic_file.h"
 #include "probe/imds.h"
 
 namespace ssmreach {
@@ -601,7 +602,6 @@ std::optional<Evidence> evidence_from_json(std::string_view text, std::string* e
 }
 
 bool save_evidence_file(const std::string& path, const Evidence& evidence, std::string* error) {
-  const std::string temporary = path + ".tmp";
   std::string text;
   try {
     text = evidence_to_json(evidence);
@@ -609,30 +609,9 @@ bool save_evidence_file(const std::string& path, const Evidence& evidence, std::
     set_error(error, path + ": " + e.what());
     return false;
   }
-  netcheck::UniqueFd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666));
-  if (!fd.valid()) {
-    set_error(error, system_error(temporary, errno));
-    return false;
-  }
-  auto give_up = [&](int err) {
-    set_error(error, system_error(temporary, err));
-    fd.reset();
-    ::unlink(temporary.c_str());
-    return false;
-  };
-  for (std::size_t written = 0; written < text.size();) {
-    const ssize_t n = ::write(fd.get(), text.data() + written, text.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return give_up(errno);
-    written += static_cast<std::size_t>(n);
-  }
-  // A crash after the rename must not leave an empty FILE behind.
-  if (::fsync(fd.get()) != 0) return give_up(errno);
-  if (::close(fd.release()) != 0) return give_up(errno);
-  if (::rename(temporary.c_str(), path.c_str()) != 0) {
-    const int err = errno;
-    ::unlink(temporary.c_str());
-    set_error(error, system_error(path, err));
+  std::string write_error;
+  if (!write_file_atomically(path, text, std::nullopt, &write_error)) {
+    set_error(error, std::move(write_error));
     return false;
   }
   return true;

@@ -360,9 +360,9 @@ std::string render_json(const Evidence& evidence, const Verdict& verdict) {
   out["context"] = context_json(evidence.context, vpc_cidrs);
   const auto& offset = verdict.clock_offset_s;
   out["context"]["clock"] = Json{{"offset_s", optional_or_null(offset)},
-                                 {"status", !offset                    ? "unknown"
-                                            : std::fabs(*offset) > 300 ? "skewed"
-                                                                       : "in sync"}};
+                                 {"status", !offset                ? "unknown"
+                                            : clock_skewed(offset) ? "skewed"
+                                                                   : "in sync"}};
 
   Json targets = Json::array();
   if (verdict.imds)

@@ -393,12 +393,8 @@ std::vector<std::string> proxy_segments(const ProxyEvidence& proxy) {
 }
 
 std::string clock_segment(const std::optional<double>& offset) {
-  const double magnitude = *offset < 0 ? -*offset : *offset;
-  if (magnitude <= 2) return "clock: in sync";
-  const std::string gap = magnitude < 120 ? std::to_string(std::llround(magnitude)) + " s"
-                                          : gap_text(std::llround(magnitude));
-  return "clock: " + gap + (*offset > 0 ? " behind" : " ahead") +
-         (magnitude > 300 ? " (SKEWED)" : "");
+  if (*offset >= -2 && *offset <= 2) return "clock: in sync";
+  return "clock: " + clock_offset_words(*offset) + (clock_skewed(offset) ? " (SKEWED)" : "");
 }
 
 // "role LabSsmRole, signed call ok": what the agent authenticates with.

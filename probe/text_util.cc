@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 
 namespace ssmreach {
@@ -92,6 +93,13 @@ std::string gap_note(const std::string& a, const std::string& b, const char* wor
   const auto second = parse_utc(b);
   if (!first || !second) return "";
   return ", " + gap_text(*first - *second) + " " + words;
+}
+
+std::string clock_offset_words(double offset_s) {
+  const double magnitude = offset_s < 0 ? -offset_s : offset_s;
+  const char* direction = offset_s > 0 ? "behind" : "ahead";  // the other clock is later
+  if (magnitude < 120) return std::to_string(std::llround(magnitude)) + " s " + direction;
+  return gap_text(std::llround(magnitude)) + " " + direction;
 }
 
 }  // namespace ssmreach

@@ -44,6 +44,10 @@ std::vector<std::string> ip_texts(const std::vector<netcheck::IpAddress>& ips);
 // the text does not start like that or names no real date.
 std::optional<long long> parse_utc(const std::string& text);
 
+// "7 minutes behind", "12 s ahead": this clock against another whose time
+// minus this clock's is `offset_s`.
+std::string clock_offset_words(double offset_s);
+
 // "29 days", "5 hours", "12 minutes": a gap of `seconds` (either sign).
 std::string gap_text(long long seconds);
 

@@ -56,4 +56,11 @@ struct Verdict {
   std::optional<double> clock_offset_s;
 };
 
+// SigV4 rejects requests whose time is more than 5 minutes off.
+constexpr double kMaxClockSkewSeconds = 300;
+
+inline bool clock_skewed(const std::optional<double>& offset_s) {
+  return offset_s && (*offset_s > kMaxClockSkewSeconds || *offset_s < -kMaxClockSkewSeconds);
+}
+
 }  // namespace ssmreach

@@ -1,0 +1,19 @@
+// Replacing a file atomically: a reader sees the old file or the whole new
+// one, never a half-written one, also after a crash.
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+
+namespace ssmreach {
+
+// Writes `text` to PATH.tmp, syncs it and renames it over `path`. With
+// `exact_mode` the file gets that mode whatever the umask; without, 0666
+// less the umask. False, with `error` as "FILE: reason", when it cannot; the
+// temporary file is removed then.
+bool write_file_atomically(const std::string& path, const std::string& text,
+                           std::optional<mode_t> exact_mode, std::string* error);
+
+}  // namespace ssmreach
