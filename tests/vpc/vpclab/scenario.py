@@ -20,6 +20,8 @@ A scenario file (Python 3.11 tomllib):
     others_ok = true           # targets not named below must be ok (default)
     text_contains = ["..."]    # substrings of the text report
     checks = ["resolver_used"] # peer-side checks of tests/e2e/run_scenario.py
+                               # (a list item ["proxy_connect", "ssm", "TCP_TUNNEL/200"]
+                               # is its tuple form)
 
     [expect.targets.ssmmessages]
     status = "critical"
@@ -149,7 +151,8 @@ def to_e2e(s):
            "targets": {svc: _target(t) for svc, t in e.get("targets", {}).items()},
            "others_ok": e.get("others_ok", True),
            "text_contains": list(e.get("text_contains", [])),
-           "checks": list(e.get("checks", [])),
+           # ["proxy_connect", "ssmmessages", "TCP_DENIED/403"] -> a tuple, as e2e writes it
+           "checks": [tuple(c) if isinstance(c, list) else c for c in e.get("checks", [])],
            "report": dict(e.get("report", {}))}
     if "status" in e:
         out["report"]["status"] = e["status"]

@@ -263,6 +263,13 @@ class VpcWorld(World):
             isolation.run(["ip", "netns", "add", self.ns[role]])
             self.created.append(self.ns[role])
             self._ip(role, "link set lo up\n")
+            with isolation.in_netns(self.ns[role]):
+                # No duplicate address detection: a tentative link-local
+                # address would hold up neighbour discovery for about a
+                # second, and the first IPv6 SYN with it.
+                for conf in ("all", "default"):
+                    with open("/proc/sys/net/ipv6/conf/%s/accept_dad" % conf, "w") as f:
+                        f.write("0")
         inst, rtr = self.ns["instance"], self.ns["router"]
         isolation.run(["ip", "-n", rtr, "link", "add", "i0", "type", "veth", "peer", "name",
                        "eth0", "netns", inst])
