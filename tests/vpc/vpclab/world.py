@@ -10,7 +10,9 @@ Call `isolation.enter_private_mounts(run_dir)` once before the first world
 own mount namespace and vanish with it.
 
 Roles (`world.ns[role]` is the `ip netns` name, unique per process:
-"vpc<pid>-<n>-<role>"), addresses from ssmlab.plan where they exist:
+"vpc<pid>-<n>-<short role>"), addresses from ssmlab.plan where they exist:
+
+Role names are short in namespace names: <prefix>-inst, -rtr, -vpce, -corp, -inet.
 
   instance   the EC2 instance: eth0 10.0.3.7/24 (and fd00:ec2:3::7/64),
              default route via the router 10.0.3.1, on-link routes to
@@ -89,6 +91,8 @@ from ssmlab.world import World
 from . import isolation
 
 ROLES = ("instance", "router", "endpoints", "corporate", "internet")
+SHORT = {"instance": "inst", "router": "rtr", "endpoints": "vpce", "corporate": "corp",
+         "internet": "inet"}
 GATEWAY = "10.0.3.1"
 INSTANCE_V6, GATEWAY_V6 = "fd00:ec2:3::7", "fd00:ec2:3::1"
 CORPORATE_DNS = plan.PEERED[9]  # 172.31.8.19, on-premises over a VPN or peering
@@ -150,7 +154,8 @@ class VpcWorld(World):
         self.run_dir = os.path.abspath(run_dir)
         os.makedirs(self.run_dir, exist_ok=True)
         serial = next(_counter)
-        self.ns = {role: "vpc%d-%d-%s" % (os.getpid(), serial, role[:4]) for role in ROLES}
+        self.prefix = "vpc%d-%d" % (os.getpid(), serial)
+        self.ns = {role: "%s-%s" % (self.prefix, SHORT[role]) for role in ROLES}
         self.created = []
         self.services = list(self.knobs["services"])
         self.enis = self._plan_enis()         # service -> [(ip, behaviour)]
@@ -457,9 +462,9 @@ class VpcWorld(World):
     def describe(self):
         """Lines that say what this world is (for logs and the demo)."""
         k = self.knobs
-        lines = ["instance %s (%s/24 via %s) in %s; namespaces %s"
-                 % (plan.INSTANCE_ID, plan.INSTANCE_IP, GATEWAY, plan.VPC_CIDR,
-                    ", ".join("%s=%s" % kv for kv in self.ns.items())),
+        lines = ["instance %s (%s/24 via %s) in %s" % (plan.INSTANCE_ID, plan.INSTANCE_IP,
+                                                         GATEWAY, plan.VPC_CIDR),
+                 "namespaces %s-{%s}" % (self.prefix, ",".join(SHORT[r] for r in ROLES)),
                  "private DNS %s, NAT %s, resolv.conf names the %s resolver%s"
                  % ("on" if k["private_dns"] else "off", "yes" if k["nat"] else "no",
                     k["resolver"], " (down)" if k["vpc_resolver"] == "down" else ""),
