@@ -40,8 +40,8 @@ def main(run, binary, pki):
             artifacts = os.path.join(scratch, "artifacts")
             os.mkdir(artifacts)
             os.chmod(artifacts, 0o777)
-            proc = subprocess.run(prefix + [sys.executable, run_copy, "--binary", binary, "--pki", pki,
-                                            "--artifacts", artifacts, "healthy"],
+            proc = subprocess.run(prefix + [sys.executable, run_copy, "--binary", binary,
+                                            "--pki", pki, "--artifacts", artifacts, "healthy"],
                                   capture_output=True, text=True, timeout=60)
         said = (proc.stdout + proc.stderr).strip()
         if proc.returncode == 0 or "VPC REFUSED" not in proc.stderr or "PASS" in proc.stdout:

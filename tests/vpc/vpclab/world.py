@@ -60,7 +60,9 @@ Knobs (a dict, e.g. a scenario file's [world] table; all optional):
   dns_records     {service: "nxdomain" | {"A": [...], "AAAA": [...]}}: the
                   VPC resolver's answer, overriding the above
   resolver        vpc (default) | corporate: the nameserver resolv.conf names
-  vpc_resolver    up (default) | down (a network ACL drops port 53 to it)
+  vpc_resolver    up (default) | down: the Amazon resolver never answers, as
+                  with the VPC's enableDnsSupport off (nft drops port 53 in the
+                  router; on AWS no NACL or security group filters it)
   nacl_drop_return  services whose ENIs' return traffic (TCP source port
                   443) the router drops, as a network ACL without the
                   ephemeral ports
@@ -79,6 +81,7 @@ import ipaddress
 import itertools
 import os
 import shutil
+import subprocess
 
 from ssmlab import plan
 from ssmlab.dnsmasq import Dnsmasq
@@ -239,7 +242,6 @@ class VpcWorld(World):
     def run_in(self, role, argv, **popen):
         """Run argv in a role's namespace (ip netns exec: the instance's
         resolv.conf and hosts apply there); returns subprocess.CompletedProcess."""
-        import subprocess
         popen.setdefault("capture_output", True)
         popen.setdefault("text", True)
         return subprocess.run(["ip", "netns", "exec", self.ns[role]] + list(argv),
