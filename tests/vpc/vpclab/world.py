@@ -342,7 +342,11 @@ class VpcWorld(World):
                 self.nft["router"].append(("forward", "%s saddr %s tcp sport 443 drop"
                                            % (family, ip)))
         for extra in knobs["firewall"]:
-            self.nft[extra["ns"]].append((extra.get("chain", "input"), extra["rule"]))
+            chain = extra.get("chain", "input")
+            if extra.get("ns") not in ROLES or chain not in ("input", "forward", "output"):
+                raise ValueError("firewall rule %r: ns one of %s, chain input, forward or "
+                                 "output" % (extra, ", ".join(ROLES)))
+            self.nft[extra["ns"]].append((chain, extra["rule"]))
         for role, rules in self.nft.items():
             text = ""
             if rules:
@@ -385,7 +389,7 @@ class VpcWorld(World):
         return self
 
     def _start_peers(self):
-        offset = 0
+        offset = self.spec["service_clock_offset_s"]  # the lab's default, 0
         for service in self.services:
             for ip, behaviour in list(self.enis.get(service, [])) + [(self.public[service], "tls")]:
                 role = self._add_address(ip)
