@@ -842,6 +842,29 @@ TEST_CASE("diagnosis: the IPv6 no-route rule leaves a note, not a warning") {
   CHECK(any_note_has(v, "no IPv6 route on this instance"));
 }
 
+TEST_CASE("diagnosis: a name with more addresses than are probed leaves a note") {
+  auto target = healthy("ssm", "10.40.1.11");
+  std::vector<std::string> many;
+  for (int i = 0; i < 300; ++i)
+    many.push_back("10.40." + std::to_string(i / 250 + 1) + "." + std::to_string(i % 250 + 1));
+  target.dns = dns_ok(target.target.host, many);
+  const auto v = diagnose(one(target));
+  CHECK(v.status == Status::ok);
+  CHECK(any_note_has(v, "has 300 addresses; only the first 1 were probed"));
+  // All probed: no note.
+  CHECK_FALSE(any_note_has(diagnose(one(healthy("ssm", "10.40.1.11"))), "were probed"));
+}
+
+TEST_CASE("diagnosis: a run stopped by its deadline says so") {
+  auto evidence = one(resolved("ssmmessages", {tcp_failed("10.40.1.11", TcpOutcome::timeout)}));
+  evidence.context.deadline_s = 3;
+  CHECK_FALSE(any_note_has(diagnose(evidence), "Deadline"));
+  evidence.context.deadline_reached = true;
+  const auto v = diagnose(evidence);
+  CHECK(any_note_has(v, "Deadline: the run's limit of 3.0 s (--deadline) was reached"));
+  CHECK(v.status == Status::critical);
+}
+
 TEST_CASE("diagnosis: overall status and exit code") {
   SUBCASE("worst over targets") {
     const auto v = diagnose(
