@@ -288,6 +288,10 @@ class HttpTask final : public Task {
       return;
     }
     response_.error = error_buffer_[0] ? error_buffer_ : curl_easy_strerror(code);
+    // libcurl refuses a header line over 100 KB with "Out of memory": say
+    // what the peer did, not what it sounds like we ran out of.
+    if (code == CURLE_OUT_OF_MEMORY && status > 0)
+      response_.error = "response header too large (libcurl: " + response_.error + ")";
     if (code == CURLE_OPERATION_TIMEDOUT) {
       response_.outcome = HttpOutcome::timeout;
       return;

@@ -1052,6 +1052,77 @@ scenario(
 )
 
 
+# -- hostile peers (issue 7) -----------------------------------------------------
+# Peers that try to make ssm-reach hang or grow. Each runs with a short
+# deadline; the driver asserts every run ends by it (deadline_s: wall time
+# within DEADLINE_TOLERANCE_S of it, and the report's elapsed_ms within
+# 0.5 s), and that ssm-reach's own peak RSS (wait4) stays well under 64 MiB.
+HOSTILE_DEADLINE_S = 3.0
+HOSTILE_RSS_MIB = 32
+# 300 addresses for one name: ssmlab puts them on lo, where nothing listens.
+MANY_IPS = ["10.0.%d.%d" % (20 + i // 250, 1 + i % 250) for i in range(299)]
+
+
+def hostile(name, about, **spec):
+    args = spec.get("args", [])
+    spec["args"] = ["--deadline", "%g" % spec.get("deadline_s", HOSTILE_DEADLINE_S)] + \
+        ([] if "--timeout" in args else ["--timeout", "1"]) + args
+    spec.setdefault("deadline_s", HOSTILE_DEADLINE_S)
+    spec.setdefault("max_rss_mib", HOSTILE_RSS_MIB)
+    scenario(name, about, **spec)
+
+
+def hostile_endpoint(service, kind):
+    return {"endpoints": {service: [(ENI[service], "hostile:" + kind)]}}
+
+
+hostile(
+    "hostile_tls_slowloris",
+    "ssm's TLS server sends one byte per second and never completes the handshake.",
+    world=hostile_endpoint("ssm", "slowloris"),
+    exit=2, targets={"ssm": failed("tls", "tls.timeout", addresses={
+        ENI["ssm"]: {"tcp": {"status": "ok"}, "tls": {"status": "timeout"}}})},
+)
+hostile(
+    "hostile_deadline_cuts",
+    "The same slowloris TLS server with --timeout equal to --deadline 2: the deadline ends "
+    "the handshake first; the report says so.",
+    deadline_s=2.0, args=["--timeout", "2"],
+    world=hostile_endpoint("ssm", "slowloris"),
+    exit=2, targets={"ssm": failed("tls", "tls.timeout")},
+    report={"deadline_reached": True, "context": {"deadline_s": 2.0},
+            "notes": AnyItem(Contains("(--deadline) was reached"))},
+    text_contains=["Deadline: the run's limit of 2.0 s"],
+)
+hostile(
+    "hostile_http_endless_headers",
+    "ssm answers 200 and then sends header lines forever.",
+    world=hostile_endpoint("ssm", "endless-headers"),
+    exit=2, targets={"ssm": {"status": "critical", "failed_layer": "http",
+                             "cause": OneOf("http.timeout", "http.error")}},
+)
+hostile(
+    "hostile_http_huge_header",
+    "ssm answers 200 with one header line of 8 MiB.",
+    world=hostile_endpoint("ssm", "huge-header"),
+    exit=2, targets={"ssm": {"status": "critical", "failed_layer": "http",
+                             "cause": OneOf("http.timeout", "http.error")}},
+)
+hostile(
+    "hostile_http_infinite_body",
+    "ssm answers 200 without a length and streams its body forever (the signed call too).",
+    world=hostile_endpoint("ssm", "infinite-body"),
+    exit=(0, 1, 2), others_ok=True, targets={"ssm": {"addresses": {
+        ENI["ssm"]: {"tls": {"status": "ok"}}}}},
+)
+hostile(
+    "hostile_http_redirect_loop",
+    "ssm answers every request with a 301 to itself.",
+    world=hostile_endpoint("ssm", "redirect-loop"),
+    exit=(0, 1, 2), targets={"ssm": {"addresses": {ENI["ssm"]: {"tls": {"status": "ok"}}}}},
+)
+
+
 def by_name():
     names = [s["name"] for s in SCENARIOS]
     assert len(names) == len(set(names)), "duplicate scenario names"

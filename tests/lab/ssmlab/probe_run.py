@@ -21,6 +21,28 @@ from .netns import die_with_parent
 _PASS_THROUGH = ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "LLVM_PROFILE_FILE")
 
 
+class _RusagePopen(subprocess.Popen):
+    """Popen that reaps with wait4(2), keeping the child's own rusage (its
+    peak RSS), which getrusage(RUSAGE_CHILDREN) would mix with every other
+    child of the driver."""
+
+    rusage = None
+
+    def _try_wait(self, wait_flags):
+        try:
+            pid, status, rusage = os.wait4(self.pid, wait_flags)
+        except ChildProcessError:
+            return (self.pid, 0)
+        if pid == self.pid:
+            self.rusage = rusage
+        return (pid, status)
+
+
+def peak_rss_kib(proc):
+    """The reaped child's peak RSS in KiB (Linux ru_maxrss), or None."""
+    return proc.rusage.ru_maxrss if getattr(proc, "rusage", None) is not None else None
+
+
 def clean_env(home, ca_file=None, extra=None):
     env = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
            "HOME": home, "LC_ALL": "C", "TZ": "UTC"}
@@ -47,12 +69,13 @@ class ProbeRun:
         self.stdout = self.stderr = ""
         self.seconds = None
         self.timed_out = False
+        self.max_rss_kib = None  # peak RSS of ssm-reach itself, once reaped
 
     def start(self):
         self._started = time.monotonic()
-        self._proc = subprocess.Popen(self.command, env=self.env, cwd=self.cwd,
-                                      stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                      stderr=subprocess.PIPE, preexec_fn=die_with_parent)
+        self._proc = _RusagePopen(self.command, env=self.env, cwd=self.cwd,
+                                  stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, preexec_fn=die_with_parent)
         return self
 
     def wait(self):
@@ -64,6 +87,7 @@ class ProbeRun:
             out, err = self._proc.communicate()
         self.seconds = time.monotonic() - self._started
         self.returncode = self._proc.returncode
+        self.max_rss_kib = peak_rss_kib(self._proc)
         self.stdout = out.decode("utf-8", "replace")
         self.stderr = err.decode("utf-8", "replace")
         self.stdout_bytes = out
@@ -81,9 +105,9 @@ class PtyRun(ProbeRun):
         self._started = time.monotonic()
         self._master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
-        self._proc = subprocess.Popen(self.command, env=self.env, cwd=self.cwd,
-                                      stdin=subprocess.DEVNULL, stdout=slave,
-                                      stderr=subprocess.PIPE, preexec_fn=die_with_parent)
+        self._proc = _RusagePopen(self.command, env=self.env, cwd=self.cwd,
+                                  stdin=subprocess.DEVNULL, stdout=slave,
+                                  stderr=subprocess.PIPE, preexec_fn=die_with_parent)
         os.close(slave)
         return self
 
@@ -114,6 +138,7 @@ class PtyRun(ProbeRun):
         self._proc.wait()
         self.seconds = time.monotonic() - self._started
         self.returncode = self._proc.returncode
+        self.max_rss_kib = peak_rss_kib(self._proc)
         self.stdout = out.decode("utf-8", "replace").replace("\r\n", "\n")
         self.stderr = err.decode("utf-8", "replace")
         self.stdout_bytes = out
