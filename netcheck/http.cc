@@ -107,7 +107,7 @@ class HttpTask final : public Task {
     if (done_) return;
     response_.outcome = HttpOutcome::timeout;
     response_.error = "no complete HTTP response in time";
-    record_progress();
+    record_progress(false);
     finish(now);
   }
 
@@ -282,7 +282,7 @@ class HttpTask final : public Task {
     curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
     response_.status = status;
     response_.curl_code = static_cast<int>(code);
-    record_progress();
+    record_progress(code == CURLE_PEER_FAILED_VERIFICATION);
     if (code == CURLE_OK || (code == CURLE_WRITE_ERROR && response_.body_truncated)) {
       response_.outcome = HttpOutcome::ok;
       return;
@@ -313,7 +313,8 @@ class HttpTask final : public Task {
   }
 
   // How far the transfer got: TCP, the proxy's CONNECT, TLS.
-  void record_progress() {
+  // `verify_failed`: libcurl rejected the certificate.
+  void record_progress(bool verify_failed) {
     CURL* e = easy_.get();
     if (e == nullptr) return;
     curl_easy_getinfo(e, CURLINFO_HTTP_CONNECTCODE, &response_.proxy_connect_status);
@@ -325,6 +326,10 @@ class HttpTask final : public Task {
     response_.connected = saw_connected_ || connect_us > 0 || response_.status > 0 ||
                           response_.proxy_connect_status > 0;
     response_.tls_done = appconnect_us > 0 || response_.status > 0;
+    // A handshake that broke off before any certificate was checked (garbage
+    // from the peer, a timeout) leaves a placeholder verify result (1,
+    // X509_V_ERR_UNSPECIFIED): that is no verdict on a certificate.
+    if (!verify_failed && !response_.tls_done) response_.tls_verify_result = 0;
   }
 
   void finish_error() {

@@ -165,6 +165,23 @@ TEST_CASE("HTTP: a proxy's answer to CONNECT is recorded") {
   }
 }
 
+TEST_CASE("HTTP: garbage after a proxy's CONNECT 200 is no certificate verdict") {
+  testing::LoopbackHttpServer proxy([](const testing::SeenRequest&) {
+    return "HTTP/1.1 200 Connection established\r\n\r\n" + std::string(4096, '\x17');
+  });
+  HttpRequest request;
+  request.url = "https://ssm.example.invalid/";
+  request.proxy = proxy.url();
+  request.timeout = std::chrono::seconds(2);
+  auto r = fetch(request);
+  CHECK(r.outcome == HttpOutcome::error);
+  CHECK(r.proxy_connect_status == 200);
+  CHECK_FALSE(r.tls_done);
+  // The handshake failed before any certificate: OpenSSL's placeholder
+  // verify result must not read as a rejected certificate.
+  CHECK(r.tls_verify_result == 0);
+}
+
 TEST_CASE("HTTP: a proxy that is not there is not connected") {
   int port = 0;
   {

@@ -1032,6 +1032,22 @@ TEST_CASE("diagnosis: IMDS is a target; trust store notes") {
     CHECK(v.imds->status == Status::critical);
     CHECK(has(v.imds->explanation, "HTTP 401"));
   }
+  SUBCASE("a token, then no GET answers (a hostile or failing IMDS): critical") {
+    auto e = evidence_with({healthy("ssm", "10.40.1.10")});
+    e.context.imds.token_ok = true;
+    e.context.imds.calls = {
+        {"PUT", "/latest/api/token", false, netcheck::HttpOutcome::ok, 200, "", 0.4},
+        {"GET", "/latest/meta-data/placement/region", true, netcheck::HttpOutcome::timeout, 0,
+         "timeout", 1000},
+        {"GET", "/latest/meta-data/instance-id", true, netcheck::HttpOutcome::timeout, 0, "timeout",
+         1000}};
+    const auto v = diagnose(e);
+    REQUIRE(v.imds);
+    CHECK(v.imds->cause == "imds.timeout");
+    CHECK(v.imds->status == Status::critical);
+    CHECK(has(v.imds->explanation, "none of the 2 metadata GETs did"));
+    CHECK(v.status == Status::critical);
+  }
   SUBCASE("nothing answers") {
     auto e = evidence_with({healthy("ssm", "10.40.1.10")});
     e.context.imds.token_ok = false;

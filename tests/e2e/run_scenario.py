@@ -537,6 +537,9 @@ def run_inside(s, binary, pki, artifacts):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--binary", default=os.environ.get("SSM_REACH", DEFAULT_BINARY))
+    parser.add_argument("--rss-helper", default=None,
+                        help="tests/e2e/peak_rss_exec, to measure each run's peak RSS "
+                             "(default: next to the binary's build, if built)")
     parser.add_argument("--pki", default=None, help="PKI directory (default: next to the binary)")
     parser.add_argument("--artifacts", default=None, help="where outputs are kept")
     parser.add_argument("--list", action="store_true")
@@ -563,14 +566,20 @@ def main():
     pki_dir = opts.pki or os.path.join(build, "lab", "pki")
     artifacts = os.path.abspath(opts.artifacts or os.path.join(build, "lab", "runs"))
 
+    rss_helper = os.path.abspath(opts.rss_helper or os.path.join(build, "tests", "e2e",
+                                                                 "peak_rss_exec"))
     if len(opts.names) > 1:  # each scenario needs its own fresh namespace
         codes = [subprocess.call([sys.executable, __file__, "--binary", binary, "--pki", pki_dir,
-                                  "--artifacts", artifacts, n]) for n in opts.names]
+                                  "--artifacts", artifacts, "--rss-helper", rss_helper, n])
+                 for n in opts.names]
         return 1 if any(codes) else 0
 
     if not os.access(binary, os.X_OK):
         print("FAIL: ssm-reach binary not found or not executable: %s" % binary, file=sys.stderr)
         return 1
+    if os.access(rss_helper, os.X_OK):
+        from ssmlab import probe_run
+        probe_run.RSS_HELPER = rss_helper
     lab_pki.ensure(pki_dir)
     netns.enter_lab_namespace()  # from here on, inside the lab
     return run_inside(table[opts.names[0]], binary, lab_pki.Pki(pki_dir), artifacts)

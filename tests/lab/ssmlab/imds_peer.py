@@ -104,7 +104,10 @@ class FakeImds:
         for name, value in headers:
             handler.send_header(name, value)
         handler.end_headers()
-        handler.wfile.write(body)
+        try:
+            handler.wfile.write(body)
+        except OSError:  # a client that stops reading a huge answer closes on us
+            handler.close_connection = True
 
     def _put(self, handler):
         length = int(handler.headers.get("Content-Length") or 0)

@@ -12,6 +12,7 @@ import pty
 import select
 import struct
 import subprocess
+import tempfile
 import termios
 import time
 
@@ -21,26 +22,9 @@ from .netns import die_with_parent
 _PASS_THROUGH = ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "LLVM_PROFILE_FILE")
 
 
-class _RusagePopen(subprocess.Popen):
-    """Popen that reaps with wait4(2), keeping the child's own rusage (its
-    peak RSS), which getrusage(RUSAGE_CHILDREN) would mix with every other
-    child of the driver."""
-
-    rusage = None
-
-    def _try_wait(self, wait_flags):
-        try:
-            pid, status, rusage = os.wait4(self.pid, wait_flags)
-        except ChildProcessError:
-            return (self.pid, 0)
-        if pid == self.pid:
-            self.rusage = rusage
-        return (pid, status)
-
-
-def peak_rss_kib(proc):
-    """The reaped child's peak RSS in KiB (Linux ru_maxrss), or None."""
-    return proc.rusage.ru_maxrss if getattr(proc, "rusage", None) is not None else None
+# tests/e2e/peak_rss_exec: when set, every run goes through it, so its peak
+# RSS is measured (a child of this driver would count the driver's memory).
+RSS_HELPER = None
 
 
 def clean_env(home, ca_file=None, extra=None):
@@ -64,6 +48,11 @@ class ProbeRun:
 
     def __init__(self, binary, args, env, cwd, limit_s):
         self.command = [binary] + list(args)
+        self._rss_file = None
+        if RSS_HELPER:
+            fd, self._rss_file = tempfile.mkstemp(prefix="ssm-reach-rss-")
+            os.close(fd)
+            self.command = [RSS_HELPER, self._rss_file] + self.command
         self.env, self.cwd, self.limit_s = env, cwd, limit_s
         self.returncode = None
         self.stdout = self.stderr = ""
@@ -71,11 +60,23 @@ class ProbeRun:
         self.timed_out = False
         self.max_rss_kib = None  # peak RSS of ssm-reach itself, once reaped
 
+    def _peak_rss_kib(self):
+        """ssm-reach's own peak RSS in KiB, from the helper; None without."""
+        if not self._rss_file:
+            return None
+        try:
+            with open(self._rss_file) as f:
+                return int(f.read().strip() or 0) or None
+        except (OSError, ValueError):
+            return None
+        finally:
+            os.unlink(self._rss_file)
+
     def start(self):
         self._started = time.monotonic()
-        self._proc = _RusagePopen(self.command, env=self.env, cwd=self.cwd,
-                                  stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, preexec_fn=die_with_parent)
+        self._proc = subprocess.Popen(self.command, env=self.env, cwd=self.cwd,
+                                      stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE, preexec_fn=die_with_parent)
         return self
 
     def wait(self):
@@ -87,7 +88,7 @@ class ProbeRun:
             out, err = self._proc.communicate()
         self.seconds = time.monotonic() - self._started
         self.returncode = self._proc.returncode
-        self.max_rss_kib = peak_rss_kib(self._proc)
+        self.max_rss_kib = self._peak_rss_kib()
         self.stdout = out.decode("utf-8", "replace")
         self.stderr = err.decode("utf-8", "replace")
         self.stdout_bytes = out
@@ -105,9 +106,9 @@ class PtyRun(ProbeRun):
         self._started = time.monotonic()
         self._master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
-        self._proc = _RusagePopen(self.command, env=self.env, cwd=self.cwd,
-                                  stdin=subprocess.DEVNULL, stdout=slave,
-                                  stderr=subprocess.PIPE, preexec_fn=die_with_parent)
+        self._proc = subprocess.Popen(self.command, env=self.env, cwd=self.cwd,
+                                      stdin=subprocess.DEVNULL, stdout=slave,
+                                      stderr=subprocess.PIPE, preexec_fn=die_with_parent)
         os.close(slave)
         return self
 
@@ -138,7 +139,7 @@ class PtyRun(ProbeRun):
         self._proc.wait()
         self.seconds = time.monotonic() - self._started
         self.returncode = self._proc.returncode
-        self.max_rss_kib = peak_rss_kib(self._proc)
+        self.max_rss_kib = self._peak_rss_kib()
         self.stdout = out.decode("utf-8", "replace").replace("\r\n", "\n")
         self.stderr = err.decode("utf-8", "replace")
         self.stdout_bytes = out
