@@ -772,6 +772,7 @@ for flag, value, name in (("--services", "ssm,bogus", "bad_services_value"),
                           ("--dns-server", "10.0.0.2:notaport", "bad_dns_server_value"),
                           ("--endpoint", "ssm", "bad_endpoint_value"),
                           ("--timeout", "0", "bad_timeout_zero"),
+                          ("--deadline", "0.5", "bad_deadline_value"),
                           ("--imds-endpoint", "not a url", "bad_imds_endpoint_value")):
     scenario(name, "%s %s: one line naming %s, exit 3, nothing contacted." % (flag, value, flag),
              usage=True, args=[flag, value], exit=3, stderr_contains=[flag],
@@ -780,6 +781,12 @@ scenario(
     "bad_region_value", "--region moon: one line naming --region.",
     usage=True, region_flag=False, args=["--region", "moon"], exit=3,
     stderr_contains=["--region"], checks=["no_contact"],
+)
+scenario(
+    "bad_timeout_past_deadline", "--timeout 30 with the default --deadline 20: one step could "
+    "never finish; one line naming both, exit 3.",
+    usage=True, args=["--timeout", "30"], exit=3, stderr_contains=["--timeout", "--deadline"],
+    checks=["no_contact"],
 )
 scenario(
     "missing_flag_value", "--output without its value.",
@@ -1206,6 +1213,34 @@ hostile(
     world={"proxy": "garbage"}, args=["--proxy", "http://%s:%d" % (plan.PROXY, plan.PROXY_PORT)],
     exit=2, targets={svc: failed("tls", "tls.protocol", proxy_path={
         "failed_stage": "tls", "connect_status": 200, "tls_verify_result": 0}) for svc in plan.SERVICES},
+)
+
+hostile(
+    "hostile_deadline_everything",
+    "Every peer holds on: TLS completes but no HTTP answer, the proxy answers CONNECT one "
+    "byte per second, IMDS hangs after the token. --timeout 3 --deadline 3: the proxy "
+    "paths alone would take 6 s; the deadline ends the run and the report says so.",
+    deadline_s=3.0, args=["--timeout", "3", "--proxy", "http://%s:%d" % (plan.PROXY,
+                                                                        plan.PROXY_PORT)],
+    world={"endpoints": {svc: [(ENI[svc], "tls-mute")] for svc in plan.SERVICES},
+           "proxy": "slowloris", "imds": "hang-after-token"},
+    exit=2, targets=dict({svc: {"status": "critical", "failed_layer": OneOf("http", "proxy"),
+                                "cause": OneOf("http.timeout", "proxy.timeout")}
+                          for svc in plan.SERVICES},
+                         imds=failed("imds", "imds.timeout")),
+    report={"deadline_reached": True},
+)
+scenario(
+    "boot_deadline",
+    "--boot where IMDS is absent and the endpoints never answer HTTP: the wait has its own "
+    "bound (--boot-wait 1), then --deadline 2 counts; the whole run ends within both.",
+    boot=True, world={"imds": "absent",
+                      "endpoints": {svc: [(ENI[svc], "tls-mute")] for svc in plan.SERVICES}},
+    args=["--boot-wait", "1", "--timeout", "2", "--deadline", "2"],
+    exit=2, max_seconds=1.0 + 2.0 + 1.0, max_rss_mib=HOSTILE_RSS_MIB,
+    targets={"imds": failed("imds", "imds.unreachable"),
+             **{svc: failed("http", "http.timeout") for svc in plan.SERVICES}},
+    text_contains=["gave up waiting for IMDS"],
 )
 
 

@@ -83,7 +83,8 @@ Spec keys (all optional; see DEFAULTS):
                Basic credentials plan.PROXY_USER / plan.PROXY_PASSWORD (407
                without), dead is the address with nothing listening (refused),
                garbage is no squid but a hostile peer that accepts every
-               CONNECT and then sends random bytes (hostile_peer.py).
+               CONNECT and then sends random bytes, slowloris one that answers
+               CONNECT one byte per second, never completing (hostile_peer.py).
                Squid resolves endpoint names from the world's endpoints;
                requests for a link-local address (IMDS) get 403.
 """
@@ -123,7 +124,7 @@ DEFAULTS = {
 # Where systems keep their CA bundles (netcheck/trust_store.cc's search
 # list): "system_ca": "hidden" puts an empty tmpfs over each that exists.
 SYSTEM_CA_DIRS = ("/etc/ssl", "/etc/pki", "/var/lib/ca-certificates")
-PROXY_MODES = ("allow", "deny", "auth", "dead", "garbage")
+PROXY_MODES = ("allow", "deny", "auth", "dead", "garbage", "slowloris")
 PROXY_KEYS = ("mode", "deny_hosts", "address", "port")
 
 # Where an installed SSM agent keeps state that ssm-reach reads. The host's
@@ -381,8 +382,9 @@ class World:
         proxy = self.proxy_spec()
         if proxy:
             self.addresses.add(proxy["address"])
-            if proxy["mode"] == "garbage":
-                self.peers.append(HostilePeer(proxy["address"], proxy["port"], "proxy-garbage",
+            if proxy["mode"] in ("garbage", "slowloris"):
+                kind = "proxy-garbage" if proxy["mode"] == "garbage" else "slowloris"
+                self.peers.append(HostilePeer(proxy["address"], proxy["port"], kind,
                                               label="proxy"))
             elif proxy["mode"] != "dead":  # dead: the address exists, nothing listens
                 self.proxy = self._squid(proxy)
