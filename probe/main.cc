@@ -133,9 +133,11 @@ int run(const Options& options) {
                            describe(wait_for_boot(imds, bound), options.boot_wait_s));
     std::cout.flush();
   }
-  // Everything from here to the report ends by the deadline; with --boot it
-  // counts from the end of the wait, which has its own bound (--boot-wait).
-  RunDeadline deadline(netcheck::Clock::now() + netcheck::seconds(options.deadline_s));
+  // Everything up to the report ends by the deadline, counted from the
+  // start; with --boot from the end of the wait, which has its own bound
+  // (--boot-wait).
+  RunDeadline deadline((options.boot ? netcheck::Clock::now() : started) +
+                       netcheck::seconds(options.deadline_s));
 
   std::string region_warning;
   context.region = region_from_flag_or_env(options.region, env, &region_warning);

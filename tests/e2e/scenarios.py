@@ -1212,7 +1212,8 @@ hostile(
     "The agent's proxy accepts CONNECT with 200, then sends random bytes instead of TLS.",
     world={"proxy": "garbage"}, args=["--proxy", "http://%s:%d" % (plan.PROXY, plan.PROXY_PORT)],
     exit=2, targets={svc: failed("tls", "tls.protocol", proxy_path={
-        "failed_stage": "tls", "connect_status": 200, "tls_verify_result": 0}) for svc in plan.SERVICES},
+        "failed_stage": "tls", "connect_status": 200, "tls_verify_result": 0})
+        for svc in plan.SERVICES},
 )
 
 hostile(
