@@ -1233,14 +1233,18 @@ hostile(
 )
 scenario(
     "boot_deadline",
-    "--boot where IMDS is absent and the endpoints never answer HTTP: the wait has its own "
-    "bound (--boot-wait 1), then --deadline 2 counts; the whole run ends within both.",
-    boot=True, world={"imds": "absent",
+    "--boot where IMDS is absent, the endpoints never answer HTTP and the proxy answers "
+    "CONNECT one byte per second: the wait has its own bound (--boot-wait 1), then "
+    "--deadline 2 counts (the proxy paths alone would take 4 s); the run ends within both.",
+    boot=True, world={"imds": "absent", "proxy": "slowloris",
                       "endpoints": {svc: [(ENI[svc], "tls-mute")] for svc in plan.SERVICES}},
-    args=["--boot-wait", "1", "--timeout", "2", "--deadline", "2"],
+    args=["--boot-wait", "1", "--timeout", "2", "--deadline", "2",
+          "--proxy", "http://%s:%d" % (plan.PROXY, plan.PROXY_PORT)],
     exit=2, max_seconds=1.0 + 2.0 + 1.0, max_rss_mib=HOSTILE_RSS_MIB,
     targets={"imds": failed("imds", "imds.unreachable"),
-             **{svc: failed("http", "http.timeout") for svc in plan.SERVICES}},
+             **{svc: {"status": "critical", "failed_layer": OneOf("http", "proxy"),
+                      "cause": OneOf("http.timeout", "proxy.timeout")}
+                for svc in plan.SERVICES}},
     text_contains=["gave up waiting for IMDS"],
 )
 
