@@ -107,7 +107,7 @@ class HttpTask final : public Task {
     if (done_) return;
     response_.outcome = HttpOutcome::timeout;
     response_.error = "no complete HTTP response in time";
-    record_progress();
+    record_progress(false);
     finish(now);
   }
 
@@ -282,12 +282,16 @@ class HttpTask final : public Task {
     curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
     response_.status = status;
     response_.curl_code = static_cast<int>(code);
-    record_progress();
+    record_progress(code == CURLE_PEER_FAILED_VERIFICATION);
     if (code == CURLE_OK || (code == CURLE_WRITE_ERROR && response_.body_truncated)) {
       response_.outcome = HttpOutcome::ok;
       return;
     }
     response_.error = error_buffer_[0] ? error_buffer_ : curl_easy_strerror(code);
+    // libcurl refuses a header line over 100 KB with "Out of memory": say
+    // what the peer did, not what it sounds like we ran out of.
+    if (code == CURLE_OUT_OF_MEMORY && status > 0)
+      response_.error = "response header too large (libcurl: " + response_.error + ")";
     if (code == CURLE_OPERATION_TIMEDOUT) {
       response_.outcome = HttpOutcome::timeout;
       return;
@@ -309,7 +313,8 @@ class HttpTask final : public Task {
   }
 
   // How far the transfer got: TCP, the proxy's CONNECT, TLS.
-  void record_progress() {
+  // `verify_failed`: libcurl rejected the certificate.
+  void record_progress(bool verify_failed) {
     CURL* e = easy_.get();
     if (e == nullptr) return;
     curl_easy_getinfo(e, CURLINFO_HTTP_CONNECTCODE, &response_.proxy_connect_status);
@@ -321,6 +326,10 @@ class HttpTask final : public Task {
     response_.connected = saw_connected_ || connect_us > 0 || response_.status > 0 ||
                           response_.proxy_connect_status > 0;
     response_.tls_done = appconnect_us > 0 || response_.status > 0;
+    // A handshake that broke off before any certificate was checked (garbage
+    // from the peer, a timeout) leaves a placeholder verify result (1,
+    // X509_V_ERR_UNSPECIFIED): that is no verdict on a certificate.
+    if (!verify_failed && !response_.tls_done) response_.tls_verify_result = 0;
   }
 
   void finish_error() {

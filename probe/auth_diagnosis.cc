@@ -97,7 +97,11 @@ void weigh_credentials(const Evidence& evidence, TargetVerdict& imds) {
         (c.role.empty() ? "<role>" : c.role) + " --query Role.AssumeRolePolicyDocument";
   } else if (c.source.empty()) {
     cause = "auth.no-credentials";
-    t.headline = "No instance profile and no Default Host Management: no credentials.";
+    // A role whose answer is unusable (malformed, oversized) is not a
+    // missing instance profile: the headline must not send anyone to attach one.
+    t.headline = c.role.empty() || c.error.empty()
+                     ? "No instance profile and no Default Host Management: no credentials."
+                     : "IMDS's answer for role " + c.role + "'s credentials is unusable.";
     t.what = "IMDS serves no credentials for this instance: " +
              (c.error.empty() ? "no instance profile role, and no Default Host Management "
                                 "identity"

@@ -662,6 +662,24 @@ void weigh_ec2messages(const AgentVersion& version, std::vector<TargetVerdict>& 
                 std::string(kAgentMessagesFallbackVersion) + " use ec2messages only as a fallback.";
 }
 
+// Run-wide limits that left something unchecked: the deadline, and names
+// with more addresses than one run probes.
+void note_limits(const Evidence& evidence, std::vector<std::string>& notes) {
+  const RunContext& context = evidence.context;
+  if (context.deadline_reached)
+    notes.push_back("Deadline: the run's limit of " + seconds_text(context.deadline_s * 1000) +
+                    " (--deadline) was reached; checks still running were stopped and are "
+                    "reported as timed out. A longer --deadline may tell more.");
+  for (const auto& te : evidence.targets) {
+    const std::size_t answered =
+        te.hosts.empty() && te.dns ? te.dns->addresses.size() : te.hosts.size();
+    if (answered <= te.addresses.size() || te.addresses.empty()) continue;
+    notes.push_back(te.target.service + ": " + te.target.host + " has " + std::to_string(answered) +
+                    " addresses; only the first " + std::to_string(te.addresses.size()) +
+                    " were probed (ssm-reach's limit per name).");
+  }
+}
+
 }  // namespace
 
 Verdict diagnose(const Evidence& evidence) {
@@ -682,6 +700,7 @@ Verdict diagnose(const Evidence& evidence) {
       weigh_impact(tv, evidence.targets[i].proxy_path.has_value());
   }
   weigh_ec2messages(evidence.context.agent.version, verdict.targets);
+  note_limits(evidence, verdict.notes);
   for (const auto& note : evidence.context.proxy.notes) verdict.notes.push_back("Proxy: " + note);
   // A config or registration the agent cannot use changes what it does.
   for (const auto& w : evidence.context.agent.config.warnings)

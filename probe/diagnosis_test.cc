@@ -842,6 +842,29 @@ TEST_CASE("diagnosis: the IPv6 no-route rule leaves a note, not a warning") {
   CHECK(any_note_has(v, "no IPv6 route on this instance"));
 }
 
+TEST_CASE("diagnosis: a name with more addresses than are probed leaves a note") {
+  auto target = healthy("ssm", "10.40.1.11");
+  std::vector<std::string> many;
+  for (int i = 0; i < 300; ++i)
+    many.push_back("10.40." + std::to_string(i / 250 + 1) + "." + std::to_string(i % 250 + 1));
+  target.dns = dns_ok(target.target.host, many);
+  const auto v = diagnose(one(target));
+  CHECK(v.status == Status::ok);
+  CHECK(any_note_has(v, "has 300 addresses; only the first 1 were probed"));
+  // All probed: no note.
+  CHECK_FALSE(any_note_has(diagnose(one(healthy("ssm", "10.40.1.11"))), "were probed"));
+}
+
+TEST_CASE("diagnosis: a run stopped by its deadline says so") {
+  auto evidence = one(resolved("ssmmessages", {tcp_failed("10.40.1.11", TcpOutcome::timeout)}));
+  evidence.context.deadline_s = 3;
+  CHECK_FALSE(any_note_has(diagnose(evidence), "Deadline"));
+  evidence.context.deadline_reached = true;
+  const auto v = diagnose(evidence);
+  CHECK(any_note_has(v, "Deadline: the run's limit of 3.0 s (--deadline) was reached"));
+  CHECK(v.status == Status::critical);
+}
+
 TEST_CASE("diagnosis: overall status and exit code") {
   SUBCASE("worst over targets") {
     const auto v = diagnose(
@@ -1011,6 +1034,22 @@ TEST_CASE("diagnosis: IMDS is a target; trust store notes") {
     CHECK(v.imds->status == Status::critical);
     CHECK(has(v.imds->explanation, "HTTP 401"));
     CHECK(has(v.imds->impact, "cannot start"));
+  }
+  SUBCASE("a token, then no GET answers (a hostile or failing IMDS): critical") {
+    auto e = evidence_with({healthy("ssm", "10.40.1.10")});
+    e.context.imds.token_ok = true;
+    e.context.imds.calls = {
+        {"PUT", "/latest/api/token", false, netcheck::HttpOutcome::ok, 200, "", 0.4},
+        {"GET", "/latest/meta-data/placement/region", true, netcheck::HttpOutcome::timeout, 0,
+         "timeout", 1000},
+        {"GET", "/latest/meta-data/instance-id", true, netcheck::HttpOutcome::timeout, 0, "timeout",
+         1000}};
+    const auto v = diagnose(e);
+    REQUIRE(v.imds);
+    CHECK(v.imds->cause == "imds.timeout");
+    CHECK(v.imds->status == Status::critical);
+    CHECK(has(v.imds->explanation, "none of the 2 metadata GETs did"));
+    CHECK(v.status == Status::critical);
   }
   SUBCASE("nothing answers") {
     auto e = evidence_with({healthy("ssm", "10.40.1.10")});

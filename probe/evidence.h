@@ -92,6 +92,8 @@ struct RunContext {
   std::string tool_version;
   std::string started_at;  // wall clock, ISO 8601 UTC
   double timeout_s = 3;
+  double deadline_s = 20;         // --deadline
+  bool deadline_reached = false;  // the deadline stopped checks still running
   Sourced region;
   std::string partition_suffix;  // "amazonaws.com"
   std::vector<netcheck::DnsServer> resolvers;

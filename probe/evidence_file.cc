@@ -275,6 +275,8 @@ void fields(V& v, T& c) {
   v.added("vpc_resolvers", c.vpc_resolvers);
   v.added("agent", c.agent);
   v.added("proxy", c.proxy);
+  v.added("deadline_s", c.deadline_s);
+  v.added("deadline_reached", c.deadline_reached);
 }
 
 template <class V, Is<ProxyEvidence> T>

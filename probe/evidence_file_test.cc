@@ -200,7 +200,7 @@ TEST_CASE("evidence file: every member of Evidence is mapped") {
   CHECK(member_count<HttpEvidence>() == 7);
   CHECK(member_count<ProxyPathEvidence>() == 5);
   CHECK(member_count<ProxyEvidence>() == 7);
-  CHECK(member_count<RunContext>() == 13);
+  CHECK(member_count<RunContext>() == 15);
   CHECK(member_count<AgentEvidence>() == 3);
   CHECK(member_count<AgentConfig>() == 6);
   CHECK(member_count<AgentSetting>() == 3);

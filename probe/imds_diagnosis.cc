@@ -42,12 +42,17 @@ std::optional<TargetVerdict> diagnose_imds(const ImdsEvidence& imds, const std::
 
   const ImdsCall* put = nullptr;
   const ImdsCall* first_get = nullptr;
-  bool any_answer = false, get_ok = false;
+  bool any_answer = false, get_ok = false, get_answered = false;
+  std::size_t gets = 0;
   for (const auto& call : imds.calls) {
     if (call.method == "PUT" && !put) put = &call;
     if (call.method == "GET" && !first_get) first_get = &call;
-    any_answer |= call.outcome == HttpOutcome::ok;
-    get_ok |= call.method == "GET" && call.outcome == HttpOutcome::ok && call.status == 200;
+    const bool answer = call.outcome == HttpOutcome::ok;
+    any_answer |= answer;
+    if (call.method != "GET") continue;
+    ++gets;
+    get_answered |= answer;
+    get_ok |= answer && call.status == 200;
   }
 
   if (!any_answer) {
@@ -96,6 +101,28 @@ std::optional<TargetVerdict> diagnose_imds(const ImdsEvidence& imds, const std::
         r + " --instance-id " + instance_id +
         " --http-put-response-hop-limit 2 --http-tokens required";
     fill_failure(tv, "imds", "imds.token-failed", t);
+  } else if (first_get && !get_answered) {
+    // The token came, then nothing: a metadata service that hangs (or a
+    // middlebox that lets only the PUT through) starves the agent as surely.
+    const std::string words = http_failure_words(*first_get);
+    tv.status = Status::critical;
+    CauseText t;
+    t.headline = "IMDS gave a token, then no metadata (" + words + ").";
+    t.what = "The token PUT to " + imds.endpoint + " answered, but none of the " +
+             std::to_string(gets) + " metadata GETs did (" + words +
+             "), so the agent cannot read its region or the instance profile's credentials.";
+    t.why =
+        "Something between this instance and IMDS passes the token request but holds the "
+        "others (a local proxy or firewall rule for 169.254.169.254), or the metadata "
+        "service is failing.";
+    t.remedy =
+        "Check this host's firewall and proxy settings for 169.254.169.254, then try by "
+        "hand:\n"
+        "$ TOKEN=$(curl -sX PUT http://169.254.169.254/latest/api/token -H "
+        "'X-aws-ec2-metadata-token-ttl-seconds: 60')\n"
+        "$ curl -s -m 2 -H \"X-aws-ec2-metadata-token: $TOKEN\" "
+        "http://169.254.169.254/latest/meta-data/instance-id";
+    fill_failure(tv, "imds", "imds.timeout", t);
   } else {
     tv.status = Status::ok;
     tv.headline = imds.token_ok ? "IMDSv2 answers." : "IMDS answers.";

@@ -10,7 +10,8 @@
 
 namespace ssmreach::diagnosis_detail {
 
-// imds.unreachable, imds.token-failed, or ok; nullopt when IMDS was not
+// imds.unreachable, imds.token-failed, imds.timeout (a token, then no GET
+// answered), or ok; nullopt when IMDS was not
 // asked. `region` fills the AWS CLI commands ("<region>" when empty).
 std::optional<TargetVerdict> diagnose_imds(const ImdsEvidence& imds, const std::string& region);
 

@@ -25,6 +25,7 @@
 #include "probe/region.h"
 #include "probe/report.h"
 #include "probe/report_boot.h"
+#include "probe/run_deadline.h"
 #include "probe/signed_call.h"
 #include "probe/version.h"
 
@@ -103,10 +104,15 @@ int run(const Options& options) {
   context.tool_version = SSM_REACH_VERSION;
   context.started_at = utc_now_iso8601();
   context.timeout_s = options.timeout_s;
+  context.deadline_s = options.deadline_s;
   // The agent's version may take a short exec of its binary: found in the
-  // background while the network is probed.
-  const AgentPaths agent_files =
+  // background while the network is probed. Up to two binaries are tried:
+  // together they take at most half the deadline, so the report never waits
+  // for them.
+  AgentPaths agent_files =
       agent_paths(env("SSM_REACH_AGENT_ROOT").value_or(""), options.agent_config.value_or(""));
+  agent_files.version.exec_timeout_s =
+      std::min(agent_files.version.exec_timeout_s, options.deadline_s / 4);
   auto agent_version = std::async(std::launch::async, detect_agent_version, agent_files.version);
   context.agent = read_agent_files(agent_files);
 
@@ -127,6 +133,11 @@ int run(const Options& options) {
                            describe(wait_for_boot(imds, bound), options.boot_wait_s));
     std::cout.flush();
   }
+  // Everything up to the report ends by the deadline, counted from the
+  // start; with --boot from the end of the wait, which has its own bound
+  // (--boot-wait).
+  RunDeadline deadline((options.boot ? netcheck::Clock::now() : started) +
+                       netcheck::seconds(options.deadline_s));
 
   std::string region_warning;
   context.region = region_from_flag_or_env(options.region, env, &region_warning);
@@ -187,7 +198,7 @@ int run(const Options& options) {
   // Without a region there is nothing to plan: IMDS must answer first. Its
   // own timeouts bound this (token PUT, then the GETs).
   if (context.region.empty() && !imds_done) {
-    loop.run(netcheck::Clock::now() + 2 * imds.timeout + std::chrono::milliseconds(500));
+    deadline.run(loop, netcheck::Clock::now() + 2 * imds.timeout + std::chrono::milliseconds(500));
   }
   if (context.region.empty()) {
     auto it = context.imds.facts.find("meta-data/placement/region");
@@ -219,8 +230,10 @@ int run(const Options& options) {
     targets_started = true;
     compare_resolvers();
     // DNS, TCP, TLS, HTTP and the signed call each get `step`; the backstop
-    // only catches a task that would overrun its own limit.
-    loop.run(netcheck::Clock::now() + 5 * step + std::chrono::seconds(1));
+    // only catches a task that would overrun its own limit. The deadline
+    // cuts both: with the defaults (3 s steps, 16 s backstop, 20 s deadline)
+    // only a longer --timeout or a shorter --deadline lets it bite.
+    deadline.run(loop, netcheck::Clock::now() + 5 * step + std::chrono::seconds(1));
   } else {
     std::cerr << "ssm-reach: no region: pass --region REGION or set AWS_REGION"
               << (context.imds.attempted ? " (IMDS did not tell it)"
@@ -229,6 +242,7 @@ int run(const Options& options) {
     if (!region_warning.empty()) std::cerr << "ssm-reach: " << region_warning << "\n";
   }
 
+  context.deadline_reached = deadline.reached();
   signed_call.finish();
   context.agent.version = agent_version.get();
   evidence.elapsed_ms = netcheck::ms_between(started, netcheck::Clock::now());

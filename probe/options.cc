@@ -67,6 +67,11 @@ double parse_timeout(const std::string& text) {
   return parse_seconds("--timeout", text, 0.05, 300);
 }
 
+// At least one second: below that not even IMDS's token gets its own limit.
+double parse_deadline(const std::string& text) {
+  return parse_seconds("--deadline", text, 1, 3600);
+}
+
 // libcurl's URL parser decides what a URL is; we only insist on a scheme.
 void check_url(const char* flag, const std::string& url, const std::vector<std::string>& schemes) {
   std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> handle(curl_url(), &curl_url_cleanup);
@@ -139,7 +144,8 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
   app.set_version_flag("--version", std::string("ssm-reach ") + SSM_REACH_VERSION);
   app.get_formatter()->column_width(30);
 
-  std::string region, output = "text", ca_file, timeout, services, imds, proxy, agent_config;
+  std::string region, output = "text", ca_file, timeout, deadline, services, imds, proxy,
+                      agent_config;
   std::vector<std::string> endpoints, dns_servers;
   // Descriptions are wrapped here (CLI11 indents after '\n'): --help must
   // fit an 80-column serial console like the reports do.
@@ -157,6 +163,11 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
       ->type_name("PATH");
   app.add_option("--timeout", timeout,
                  describe("Limit for each network step, in seconds (default 3)"))
+      ->type_name("S");
+  app.add_option("--deadline", deadline,
+                 describe("Limit for the whole run, in seconds (default 20; with --boot, "
+                          "counted after the boot wait): checks still running then are "
+                          "reported as timed out"))
       ->type_name("S");
   app.add_option("--services", services,
                  describe("Comma list (default ssm,ssmmessages,ec2messages; extras: "
@@ -254,6 +265,15 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
       o.ca_file = ca_file;
     }
     if (app.count("--timeout")) o.timeout_s = parse_timeout(timeout);
+    if (app.count("--deadline")) o.deadline_s = parse_deadline(deadline);
+    // One step longer than the whole run could never finish in time.
+    if (o.timeout_s > o.deadline_s) {
+      std::ostringstream why;
+      why << "--timeout: " << o.timeout_s
+          << " s per step is longer than the whole run's --deadline (" << o.deadline_s
+          << " s); raise --deadline too";
+      throw UsageError{why.str()};
+    }
     if (app.count("--agent-config")) {
       if (agent_config.empty()) throw UsageError{"--agent-config: needs a path to a JSON file"};
       o.agent_config = agent_config;

@@ -23,6 +23,10 @@ struct Options {
   OutputFormat output = OutputFormat::text;
   std::optional<std::string> ca_file;
   double timeout_s = 3.0;
+  // --deadline: the whole run's limit, from start (or, with --boot, from the
+  // end of the boot wait) to the report; unfinished checks are then reported
+  // as timed out.
+  double deadline_s = 20.0;
   std::vector<std::string> services;  // empty: the defaults
   std::vector<EndpointOverride> endpoints;
   std::vector<netcheck::DnsServer> dns_servers;

@@ -22,6 +22,7 @@ TEST_CASE("defaults when no flag is given") {
   CHECK_FALSE(p.options.region);
   CHECK(p.options.output == OutputFormat::text);
   CHECK(p.options.timeout_s == doctest::Approx(3.0));
+  CHECK(p.options.deadline_s == doctest::Approx(20.0));
   CHECK(p.options.services.empty());
   CHECK_FALSE(p.options.no_imds);
 }
@@ -86,6 +87,15 @@ TEST_CASE("bad usage is one line naming the flag, exit 3") {
       {{"--timeout", "0"}, "--timeout"},
       {{"--timeout", "-1"}, "--timeout"},
       {{"--timeout", "nan"}, "--timeout"},
+      {{"--deadline", "soon"}, "--deadline"},
+      {{"--deadline", "0"}, "--deadline"},
+      {{"--deadline", "0.5"}, "from 1 to 3600"},
+      {{"--deadline", "inf"}, "--deadline"},
+      {{"--deadline", "3601"}, "--deadline"},
+      {{"--deadline"}, "--deadline"},
+      // One step could not finish within the whole run.
+      {{"--timeout", "30"}, "--deadline"},
+      {{"--timeout", "5", "--deadline", "4"}, "--timeout: 5 s per step is longer"},
       {{"--services", "ssm,bogus"}, "ssm,ssmmessages,ec2messages"},
       {{"--services", ""}, "--services"},
       {{"--endpoint", "nope"}, "SVC=HOST[:PORT]"},
@@ -110,6 +120,25 @@ TEST_CASE("bad usage is one line naming the flag, exit 3") {
     CHECK(p.message.find(c.must_mention) != std::string::npos);
     CHECK(p.message.starts_with("ssm-reach: "));
   }
+}
+
+TEST_CASE("--deadline bounds the whole run; --timeout fits inside it") {
+  auto p = parse({"--deadline", "3", "--timeout", "1"});
+  REQUIRE_FALSE(p.exit_code);
+  CHECK(p.options.deadline_s == doctest::Approx(3.0));
+  CHECK(p.options.timeout_s == doctest::Approx(1.0));
+  // A longer step needs a longer deadline, and then it is fine.
+  auto longer = parse({"--timeout", "30", "--deadline", "120"});
+  REQUIRE_FALSE(longer.exit_code);
+  CHECK(longer.options.deadline_s == doctest::Approx(120.0));
+  auto equal = parse({"--timeout", "2.5", "--deadline", "2.5"});
+  CHECK_FALSE(equal.exit_code);
+  auto boot = parse({"--boot", "--boot-wait", "5", "--deadline", "10"});
+  REQUIRE_FALSE(boot.exit_code);
+  CHECK(boot.options.deadline_s == doctest::Approx(10.0));
+  // explain contacts nothing: no deadline applies.
+  auto explain = parse({"explain", "/tmp/run.json", "--deadline", "5"});
+  CHECK(explain.exit_code == 3);
 }
 
 TEST_CASE("--save-evidence and the explain subcommand") {

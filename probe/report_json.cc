@@ -98,6 +98,7 @@ Json context_json(const RunContext& context, const std::vector<std::string>& vpc
   out["region"] = Json{{"value", text_or_null(context.region.value)},
                        {"source", text_or_null(context.region.source)}};
   out["timeout_s"] = context.timeout_s;
+  out["deadline_s"] = context.deadline_s;
   out["partition_suffix"] = text_or_null(context.partition_suffix);
   out["resolvers"] = resolvers;
   out["resolvers_source"] = text_or_null(context.resolvers_source);
@@ -379,6 +380,7 @@ std::string render_json(const Evidence& evidence, const Verdict& verdict) {
   out["targets"] = targets;
   out["signed_call"] = signed_call_json(evidence.signed_call);
   out["notes"] = verdict.notes;
+  out["deadline_reached"] = evidence.context.deadline_reached;
 
   // Evidence strings (certificate names, error texts) may hold bytes that
   // are not UTF-8; replace them rather than fail the whole report.

@@ -71,6 +71,11 @@ def probe_args(s, pki):
 
 
 ANSI_SGR = re.compile(r"\x1b\[[0-9;]*m")
+# Wall time a run may take past its --deadline (scenario key deadline_s):
+# ssm-reach promises 0.5 s; the rest is process start and the driver's
+# measuring on a loaded 2-core machine. A hang (no deadline) would take the
+# steps' own limits, several seconds more, or the driver's kill.
+DEADLINE_TOLERANCE_S = 1.0
 
 
 def world_checks(s, world, runs):
@@ -232,6 +237,10 @@ def check_json_run(s, run):
     if services != want_services:
         errors.append("targets are %s, expected %s" % (services, want_services))
     errors += expect.match(s.get("report", {}), doc)
+    deadline = s.get("deadline_s")
+    elapsed = doc.get("elapsed_ms")
+    if deadline and isinstance(elapsed, (int, float)) and elapsed > deadline * 1000 + 500:
+        errors.append("elapsed_ms %s: past --deadline %.1f s + 0.5 s" % (elapsed, deadline))
     by_service = {t.get("service"): t for t in doc.get("targets", []) if isinstance(t, dict)}
     for service, want in s.get("targets", {}).items():
         if service not in by_service:
@@ -337,6 +346,17 @@ def check_common(s, run, label):
     limit = s.get("max_seconds")
     if limit and run.seconds > limit:
         errors.append("%s: took %.2f s, limit %.1f s" % (label, run.seconds, limit))
+    deadline = s.get("deadline_s")
+    if deadline and not run.timed_out and run.seconds > deadline + DEADLINE_TOLERANCE_S:
+        errors.append("%s: took %.2f s, past --deadline %.1f s + %.1f s" % (
+            label, run.seconds, deadline, DEADLINE_TOLERANCE_S))
+    rss_limit = s.get("max_rss_mib")
+    if rss_limit and run.returncode is not None:
+        if run.max_rss_kib is None:
+            errors.append("%s: peak RSS not measured (wait4 gave no rusage)" % label)
+        elif run.max_rss_kib > rss_limit * 1024:
+            errors.append("%s: peak RSS %.1f MiB, limit %d MiB" % (
+                label, run.max_rss_kib / 1024.0, rss_limit))
     for needle in s.get("stderr_contains", []):
         if needle not in run.stderr:
             errors.append("%s: stderr does not mention %r: %r" % (label, needle, run.stderr[:300]))
@@ -497,7 +517,8 @@ def run_inside(s, binary, pki, artifacts):
     # arguments may hold the proxy password).
     hide = lambda text: expect.redact(text, secrets)  # noqa: E731
     command = hide("ssm-reach " + " ".join(args))
-    timing = ", ".join("%s %.2f s" % (r.kind, r.seconds) for r in runs)
+    timing = ", ".join("%s %.2f s%s" % (r.kind, r.seconds, "" if r.max_rss_kib is None else
+                                          " %.1f MiB" % (r.max_rss_kib / 1024.0)) for r in runs)
     if errors:
         print("FAIL %s: %s" % (name, s["about"]))
         print("  command: %s [--output json --save-evidence FILE | --output text]; "
@@ -516,6 +537,9 @@ def run_inside(s, binary, pki, artifacts):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--binary", default=os.environ.get("SSM_REACH", DEFAULT_BINARY))
+    parser.add_argument("--rss-helper", default=None,
+                        help="tests/e2e/peak_rss_exec, to measure each run's peak RSS "
+                             "(default: next to the binary's build, if built)")
     parser.add_argument("--pki", default=None, help="PKI directory (default: next to the binary)")
     parser.add_argument("--artifacts", default=None, help="where outputs are kept")
     parser.add_argument("--list", action="store_true")
@@ -542,14 +566,20 @@ def main():
     pki_dir = opts.pki or os.path.join(build, "lab", "pki")
     artifacts = os.path.abspath(opts.artifacts or os.path.join(build, "lab", "runs"))
 
+    rss_helper = os.path.abspath(opts.rss_helper or os.path.join(build, "tests", "e2e",
+                                                                 "peak_rss_exec"))
     if len(opts.names) > 1:  # each scenario needs its own fresh namespace
         codes = [subprocess.call([sys.executable, __file__, "--binary", binary, "--pki", pki_dir,
-                                  "--artifacts", artifacts, n]) for n in opts.names]
+                                  "--artifacts", artifacts, "--rss-helper", rss_helper, n])
+                 for n in opts.names]
         return 1 if any(codes) else 0
 
     if not os.access(binary, os.X_OK):
         print("FAIL: ssm-reach binary not found or not executable: %s" % binary, file=sys.stderr)
         return 1
+    if os.access(rss_helper, os.X_OK):
+        from ssmlab import probe_run
+        probe_run.RSS_HELPER = rss_helper
     lab_pki.ensure(pki_dir)
     netns.enter_lab_namespace()  # from here on, inside the lab
     return run_inside(table[opts.names[0]], binary, lab_pki.Pki(pki_dir), artifacts)

@@ -19,6 +19,11 @@ A scenario is a dict:
   evidence        expectations on the evidence file the JSON run saved
   json_contains / text_contains / stderr_contains   substrings
   max_seconds     structural limit on each run's wall time
+  deadline_s      the run's --deadline: each run's wall time must stay within
+                  it plus DEADLINE_TOLERANCE_S (run_scenario.py), the JSON
+                  report's elapsed_ms within it plus 0.5 s
+  max_rss_mib     limit on each run's peak RSS (ssm-reach's own, measured
+                  with wait4 by tests/e2e/peak_rss_exec)
   usage           a usage error: one run, nothing on stdout, one stderr line
   tty             also run the text report on an 80x24 terminal, with and
                   without NO_COLOR (no escapes with it; <= 80 columns both)
@@ -767,6 +772,7 @@ for flag, value, name in (("--services", "ssm,bogus", "bad_services_value"),
                           ("--dns-server", "10.0.0.2:notaport", "bad_dns_server_value"),
                           ("--endpoint", "ssm", "bad_endpoint_value"),
                           ("--timeout", "0", "bad_timeout_zero"),
+                          ("--deadline", "0.5", "bad_deadline_value"),
                           ("--imds-endpoint", "not a url", "bad_imds_endpoint_value")):
     scenario(name, "%s %s: one line naming %s, exit 3, nothing contacted." % (flag, value, flag),
              usage=True, args=[flag, value], exit=3, stderr_contains=[flag],
@@ -775,6 +781,12 @@ scenario(
     "bad_region_value", "--region moon: one line naming --region.",
     usage=True, region_flag=False, args=["--region", "moon"], exit=3,
     stderr_contains=["--region"], checks=["no_contact"],
+)
+scenario(
+    "bad_timeout_past_deadline", "--timeout 30 with the default --deadline 20: one step could "
+    "never finish; one line naming both, exit 3.",
+    usage=True, args=["--timeout", "30"], exit=3, stderr_contains=["--timeout", "--deadline"],
+    checks=["no_contact"],
 )
 scenario(
     "missing_flag_value", "--output without its value.",
@@ -1049,6 +1061,191 @@ scenario(
     exit=2, max_seconds=2.0 + 5 * 1.0 + 1.0,
     targets=dict(HEALTHY_TARGET, imds=failed("imds", "imds.unreachable")),
     text_contains=["gave up waiting for IMDS", "imds CRITICAL imds.unreachable"],
+)
+
+
+# -- hostile peers (issue 7) -----------------------------------------------------
+# Peers that try to make ssm-reach hang or grow. Each runs with a short
+# deadline; the driver asserts every run ends by it (deadline_s: wall time
+# within DEADLINE_TOLERANCE_S of it, and the report's elapsed_ms within
+# 0.5 s), and that ssm-reach's own peak RSS (wait4) stays well under 64 MiB.
+HOSTILE_DEADLINE_S = 3.0
+HOSTILE_RSS_MIB = 32
+# 300 addresses for one name: the lab puts them on lo, where nothing listens
+# on 443 (all refused, so the verdict does not depend on which 16 are probed).
+MANY_IPS = ["10.0.%d.%d" % (20 + i // 250, 1 + i % 250) for i in range(300)]
+
+
+def hostile(name, about, **spec):
+    args = spec.get("args", [])
+    spec["args"] = ["--deadline", "%g" % spec.get("deadline_s", HOSTILE_DEADLINE_S)] + \
+        ([] if "--timeout" in args else ["--timeout", "1"]) + args
+    spec.setdefault("deadline_s", HOSTILE_DEADLINE_S)
+    spec.setdefault("max_rss_mib", HOSTILE_RSS_MIB)
+    scenario(name, about, **spec)
+
+
+def hostile_endpoint(service, kind):
+    return {"endpoints": {service: [(ENI[service], "hostile:" + kind)]}}
+
+
+hostile(
+    "hostile_tls_slowloris",
+    "ssm's TLS server sends one byte per second and never completes the handshake.",
+    world=hostile_endpoint("ssm", "slowloris"),
+    exit=2, targets={"ssm": failed("tls", "tls.timeout", addresses={
+        ENI["ssm"]: {"tcp": {"status": "ok"}, "tls": {"status": "timeout"}}})},
+)
+hostile(
+    "hostile_deadline_cuts",
+    "The same slowloris TLS server with --timeout equal to --deadline 2: the deadline ends "
+    "the handshake first; the report says so.",
+    deadline_s=2.0, args=["--timeout", "2"],
+    world=hostile_endpoint("ssm", "slowloris"),
+    exit=2, targets={"ssm": failed("tls", "tls.timeout")},
+    report={"deadline_reached": True, "context": {"deadline_s": 2.0},
+            "notes": AnyItem(Contains("(--deadline) was reached"))},
+    text_contains=["Deadline: the run's limit of 2.0 s"],
+)
+hostile(
+    "hostile_http_endless_headers",
+    "ssm answers 200 and then sends header lines forever.",
+    world=hostile_endpoint("ssm", "endless-headers"),
+    exit=2, targets={"ssm": failed("http", OneOf("http.error", "http.timeout"))},
+)
+hostile(
+    "hostile_http_huge_header",
+    "ssm answers 200 with one header line of 8 MiB.",
+    world=hostile_endpoint("ssm", "huge-header"),
+    exit=2, targets={"ssm": failed("http", "http.error", addresses={ENI["ssm"]: {
+        "http": {"error": Contains("response header too large")}}})},
+)
+hostile(
+    "hostile_http_infinite_body",
+    "ssm answers 200 without a length and streams its body forever (the signed call too).",
+    world=hostile_endpoint("ssm", "infinite-body"),
+    exit=0, targets={"ssm": {"status": "ok", "addresses": {
+        ENI["ssm"]: {"http": {"status": "ok", "code": 200}}}}},
+)
+hostile(
+    "hostile_http_redirect_loop",
+    "ssm answers every request with a 301 to itself.",
+    world=hostile_endpoint("ssm", "redirect-loop"),
+    exit=1, targets={"ssm": {"status": "warning", "cause": "auth.unexpected-answer",
+                             "addresses": {ENI["ssm"]: {"http": {"code": 301}}}}},
+)
+
+hostile(
+    "hostile_imds_stream",
+    "IMDS answers everything, the token PUT too, with a 100 MB body streamed as fast as "
+    "it can.",
+    world={"imds": "stream"},
+    exit=2, targets={"imds": failed("auth", "auth.no-credentials", explanation=Contains(
+        "longer than 16 KiB"))},
+)
+hostile(
+    "hostile_imds_hang_after_token",
+    "IMDS issues the IMDSv2 token, then never answers a GET.",
+    world={"imds": "hang-after-token"},
+    exit=2, targets={"imds": failed("imds", "imds.timeout", token_ok=True)},
+)
+hostile(
+    "hostile_imds_hang_no_region",
+    "IMDS issues the token, then hangs, and only IMDS could tell the region: unknown, in time.",
+    world={"imds": "hang-after-token"}, region_flag=False, services=["imds"],
+    exit=3, stderr_contains=["--region"], targets={"imds": failed("imds", "imds.timeout")},
+)
+hostile(
+    "hostile_imds_malformed_json",
+    "IMDS serves a malformed identity document and malformed credentials JSON.",
+    world={"imds": {"mode": "v2", "metadata": {
+        "dynamic/instance-identity/document": '{"accountId": "1234',
+        "meta-data/iam/security-credentials/" + plan.ROLE: '{"Code": "Success", "AccessKeyId": ',
+    }}},
+    exit=2, targets={"imds": failed("auth", "auth.no-credentials",
+                                    headline=Contains("unusable"),
+                                    explanation=Contains("the answer is not JSON"))},
+)
+hostile(
+    "hostile_imds_huge_json",
+    "IMDS serves a 5 MB identity document and 5 MB of credentials JSON.",
+    world={"imds": {"mode": "v2", "metadata": {
+        "dynamic/instance-identity/document": '{"accountId": "' + "1" * (5 << 20) + '"}',
+        "meta-data/iam/security-credentials/" + plan.ROLE:
+            '{"Code": "Success", "Padding": "' + "p" * (5 << 20) + '"}',
+    }}},
+    exit=2, targets={"imds": failed("auth", "auth.no-credentials",
+                                    explanation=Contains("longer than 16 KiB"))},
+)
+hostile(
+    "hostile_dns_malformed",
+    "The resolver answers ssm with a reply whose answer section is random bytes.",
+    world={"dns": {"records": {"ssm": "malformed"}}},
+    exit=2, targets={"ssm": failed("dns", OneOf("dns.error", "dns.timeout"), addresses={})},
+)
+hostile(
+    "hostile_dns_truncated_hang",
+    "The resolver truncates ssm's answer over UDP, then never finishes it over TCP.",
+    world={"dns": {"records": {"ssm": "truncated-hang"}}},
+    exit=2, targets={"ssm": failed("dns", "dns.timeout", addresses={})},
+)
+hostile(
+    "hostile_dns_oversized",
+    "The resolver answers ssm with 300 A records in one UDP datagram (about 5 KB, where "
+    "512 bytes is the limit without EDNS).",
+    world={"dns": {"records": {"ssm": {"A": MANY_IPS}}},
+           "addresses": MANY_IPS},
+    exit=2, targets={"ssm": failed("tcp", "tcp.refused", dns={"outcome": "ok"})},
+    report={"notes": AnyItem(Contains("has 300 addresses; only the first 16 were probed"))},
+)
+hostile(
+    "hostile_dns_many_addresses",
+    "ssm resolves (over TCP, after truncation) to 300 addresses: only the first 16 are "
+    "probed, and the report says so.",
+    world={"dns": {"records": {"ssm": {"A": MANY_IPS, "truncate": True}}},
+           "addresses": MANY_IPS},
+    exit=2, targets={"ssm": failed("tcp", "tcp.refused", dns={"outcome": "ok"})},
+    report={"notes": AnyItem(Contains("has 300 addresses; only the first 16 were probed"))},
+)
+hostile(
+    "hostile_proxy_garbage",
+    "The agent's proxy accepts CONNECT with 200, then sends random bytes instead of TLS.",
+    world={"proxy": "garbage"}, args=["--proxy", "http://%s:%d" % (plan.PROXY, plan.PROXY_PORT)],
+    exit=2, targets={svc: failed("tls", "tls.protocol", proxy_path={
+        "failed_stage": "tls", "connect_status": 200, "tls_verify_result": 0})
+        for svc in plan.SERVICES},
+)
+
+hostile(
+    "hostile_deadline_everything",
+    "Every peer holds on: TLS completes but no HTTP answer, the proxy answers CONNECT one "
+    "byte per second, IMDS hangs after the token. --timeout 3 --deadline 3: the proxy "
+    "paths alone would take 6 s; the deadline ends the run and the report says so.",
+    deadline_s=3.0, args=["--timeout", "3", "--proxy", "http://%s:%d" % (plan.PROXY,
+                                                                        plan.PROXY_PORT)],
+    world={"endpoints": {svc: [(ENI[svc], "tls-mute")] for svc in plan.SERVICES},
+           "proxy": "slowloris", "imds": "hang-after-token"},
+    exit=2, targets=dict({svc: {"status": "critical", "failed_layer": OneOf("http", "proxy"),
+                                "cause": OneOf("http.timeout", "proxy.timeout")}
+                          for svc in plan.SERVICES},
+                         imds=failed("imds", "imds.timeout")),
+    report={"deadline_reached": True},
+)
+scenario(
+    "boot_deadline",
+    "--boot where IMDS is absent, the endpoints never answer HTTP and the proxy answers "
+    "CONNECT one byte per second: the wait has its own bound (--boot-wait 1), then "
+    "--deadline 2 counts (the proxy paths alone would take 4 s); the run ends within both.",
+    boot=True, world={"imds": "absent", "proxy": "slowloris",
+                      "endpoints": {svc: [(ENI[svc], "tls-mute")] for svc in plan.SERVICES}},
+    args=["--boot-wait", "1", "--timeout", "2", "--deadline", "2",
+          "--proxy", "http://%s:%d" % (plan.PROXY, plan.PROXY_PORT)],
+    exit=2, max_seconds=1.0 + 2.0 + 1.0, max_rss_mib=HOSTILE_RSS_MIB,
+    targets={"imds": failed("imds", "imds.unreachable"),
+             **{svc: {"status": "critical", "failed_layer": OneOf("http", "proxy"),
+                      "cause": OneOf("http.timeout", "proxy.timeout")}
+                for svc in plan.SERVICES}},
+    text_contains=["gave up waiting for IMDS"],
 )
 
 

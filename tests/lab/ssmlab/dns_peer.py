@@ -10,11 +10,18 @@ Each name maps to one behaviour:
   "servfail" / "refused"        that rcode
   "nodata"                      the name exists, no address of any type
   "silent"                      read the query and never answer
+  "malformed"                   a reply with the query's id and question that
+                                claims three answers, followed by random bytes
+  "truncated-hang"              TC=1 over UDP; over TCP the length prefix of a
+                                64 KiB reply, a few bytes, then nothing
+A record list longer than a UDP datagram should hold (hundreds of
+addresses) is sent over UDP whole all the same: an oversized answer.
 Names not listed get NXDOMAIN (as a resolver with a private zone would).
 `silent=True` makes the whole server a black hole that still holds its port,
 so no ICMP port-unreachable gives it away.
 """
 
+import os
 import socket
 import struct
 import threading
@@ -90,6 +97,18 @@ class ScriptedResolver:
         behaviour = self.records.get(name, "nxdomain")
         if behaviour == "silent":
             return None
+        if behaviour == "malformed":
+            # Header: same id, QR|RD|RA, one question, three answers; then
+            # the question as asked, then garbage where the answers belong.
+            question_end = 12 + len(question.name.to_wire()) + 4
+            return wire[:2] + b"\x81\x80\x00\x01\x00\x03\x00\x00\x00\x00" + \
+                wire[12:question_end] + os.urandom(48)
+        if behaviour == "truncated-hang":
+            if transport == "udp":
+                response = dns.message.make_response(query)
+                response.flags |= dns.flags.TC
+                return response.to_wire()
+            return _HANG
         response = dns.message.make_response(query)
         response.flags |= dns.flags.AA | dns.flags.RA
         if isinstance(behaviour, str) and behaviour in _RCODES:
@@ -153,12 +172,19 @@ class ScriptedResolver:
                     if wire is None:
                         return
                     reply = self._answer(wire, "tcp")
+                    if reply is _HANG:
+                        conn.sendall(struct.pack("!H", 65535) + wire[:2])
+                        self._stop.wait()
+                        return
                     if reply is None:
                         self._stop.wait()  # silent: hold the connection open
                         return
                     conn.sendall(struct.pack("!H", len(reply)) + reply)
             except OSError:
                 return
+
+
+_HANG = b"hang"  # a marker: start a reply over TCP, never finish it
 
 
 def _recv_exact(conn, size):

@@ -7,6 +7,9 @@ Modes:
   token-blocked  the token PUT never gets an answer (hop limit 1 from a
                  container, or a firewall); GETs without a token still answer
   token-blocked-v2  the same, but IMDSv2 is required: GETs without a token get 401
+  hang-after-token  IMDSv2 issues tokens, then never answers a GET (hostile)
+  stream         every answer, the token's too, is 200 with a 100 MB body that
+                 is streamed until the client leaves (hostile)
 `metadata` maps paths below /latest/ to values; directories are listed the
 way IMDS lists them. Every request is recorded; issued tokens are kept so a
 test can check that none of them leaked into any output.
@@ -20,7 +23,8 @@ import threading
 
 TTL_HEADER = "X-aws-ec2-metadata-token-ttl-seconds"
 TOKEN_HEADER = "X-aws-ec2-metadata-token"
-MODES = ("v2", "v1", "token-blocked", "token-blocked-v2")
+MODES = ("v2", "v1", "token-blocked", "token-blocked-v2", "hang-after-token", "stream")
+STREAM_BYTES = 100 * 1000 * 1000
 
 
 class _Server(http.server.ThreadingHTTPServer):
@@ -100,7 +104,10 @@ class FakeImds:
         for name, value in headers:
             handler.send_header(name, value)
         handler.end_headers()
-        handler.wfile.write(body)
+        try:
+            handler.wfile.write(body)
+        except OSError:  # a client that stops reading a huge answer closes on us
+            handler.close_connection = True
 
     def _put(self, handler):
         length = int(handler.headers.get("Content-Length") or 0)
@@ -109,6 +116,8 @@ class FakeImds:
         if handler.path != "/latest/api/token":
             self._record(handler, 404)
             return self._reply(handler, 404)
+        if self.mode == "stream":
+            return self._stream(handler)
         if self.mode.startswith("token-blocked"):
             self._record(handler, None)
             self._stop.wait()  # never answer, like a dropped response
@@ -123,7 +132,29 @@ class FakeImds:
         self._record(handler, 200)
         self._reply(handler, 200, token.encode(), [(TTL_HEADER, ttl)])
 
+    def _stream(self, handler):
+        """200 with a 100 MB body, sent until the client stops reading."""
+        self._record(handler, 200)
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/plain")
+        handler.send_header("Content-Length", str(STREAM_BYTES))
+        handler.end_headers()
+        chunk, sent = b"s" * 65536, 0
+        try:
+            while sent < STREAM_BYTES and not self._stop.is_set():
+                handler.wfile.write(chunk)
+                sent += len(chunk)
+        except OSError:
+            pass
+        handler.close_connection = True
+
     def _get(self, handler):
+        if self.mode == "stream":
+            return self._stream(handler)
+        if self.mode == "hang-after-token":
+            self._record(handler, None)
+            self._stop.wait()  # the token was issued; nothing more ever comes
+            return
         token = handler.headers.get(TOKEN_HEADER)
         with self._lock:
             state = None if token is None else ("valid" if token in self.tokens else "invalid")

@@ -12,6 +12,7 @@ import pty
 import select
 import struct
 import subprocess
+import tempfile
 import termios
 import time
 
@@ -19,6 +20,11 @@ from .netns import die_with_parent
 
 # Sanitizer settings may pass (asan preset); nothing else from the host does.
 _PASS_THROUGH = ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "LLVM_PROFILE_FILE")
+
+
+# tests/e2e/peak_rss_exec: when set, every run goes through it, so its peak
+# RSS is measured (a child of this driver would count the driver's memory).
+RSS_HELPER = None
 
 
 def clean_env(home, ca_file=None, extra=None):
@@ -42,11 +48,29 @@ class ProbeRun:
 
     def __init__(self, binary, args, env, cwd, limit_s):
         self.command = [binary] + list(args)
+        self._rss_file = None
+        if RSS_HELPER:
+            fd, self._rss_file = tempfile.mkstemp(prefix="ssm-reach-rss-")
+            os.close(fd)
+            self.command = [RSS_HELPER, self._rss_file] + self.command
         self.env, self.cwd, self.limit_s = env, cwd, limit_s
         self.returncode = None
         self.stdout = self.stderr = ""
         self.seconds = None
         self.timed_out = False
+        self.max_rss_kib = None  # peak RSS of ssm-reach itself, once reaped
+
+    def _peak_rss_kib(self):
+        """ssm-reach's own peak RSS in KiB, from the helper; None without."""
+        if not self._rss_file:
+            return None
+        try:
+            with open(self._rss_file) as f:
+                return int(f.read().strip() or 0) or None
+        except (OSError, ValueError):
+            return None
+        finally:
+            os.unlink(self._rss_file)
 
     def start(self):
         self._started = time.monotonic()
@@ -64,6 +88,7 @@ class ProbeRun:
             out, err = self._proc.communicate()
         self.seconds = time.monotonic() - self._started
         self.returncode = self._proc.returncode
+        self.max_rss_kib = self._peak_rss_kib()
         self.stdout = out.decode("utf-8", "replace")
         self.stderr = err.decode("utf-8", "replace")
         self.stdout_bytes = out
@@ -114,6 +139,7 @@ class PtyRun(ProbeRun):
         self._proc.wait()
         self.seconds = time.monotonic() - self._started
         self.returncode = self._proc.returncode
+        self.max_rss_kib = self._peak_rss_kib()
         self.stdout = out.decode("utf-8", "replace").replace("\r\n", "\n")
         self.stderr = err.decode("utf-8", "replace")
         self.stdout_bytes = out

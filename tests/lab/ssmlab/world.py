@@ -13,6 +13,9 @@ Spec keys (all optional; see DEFAULTS):
                  tls-mute            valid certificate, then never an HTTP
                                      answer (a middlebox that holds requests)
                  http, close, reset, silent   plain peers (see tls_peer)
+                 hostile:KIND        a hostile peer (hostile_peer.py): slowloris,
+                                     endless-headers, huge-header, infinite-body,
+                                     redirect-loop (valid certificate where TLS)
                  refused             address exists, nothing listens
                  drop                a TLS server whose port a security group
                                      silently drops (nft)
@@ -27,7 +30,7 @@ Spec keys (all optional; see DEFAULTS):
   resolv_options  an "options" line's value, e.g. "timeout:2 attempts:5"
   hosts        name-or-service -> ip or list of ips pinned in /etc/hosts
   imds         v2 | v1 | token-blocked | token-blocked-v2 | refused | blackhole |
-               absent, or
+               absent | hang-after-token | stream (hostile, see imds_peer), or
                {"mode": ..., "metadata": {path: value overrides},
                 "address": ..., "port": ...}  (default 169.254.169.254:80)
   credentials  what IMDS serves as the instance's AWS credentials (fake keys
@@ -78,7 +81,10 @@ Spec keys (all optional; see DEFAULTS):
                "port": (default 3128)}. A real squid (squid.py): allow lets
                CONNECT to 443 through, deny answers 403 to all, auth wants
                Basic credentials plan.PROXY_USER / plan.PROXY_PASSWORD (407
-               without), dead is the address with nothing listening (refused).
+               without), dead is the address with nothing listening (refused),
+               garbage is no squid but a hostile peer that accepts every
+               CONNECT and then sends random bytes, slowloris one that answers
+               CONNECT one byte per second, never completing (hostile_peer.py).
                Squid resolves endpoint names from the world's endpoints;
                requests for a link-local address (IMDS) get 403.
 """
@@ -94,6 +100,7 @@ from .dnsmasq import Dnsmasq
 from .imds_peer import FakeImds
 from .squid import Squid
 from .ssm_api import SsmApi
+from .hostile_peer import HostilePeer
 from .tls_peer import StreamPeer
 
 DEFAULTS = {
@@ -117,7 +124,7 @@ DEFAULTS = {
 # Where systems keep their CA bundles (netcheck/trust_store.cc's search
 # list): "system_ca": "hidden" puts an empty tmpfs over each that exists.
 SYSTEM_CA_DIRS = ("/etc/ssl", "/etc/pki", "/var/lib/ca-certificates")
-PROXY_MODES = ("allow", "deny", "auth", "dead")
+PROXY_MODES = ("allow", "deny", "auth", "dead", "garbage", "slowloris")
 PROXY_KEYS = ("mode", "deny_hosts", "address", "port")
 
 # Where an installed SSM agent keeps state that ssm-reach reads. The host's
@@ -334,6 +341,11 @@ class World:
             if behaviour == "drop":
                 self.drops.append((ip, "tcp", port))
                 behaviour = "tls"
+            if behaviour.startswith("hostile:"):
+                kind = behaviour.split(":", 1)[1]
+                self.peers.append(HostilePeer(ip, port, kind, *self._tls_files(service, "tls"),
+                                              label=service))
+                continue
             legacy = behaviour == "tls-legacy"
             mute = behaviour == "tls-mute"
             kind = "tls" if legacy or mute else behaviour.split(":", 1)[0]
@@ -359,7 +371,8 @@ class World:
         # expiry is relative to the world's start.
         credentials = plan.credentials_metadata(self.spec["credentials"],
                                                 datetime.datetime.now(datetime.timezone.utc))
-        if mode in ("v2", "v1", "token-blocked", "token-blocked-v2", "blackhole"):
+        if mode in ("v2", "v1", "token-blocked", "token-blocked-v2", "blackhole",
+                    "hang-after-token", "stream"):
             metadata = plan.metadata(self.region)
             metadata.update(credentials)
             metadata.update(imds.get("metadata", {}))
@@ -369,7 +382,11 @@ class World:
         proxy = self.proxy_spec()
         if proxy:
             self.addresses.add(proxy["address"])
-            if proxy["mode"] != "dead":  # dead: the address exists, nothing listens
+            if proxy["mode"] in ("garbage", "slowloris"):
+                kind = "proxy-garbage" if proxy["mode"] == "garbage" else "slowloris"
+                self.peers.append(HostilePeer(proxy["address"], proxy["port"], kind,
+                                              label="proxy"))
+            elif proxy["mode"] != "dead":  # dead: the address exists, nothing listens
                 self.proxy = self._squid(proxy)
 
         netns.add_addresses(self.addresses)
