@@ -13,6 +13,13 @@ contract and the scenario's expectations. Then, with every peer gone,
 `ssm-reach explain` of the saved evidence must print the same JSON report
 (less elapsed_ms) and exit alike. Exit 0 on success, 1 on any failure.
 Artifacts (outputs, evidence, peer logs) go to --artifacts/NAME/.
+
+Robustness runs of the same scenarios (README "Robustness"):
+  --wrapper "valgrind ... --log-file={artifacts}/valgrind.%p.log"
+        every ssm-reach command starts with this ({artifacts}: NAME's folder)
+  --time-factor 10      the runner's kill limits and max_seconds, times 10
+  --as-nobody           ssm-reach runs as nobody (setpriv), not as root
+Whatever the wrapper, any sanitizer or valgrind report on stderr fails.
 """
 
 import argparse
@@ -21,6 +28,7 @@ import ipaddress
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -327,6 +335,32 @@ def check_boot_run(s, run, boot_json):
     return errors
 
 
+# What AddressSanitizer, LeakSanitizer, UBSan and valgrind print on an error.
+# The asan preset also makes such runs exit 66, but a check must not rely on
+# the exit code alone: a usage scenario expects exit 3 and a sanitizer
+# configured by hand could exit 1.
+SANITIZER_REPORT = re.compile(r"ERROR: (Address|Leak|Memory|Thread)Sanitizer|"
+                              r"runtime error: |==\d+== (Invalid|Conditional jump|Syscall param|"
+                              r"Mismatched|Source and destination overlap)|definitely lost: [1-9]")
+
+
+def check_sanitizers(runs, directory):
+    """No run reported a memory or undefined-behaviour error (stderr, and
+    the valgrind logs a --wrapper wrote to the scenario's folder)."""
+    errors = []
+    for run in runs:
+        if run is not None and SANITIZER_REPORT.search(run.stderr):
+            errors.append("%s: sanitizer report on stderr: %s"
+                          % (run.kind, SANITIZER_REPORT.search(run.stderr).group(0)))
+    for name in sorted(os.listdir(directory)):
+        if name.startswith("valgrind.") and name.endswith(".log"):
+            with open(os.path.join(directory, name), errors="replace") as f:
+                text = f.read()
+            if SANITIZER_REPORT.search(text) or "ERROR SUMMARY: 0 errors" not in text:
+                errors.append("valgrind found errors: %s" % os.path.join(directory, name))
+    return errors
+
+
 def check_common(s, run, label):
     errors = []
     allowed = s["exit"] if isinstance(s["exit"], tuple) else (s["exit"],)
@@ -335,6 +369,8 @@ def check_common(s, run, label):
     elif run.returncode not in allowed:
         errors.append("%s: exit %s, expected %s" % (label, run.returncode, " or ".join(map(str, allowed))))
     limit = s.get("max_seconds")
+    if limit:
+        limit *= TIME_FACTOR
     if limit and run.seconds > limit:
         errors.append("%s: took %.2f s, limit %.1f s" % (label, run.seconds, limit))
     for needle in s.get("stderr_contains", []):
@@ -393,8 +429,29 @@ def write_artifacts(directory, world, runs, errors, secrets):
     dump("result.txt", "\n".join(errors or ["PASS"]) + "\n")
 
 
-def run_inside(s, binary, pki, artifacts):
-    """In the lab namespace: start the world, run, check, report."""
+# --time-factor: valgrind runs ssm-reach 20-50 times slower.
+TIME_FACTOR = 1.0
+
+
+def give_to_nobody(directory):
+    """`directory` and all below it owned by nobody (--as-nobody: its home
+    and where its evidence goes; the artifacts stay readable for root)."""
+    for root, dirs, files in os.walk(directory):
+        for entry in [root] + [os.path.join(root, n) for n in dirs + files]:
+            os.chown(entry, netns.NOBODY, netns.NOBODY)
+
+
+def evidence_written_by(s, directory):
+    """The uid that owns the scenario's saved evidence, if it has one."""
+    path = os.path.join(directory, "evidence.json")
+    if s.get("usage") or s.get("boot") or not os.path.isfile(path):
+        return None
+    return os.stat(path).st_uid
+
+
+def run_inside(s, binary, pki, artifacts, wrapper=(), as_nobody=False):
+    """In the lab namespace: start the world, run, check, report. `wrapper`
+    precedes every ssm-reach command; `as_nobody` runs it as nobody."""
     from ssmlab.probe_run import ProbeRun, PtyRun, clean_env
     from ssmlab.world import World
 
@@ -408,7 +465,13 @@ def run_inside(s, binary, pki, artifacts):
     env = clean_env(home, pki.ca_file,
                     {k: substitute(v, pki, home) for k, v in s.get("env", {}).items()})
     args = probe_args(s, pki)
-    limit = max(15.0, 3 * s.get("max_seconds", 0))
+    limit = max(15.0, 3 * s.get("max_seconds", 0)) * TIME_FACTOR
+    wrapper = [w.replace("{artifacts}", directory) for w in wrapper]
+    if as_nobody:
+        give_to_nobody(directory)
+        wrapper = ["setpriv", "--reuid=%d" % netns.NOBODY, "--regid=%d" % netns.NOBODY,
+                   "--clear-groups", "--inh-caps=-all", "--"] + wrapper
+    binary = wrapper + [binary]
 
     world = World(s.get("world", {}), pki, directory)
     try:
@@ -482,6 +545,10 @@ def run_inside(s, binary, pki, artifacts):
         errors += check_evidence(s, evidence)
         runs.append(replay)
     errors += world_checks(s, world, runs)
+    errors += check_sanitizers(runs, directory)
+    if as_nobody and evidence_written_by(s, directory) not in (None, netns.NOBODY):
+        errors.append("--as-nobody: the evidence file is not owned by nobody: setpriv did not "
+                      "take effect")
     secrets = lab_secrets(world)
     evidence_file = None if s.get("usage") else boot_json if s.get("boot") else evidence
     leaks = expect.secret_leaks(secret_sources(runs, evidence_file), secrets)
@@ -518,6 +585,12 @@ def main():
     parser.add_argument("--binary", default=os.environ.get("SSM_REACH", DEFAULT_BINARY))
     parser.add_argument("--pki", default=None, help="PKI directory (default: next to the binary)")
     parser.add_argument("--artifacts", default=None, help="where outputs are kept")
+    parser.add_argument("--wrapper", default="",
+                        help="command (shell words) every ssm-reach run starts with")
+    parser.add_argument("--time-factor", type=float, default=1.0,
+                        help="multiply the kill limits and max_seconds (slow wrappers)")
+    parser.add_argument("--as-nobody", action="store_true",
+                        help="run ssm-reach as nobody (needs root; maps nobody into the lab)")
     parser.add_argument("--list", action="store_true")
     parser.add_argument("--describe", action="store_true")
     parser.add_argument("names", nargs="*")
@@ -543,16 +616,21 @@ def main():
     artifacts = os.path.abspath(opts.artifacts or os.path.join(build, "lab", "runs"))
 
     if len(opts.names) > 1:  # each scenario needs its own fresh namespace
+        passed = ["--wrapper", opts.wrapper, "--time-factor", str(opts.time_factor)]
+        passed += ["--as-nobody"] if opts.as_nobody else []
         codes = [subprocess.call([sys.executable, __file__, "--binary", binary, "--pki", pki_dir,
-                                  "--artifacts", artifacts, n]) for n in opts.names]
+                                  "--artifacts", artifacts] + passed + [n]) for n in opts.names]
         return 1 if any(codes) else 0
 
     if not os.access(binary, os.X_OK):
         print("FAIL: ssm-reach binary not found or not executable: %s" % binary, file=sys.stderr)
         return 1
+    global TIME_FACTOR
+    TIME_FACTOR = opts.time_factor
     lab_pki.ensure(pki_dir)
-    netns.enter_lab_namespace()  # from here on, inside the lab
-    return run_inside(table[opts.names[0]], binary, lab_pki.Pki(pki_dir), artifacts)
+    netns.enter_lab_namespace(with_nobody=opts.as_nobody)  # from here on, inside the lab
+    return run_inside(table[opts.names[0]], binary, lab_pki.Pki(pki_dir), artifacts,
+                      shlex.split(opts.wrapper), opts.as_nobody)
 
 
 if __name__ == "__main__":
