@@ -18,6 +18,8 @@ Robustness runs of the same scenarios (README "Robustness"):
   --wrapper "valgrind ... --log-file={artifacts}/valgrind.%p.log"
         every ssm-reach command starts with this ({artifacts}: NAME's folder)
   --time-factor 10      the runner's kill limits and max_seconds, times 10
+  --slack 1.0           max_seconds plus 1 s (sanitizer builds; see CMakeLists)
+  --sequential          the runs one after another, not at the same time
   --as-nobody           ssm-reach runs as nobody (setpriv), not as root
 Whatever the wrapper, any sanitizer or valgrind report on stderr fails.
 """
@@ -370,7 +372,7 @@ def check_common(s, run, label):
         errors.append("%s: exit %s, expected %s" % (label, run.returncode, " or ".join(map(str, allowed))))
     limit = s.get("max_seconds")
     if limit:
-        limit *= TIME_FACTOR
+        limit = limit * TIME_FACTOR + SLACK_S
     if limit and run.seconds > limit:
         errors.append("%s: took %.2f s, limit %.1f s" % (label, run.seconds, limit))
     for needle in s.get("stderr_contains", []):
@@ -431,6 +433,12 @@ def write_artifacts(directory, world, runs, errors, secrets):
 
 # --time-factor: valgrind runs ssm-reach 20-50 times slower.
 TIME_FACTOR = 1.0
+# --slack: seconds added to every max_seconds (an instrumented build's own
+# start, exit and per-step costs; the dev build checks the limits as written).
+SLACK_S = 0.0
+# --sequential: one run at a time (under valgrind, parallel runs starve each
+# other of CPU and miss IMDS's fixed 1 s per request).
+SEQUENTIAL = False
 
 
 def give_to_nobody(directory):
@@ -503,10 +511,14 @@ def run_inside(s, binary, pki, artifacts, wrapper=(), as_nobody=False):
                                  home, limit)
                     run.kind = kind
                     runs.append(run)
-        for run in runs:
-            run.start()
-        for run in runs:
-            run.wait()
+        if SEQUENTIAL:
+            for run in runs:
+                run.start().wait()
+        else:
+            for run in runs:
+                run.start()
+            for run in runs:
+                run.wait()
     finally:
         world.stop()
 
@@ -589,6 +601,10 @@ def main():
                         help="command (shell words) every ssm-reach run starts with")
     parser.add_argument("--time-factor", type=float, default=1.0,
                         help="multiply the kill limits and max_seconds (slow wrappers)")
+    parser.add_argument("--slack", type=float, default=0.0,
+                        help="seconds added to max_seconds (instrumented builds)")
+    parser.add_argument("--sequential", action="store_true",
+                        help="one ssm-reach run at a time (slow wrappers)")
     parser.add_argument("--as-nobody", action="store_true",
                         help="run ssm-reach as nobody (needs root; maps nobody into the lab)")
     parser.add_argument("--list", action="store_true")
@@ -616,8 +632,10 @@ def main():
     artifacts = os.path.abspath(opts.artifacts or os.path.join(build, "lab", "runs"))
 
     if len(opts.names) > 1:  # each scenario needs its own fresh namespace
-        passed = ["--wrapper", opts.wrapper, "--time-factor", str(opts.time_factor)]
+        passed = ["--wrapper", opts.wrapper, "--time-factor", str(opts.time_factor),
+                  "--slack", str(opts.slack)]
         passed += ["--as-nobody"] if opts.as_nobody else []
+        passed += ["--sequential"] if opts.sequential else []
         codes = [subprocess.call([sys.executable, __file__, "--binary", binary, "--pki", pki_dir,
                                   "--artifacts", artifacts] + passed + [n]) for n in opts.names]
         return 1 if any(codes) else 0
@@ -625,8 +643,8 @@ def main():
     if not os.access(binary, os.X_OK):
         print("FAIL: ssm-reach binary not found or not executable: %s" % binary, file=sys.stderr)
         return 1
-    global TIME_FACTOR
-    TIME_FACTOR = opts.time_factor
+    global TIME_FACTOR, SLACK_S, SEQUENTIAL
+    TIME_FACTOR, SLACK_S, SEQUENTIAL = opts.time_factor, opts.slack, opts.sequential
     lab_pki.ensure(pki_dir)
     netns.enter_lab_namespace(with_nobody=opts.as_nobody)  # from here on, inside the lab
     return run_inside(table[opts.names[0]], binary, lab_pki.Pki(pki_dir), artifacts,
