@@ -66,7 +66,8 @@ def _map_from_outside(pid, uid, gid, go, done):
     lab's id maps with lab root and nobody. A map of more than our own id
     needs CAP_SETUID in the parent namespace, which the process that just
     left it no longer has; this child, still outside, does (when root)."""
-    os.read(go, 1)
+    if not os.read(go, 1):  # the parent died before it unshared
+        os._exit(1)
     try:
         _write("/proc/%d/uid_map" % pid, "0 %d 1\n%d %d 1" % (uid, NOBODY, NOBODY))
         _write("/proc/%d/gid_map" % pid, "0 %d 1\n%d %d 1" % (gid, NOBODY, NOBODY))
@@ -94,7 +95,11 @@ def enter_lab_namespace(with_nobody=False):
         done_read, done_write = os.pipe()
         helper = os.fork()
         if helper == 0:
+            os.close(go_write)  # so a parent that dies is an end of file
+            os.close(done_read)
             _map_from_outside(os.getppid(), uid, gid, go_read, done_write)
+        os.close(go_read)
+        os.close(done_write)
     if _libc.unshare(_CLONE_NEWUSER | _CLONE_NEWNET | _CLONE_NEWNS) != 0:
         _fail("unshare: %s" % os.strerror(ctypes.get_errno()))
     try:
@@ -102,6 +107,8 @@ def enter_lab_namespace(with_nobody=False):
             os.write(go_write, b"x")
             answer = os.read(done_read, 512).decode(errors="replace")
             os.waitpid(helper, 0)
+            os.close(go_write)
+            os.close(done_read)
             if answer != "ok":
                 raise OSError(answer)
         else:
