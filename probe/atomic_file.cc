@@ -1,6 +1,7 @@
 #include "probe/atomic_file.h"
 
 #include <fcntl.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,16 +23,31 @@ bool fail(std::string* error, const std::string& path, int err) {
 
 bool write_file_atomically(const std::string& path, const std::string& text,
                            std::optional<mode_t> exact_mode, std::string* error) {
-  const std::string temporary = path + ".tmp";
-  netcheck::UniqueFd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-                               exact_mode.value_or(0666)));
-  if (!fd.valid()) return fail(error, temporary, errno);
+  // A fresh, unpredictable name made with O_EXCL (mkostemp): a fixed
+  // PATH.tmp opened with O_CREAT|O_TRUNC would follow a symlink planted
+  // there, and ssm-reach often runs as root, with FILE in a shared folder
+  // such as /tmp. A failure names the file asked for; the random name would
+  // mean nothing to the reader.
+  std::string temporary = path + ".XXXXXX";
+  netcheck::UniqueFd fd(::mkostemp(temporary.data(), O_CLOEXEC));
+  if (!fd.valid()) return fail(error, path, errno);
   auto give_up = [&](int err) {
     fd.reset();
     ::unlink(temporary.c_str());
-    return fail(error, temporary, err);
+    return fail(error, path, err);
   };
-  if (exact_mode && ::fchmod(fd.get(), *exact_mode) != 0) return give_up(errno);
+  // mkostemp creates 0600; the file gets what open(..., 0666) would have
+  // given it (the umask read back at once: nothing else creates files now),
+  // or exactly `exact_mode`.
+  mode_t mode = 0;
+  if (exact_mode) {
+    mode = *exact_mode;
+  } else {
+    const mode_t mask = ::umask(0);
+    ::umask(mask);
+    mode = 0666 & ~mask;
+  }
+  if (::fchmod(fd.get(), mode) != 0) return give_up(errno);
   for (std::size_t written = 0; written < text.size();) {
     const ssize_t n = ::write(fd.get(), text.data() + written, text.size() - written);
     if (n < 0 && errno == EINTR) continue;

@@ -9,7 +9,9 @@
 
 namespace ssmreach {
 
-// Writes `text` to PATH.tmp, syncs it and renames it over `path`. With
+// Writes `text` to a new file PATH.XXXXXX (random, made with O_EXCL, so a
+// symlink planted beside PATH is never followed), syncs it and renames it
+// over `path`. With
 // `exact_mode` the file gets that mode whatever the umask; without, 0666
 // less the umask. False, with `error` as "FILE: reason", when it cannot; the
 // temporary file is removed then.

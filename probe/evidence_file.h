@@ -39,9 +39,10 @@ std::string evidence_to_json(const Evidence& evidence);
 // Fields this version does not know are ignored. Never throws.
 std::optional<Evidence> evidence_from_json(std::string_view text, std::string* error);
 
-// Writes FILE.tmp, syncs it and renames it to FILE, so FILE is either the
-// old file or the complete new one. On failure returns false with one line
-// in `error` (the path and the system's reason); no .tmp file is left.
+// Writes a new FILE.XXXXXX (write_file_atomically), syncs it and renames it
+// to FILE, so FILE is either the old file or the complete new one. On
+// failure returns false with one line in `error` (FILE and the system's
+// reason); no temporary file is left.
 bool save_evidence_file(const std::string& path, const Evidence& evidence, std::string* error);
 
 // Reads and parses FILE; errors are one line starting with the path.

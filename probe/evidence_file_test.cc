@@ -514,6 +514,14 @@ struct TemporaryDirectory {
   }
 };
 
+// The name of the one file in `directory`, or "" if there are more or none.
+std::string only_entry(const std::filesystem::path& directory) {
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(directory))
+    names.push_back(entry.path().filename().string());
+  return names.size() == 1 ? names.front() : "";
+}
+
 std::string read_all(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
@@ -529,7 +537,7 @@ TEST_CASE("evidence file: save and load") {
 
   REQUIRE(save_evidence_file(file, original, &error));
   CHECK(error.empty());
-  CHECK_FALSE(std::filesystem::exists(file + ".tmp"));
+  CHECK(only_entry(dir.path) == "run.json");  // no temporary file left
   CHECK(read_all(file) == evidence_to_json(original));
   auto loaded = load_evidence_file(file, &error);
   REQUIRE(loaded);
@@ -544,16 +552,20 @@ TEST_CASE("evidence file: save and load") {
   SUBCASE("a directory that does not exist") {
     const auto nowhere = (dir.path / "missing" / "run.json").string();
     CHECK_FALSE(save_evidence_file(nowhere, original, &error));
-    CHECK(error.find(nowhere + ".tmp: No such file or directory") != std::string::npos);
+    CHECK(error == nowhere + ": No such file or directory");
     CHECK_FALSE(load_evidence_file(nowhere, &error));
     CHECK(error == nowhere + ": No such file or directory");
   }
-  SUBCASE("a directory in the way of the rename leaves no .tmp behind") {
+  SUBCASE("a directory in the way of the rename leaves no temporary file behind") {
     const auto blocked = (dir.path / "blocked").string();
     std::filesystem::create_directories(dir.path / "blocked" / "inside");
     CHECK_FALSE(save_evidence_file(blocked, original, &error));
     CHECK(error.starts_with(blocked + ": "));
     CHECK_FALSE(std::filesystem::exists(blocked + ".tmp"));
+    std::size_t entries = 0;
+    for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(dir.path))
+      ++entries;
+    CHECK(entries == 2);  // run.json and blocked/
     CHECK_FALSE(load_evidence_file(blocked, &error));
     CHECK(error == blocked + ": Is a directory");
   }

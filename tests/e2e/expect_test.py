@@ -224,5 +224,46 @@ class SecretScan(unittest.TestCase):
         self.assertEqual(expect.redact(text, self.SECRETS[:2]), "a <IMDS token> b <proxy password>")
 
 
+class SanitizerReports(unittest.TestCase):
+    """run_scenario.check_sanitizers: what ASan, LSan, UBSan and valgrind
+    print on an error fails a run; a clean run and a clean valgrind log do not."""
+
+    class Run:
+        def __init__(self, stderr):
+            self.kind, self.stderr = "json", stderr
+
+    REPORTS = {
+        "asan": "==12==ERROR: AddressSanitizer: heap-use-after-free on address 0x6020",
+        "lsan": "==12==ERROR: LeakSanitizer: detected memory leaks",
+        "ubsan": "probe/x.cc:10:5: runtime error: signed integer overflow",
+        "valgrind": "==12== Invalid read of size 4",
+    }
+
+    def test_each_report_is_caught(self):
+        import tempfile
+        import run_scenario
+        with tempfile.TemporaryDirectory() as empty:
+            self.assertEqual(run_scenario.check_sanitizers([self.Run("")], empty), [])
+            for name, text in self.REPORTS.items():
+                with self.subTest(name):
+                    errors = run_scenario.check_sanitizers([self.Run("x\n" + text)], empty)
+                    self.assertEqual(len(errors), 1)
+
+    def test_valgrind_logs(self):
+        import os
+        import tempfile
+        import run_scenario
+        with tempfile.TemporaryDirectory() as folder:
+            log = os.path.join(folder, "valgrind.7.log")
+            with open(log, "w") as f:
+                f.write("==7== ERROR SUMMARY: 0 errors from 0 contexts (suppressed: 0 from 0)\n")
+            self.assertEqual(run_scenario.check_sanitizers([], folder), [])
+            for bad in ("==7== ERROR SUMMARY: 2 errors from 1 contexts\n",
+                        "==7==    definitely lost: 16 bytes in 1 blocks\n", ""):
+                with open(log, "w") as f:
+                    f.write(bad)
+                self.assertEqual(len(run_scenario.check_sanitizers([], folder)), 1, bad)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -13,6 +13,17 @@ contract and the scenario's expectations. Then, with every peer gone,
 `ssm-reach explain` of the saved evidence must print the same JSON report
 (less elapsed_ms) and exit alike. Exit 0 on success, 1 on any failure.
 Artifacts (outputs, evidence, peer logs) go to --artifacts/NAME/.
+
+Robustness runs of the same scenarios (README "Robustness"):
+  --wrapper "valgrind ... --log-file={artifacts}/valgrind.%p.log"
+        every ssm-reach command starts with this ({artifacts}: NAME's folder)
+  --time-factor 10      the runner's kill limits and max_seconds, times 10
+  --slack 1.0           max_seconds plus 1 s (sanitizer builds; see CMakeLists)
+  --sequential          the runs one after another, not at the same time
+  --memcheck-only       check what no slowdown changes (check_memcheck_runs),
+                        not the scenario's verdict (valgrind)
+  --as-nobody           ssm-reach runs as nobody (setpriv), not as root
+Whatever the wrapper, any sanitizer or valgrind report on stderr fails.
 """
 
 import argparse
@@ -21,6 +32,7 @@ import ipaddress
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -336,6 +348,32 @@ def check_boot_run(s, run, boot_json):
     return errors
 
 
+# What AddressSanitizer, LeakSanitizer, UBSan and valgrind print on an error.
+# The asan preset also makes such runs exit 66, but a check must not rely on
+# the exit code alone: a usage scenario expects exit 3 and a sanitizer
+# configured by hand could exit 1.
+SANITIZER_REPORT = re.compile(r"ERROR: (Address|Leak|Memory|Thread)Sanitizer|"
+                              r"runtime error: |==\d+== (Invalid|Conditional jump|Syscall param|"
+                              r"Mismatched|Source and destination overlap)|definitely lost: [1-9]")
+
+
+def check_sanitizers(runs, directory):
+    """No run reported a memory or undefined-behaviour error (stderr, and
+    the valgrind logs a --wrapper wrote to the scenario's folder)."""
+    errors = []
+    for run in runs:
+        if run is not None and SANITIZER_REPORT.search(run.stderr):
+            errors.append("%s: sanitizer report on stderr: %s"
+                          % (run.kind, SANITIZER_REPORT.search(run.stderr).group(0)))
+    for name in sorted(os.listdir(directory)):
+        if name.startswith("valgrind.") and name.endswith(".log"):
+            with open(os.path.join(directory, name), errors="replace") as f:
+                text = f.read()
+            if SANITIZER_REPORT.search(text) or "ERROR SUMMARY: 0 errors" not in text:
+                errors.append("valgrind found errors: %s" % os.path.join(directory, name))
+    return errors
+
+
 def check_common(s, run, label):
     errors = []
     allowed = s["exit"] if isinstance(s["exit"], tuple) else (s["exit"],)
@@ -344,6 +382,8 @@ def check_common(s, run, label):
     elif run.returncode not in allowed:
         errors.append("%s: exit %s, expected %s" % (label, run.returncode, " or ".join(map(str, allowed))))
     limit = s.get("max_seconds")
+    if limit:
+        limit = limit * TIME_FACTOR + SLACK_S
     if limit and run.seconds > limit:
         errors.append("%s: took %.2f s, limit %.1f s" % (label, run.seconds, limit))
     deadline = s.get("deadline_s")
@@ -413,8 +453,60 @@ def write_artifacts(directory, world, runs, errors, secrets):
     dump("result.txt", "\n".join(errors or ["PASS"]) + "\n")
 
 
-def run_inside(s, binary, pki, artifacts):
-    """In the lab namespace: start the world, run, check, report."""
+# --time-factor: valgrind runs ssm-reach 20-50 times slower.
+TIME_FACTOR = 1.0
+# --slack: seconds added to every max_seconds (an instrumented build's own
+# start, exit and per-step costs; the dev build checks the limits as written).
+SLACK_S = 0.0
+# --sequential: one run at a time (under valgrind, parallel runs starve each
+# other of CPU and miss IMDS's fixed 1 s per request).
+SEQUENTIAL = False
+# --memcheck-only: see check_memcheck_runs.
+MEMCHECK_ONLY = False
+
+
+def give_to_nobody(directory):
+    """`directory` and all below it owned by nobody (--as-nobody: its home
+    and where its evidence goes; the artifacts stay readable for root)."""
+    for root, dirs, files in os.walk(directory):
+        for entry in [root] + [os.path.join(root, n) for n in dirs + files]:
+            os.chown(entry, netns.NOBODY, netns.NOBODY)
+
+
+def check_memcheck_runs(runs, replay, evidence):
+    """--memcheck-only: what stays true however slowly ssm-reach runs. Every
+    run ends on its own (no kill) with a diagnosis exit (0-2; valgrind's
+    own error exit is 99), its JSON keeps the contract, and explain of its
+    evidence reproduces it. Which targets pass is not asked: under valgrind
+    each step costs 20-50 times the CPU, and IMDS's fixed 1 s per request
+    (README "Usage", Timing) runs out while the event loop is busy with the
+    other targets' TLS handshakes, so IMDS may time out."""
+    errors = []
+    for run in runs:
+        if run.timed_out:
+            errors.append("%s: killed after %.0f s (hang)" % (run.kind, run.limit_s))
+        elif run.returncode not in (0, 1, 2):
+            errors.append("%s: exit %s, expected a diagnosis (0-2)" % (run.kind, run.returncode))
+    json_run = runs[0]
+    doc, parse_errors = expect.check_json_stdout(json_run.stdout)
+    errors += parse_errors
+    if doc is not None:
+        errors += expect.check_report(doc, json_run.returncode)
+    errors += check_replay(json_run, replay, evidence)
+    return errors
+
+
+def evidence_written_by(s, directory):
+    """The uid that owns the scenario's saved evidence, if it has one."""
+    path = os.path.join(directory, "evidence.json")
+    if s.get("usage") or s.get("boot") or not os.path.isfile(path):
+        return None
+    return os.stat(path).st_uid
+
+
+def run_inside(s, binary, pki, artifacts, wrapper=(), as_nobody=False):
+    """In the lab namespace: start the world, run, check, report. `wrapper`
+    precedes every ssm-reach command; `as_nobody` runs it as nobody."""
     from ssmlab.probe_run import ProbeRun, PtyRun, clean_env
     from ssmlab.world import World
 
@@ -428,7 +520,13 @@ def run_inside(s, binary, pki, artifacts):
     env = clean_env(home, pki.ca_file,
                     {k: substitute(v, pki, home) for k, v in s.get("env", {}).items()})
     args = probe_args(s, pki)
-    limit = max(15.0, 3 * s.get("max_seconds", 0))
+    limit = max(15.0, 3 * s.get("max_seconds", 0)) * TIME_FACTOR
+    wrapper = [w.replace("{artifacts}", directory) for w in wrapper]
+    if as_nobody:
+        give_to_nobody(directory)
+        wrapper = ["setpriv", "--reuid=%d" % netns.NOBODY, "--regid=%d" % netns.NOBODY,
+                   "--clear-groups", "--inh-caps=-all", "--"] + wrapper
+    binary = wrapper + [binary]
 
     world = World(s.get("world", {}), pki, directory)
     try:
@@ -460,10 +558,14 @@ def run_inside(s, binary, pki, artifacts):
                                  home, limit)
                     run.kind = kind
                     runs.append(run)
-        for run in runs:
-            run.start()
-        for run in runs:
-            run.wait()
+        if SEQUENTIAL:
+            for run in runs:
+                run.start().wait()
+        else:
+            for run in runs:
+                run.start()
+            for run in runs:
+                run.wait()
     finally:
         world.stop()
 
@@ -482,6 +584,9 @@ def run_inside(s, binary, pki, artifacts):
     elif s.get("boot"):
         errors += check_common(s, runs[0], "--boot")
         errors += check_boot_run(s, runs[0], boot_json)
+    elif MEMCHECK_ONLY:
+        errors += check_memcheck_runs(runs, replay, evidence)
+        runs.append(replay)
     else:
         json_run, text_run = runs[:2]
         errors += check_common(s, json_run, "--output json")
@@ -501,7 +606,12 @@ def run_inside(s, binary, pki, artifacts):
         errors += check_replay(json_run, replay, evidence)
         errors += check_evidence(s, evidence)
         runs.append(replay)
-    errors += world_checks(s, world, runs)
+    if not MEMCHECK_ONLY:
+        errors += world_checks(s, world, runs)
+    errors += check_sanitizers(runs, directory)
+    if as_nobody and evidence_written_by(s, directory) not in (None, netns.NOBODY):
+        errors.append("--as-nobody: the evidence file is not owned by nobody: setpriv did not "
+                      "take effect")
     secrets = lab_secrets(world)
     evidence_file = None if s.get("usage") else boot_json if s.get("boot") else evidence
     leaks = expect.secret_leaks(secret_sources(runs, evidence_file), secrets)
@@ -542,6 +652,18 @@ def main():
                              "(default: next to the binary's build, if built)")
     parser.add_argument("--pki", default=None, help="PKI directory (default: next to the binary)")
     parser.add_argument("--artifacts", default=None, help="where outputs are kept")
+    parser.add_argument("--wrapper", default="",
+                        help="command (shell words) every ssm-reach run starts with")
+    parser.add_argument("--time-factor", type=float, default=1.0,
+                        help="multiply the kill limits and max_seconds (slow wrappers)")
+    parser.add_argument("--slack", type=float, default=0.0,
+                        help="seconds added to max_seconds (instrumented builds)")
+    parser.add_argument("--sequential", action="store_true",
+                        help="one ssm-reach run at a time (slow wrappers)")
+    parser.add_argument("--memcheck-only", action="store_true",
+                        help="check only what no slowdown changes (valgrind)")
+    parser.add_argument("--as-nobody", action="store_true",
+                        help="run ssm-reach as nobody (needs root; maps nobody into the lab)")
     parser.add_argument("--list", action="store_true")
     parser.add_argument("--describe", action="store_true")
     parser.add_argument("names", nargs="*")
@@ -569,9 +691,13 @@ def main():
     rss_helper = os.path.abspath(opts.rss_helper or os.path.join(build, "tests", "e2e",
                                                                  "peak_rss_exec"))
     if len(opts.names) > 1:  # each scenario needs its own fresh namespace
+        passed = ["--wrapper", opts.wrapper, "--time-factor", str(opts.time_factor),
+                  "--slack", str(opts.slack)]
+        passed += ["--as-nobody"] if opts.as_nobody else []
+        passed += ["--sequential"] if opts.sequential else []
+        passed += ["--memcheck-only"] if opts.memcheck_only else []
         codes = [subprocess.call([sys.executable, __file__, "--binary", binary, "--pki", pki_dir,
-                                  "--artifacts", artifacts, "--rss-helper", rss_helper, n])
-                 for n in opts.names]
+                                  "--artifacts", artifacts, "--rss-helper", rss_helper] + passed + [n]) for n in opts.names]
         return 1 if any(codes) else 0
 
     if not os.access(binary, os.X_OK):
@@ -580,9 +706,13 @@ def main():
     if os.access(rss_helper, os.X_OK):
         from ssmlab import probe_run
         probe_run.RSS_HELPER = rss_helper
+    global TIME_FACTOR, SLACK_S, SEQUENTIAL, MEMCHECK_ONLY
+    TIME_FACTOR, SLACK_S, SEQUENTIAL = opts.time_factor, opts.slack, opts.sequential
+    MEMCHECK_ONLY = opts.memcheck_only
     lab_pki.ensure(pki_dir)
-    netns.enter_lab_namespace()  # from here on, inside the lab
-    return run_inside(table[opts.names[0]], binary, lab_pki.Pki(pki_dir), artifacts)
+    netns.enter_lab_namespace(with_nobody=opts.as_nobody)  # from here on, inside the lab
+    return run_inside(table[opts.names[0]], binary, lab_pki.Pki(pki_dir), artifacts,
+                      shlex.split(opts.wrapper), opts.as_nobody)
 
 
 if __name__ == "__main__":

@@ -52,7 +52,7 @@ def main():
         print("live: exit", live.returncode, live.stderr.strip())
         check(live.returncode == 2, "the live run is critical (exit 2): DNS cannot answer")
         check(os.path.exists(evidence), "--save-evidence wrote the file")
-        check(not os.path.exists(evidence + ".tmp"), "no .tmp file is left")
+        check(os.listdir(tmp) == ["run.json"], "no temporary file is left")
         if not os.path.exists(evidence):
             return 1
         with open(evidence) as f:

@@ -57,20 +57,64 @@ def _write(path, text):
         f.write(text)
 
 
-def enter_lab_namespace():
+# The unprivileged user a test may run ssm-reach as (Debian's nobody/nogroup).
+NOBODY = 65534
+
+
+def _map_from_outside(pid, uid, gid, go, done):
+    """In a child forked before unshare: once told to (`go`), write the
+    lab's id maps with lab root and nobody. A map of more than our own id
+    needs CAP_SETUID in the parent namespace, which the process that just
+    left it no longer has; this child, still outside, does (when root)."""
+    if not os.read(go, 1):  # the parent died before it unshared
+        os._exit(1)
+    try:
+        _write("/proc/%d/uid_map" % pid, "0 %d 1\n%d %d 1" % (uid, NOBODY, NOBODY))
+        _write("/proc/%d/gid_map" % pid, "0 %d 1\n%d %d 1" % (gid, NOBODY, NOBODY))
+        os.write(done, b"ok")
+    except OSError as e:
+        os.write(done, str(e).encode())
+    os._exit(0)
+
+
+def enter_lab_namespace(with_nobody=False):
     """Enter fresh user, network and mount namespaces (as `unshare -rnm`),
-    or exit 1 with LAB FAILURE. Call before starting any thread."""
+    or exit 1 with LAB FAILURE. Call before starting any thread.
+
+    with_nobody: map the host's nobody (NOBODY) into the lab as well, so a
+    test can run ssm-reach as an unprivileged user (setpriv). Needs root."""
     global _inside
     if _inside:
         return
     uid, gid = os.getuid(), os.getgid()
     outer = _netns_inode()
+    if with_nobody:
+        if uid != 0:
+            _fail("mapping nobody into the lab needs root")
+        go_read, go_write = os.pipe()
+        done_read, done_write = os.pipe()
+        helper = os.fork()
+        if helper == 0:
+            os.close(go_write)  # so a parent that dies is an end of file
+            os.close(done_read)
+            _map_from_outside(os.getppid(), uid, gid, go_read, done_write)
+        os.close(go_read)
+        os.close(done_write)
     if _libc.unshare(_CLONE_NEWUSER | _CLONE_NEWNET | _CLONE_NEWNS) != 0:
         _fail("unshare: %s" % os.strerror(ctypes.get_errno()))
     try:
-        _write("/proc/self/setgroups", "deny")
-        _write("/proc/self/uid_map", "0 %d 1" % uid)
-        _write("/proc/self/gid_map", "0 %d 1" % gid)
+        if with_nobody:
+            os.write(go_write, b"x")
+            answer = os.read(done_read, 512).decode(errors="replace")
+            os.waitpid(helper, 0)
+            os.close(go_write)
+            os.close(done_read)
+            if answer != "ok":
+                raise OSError(answer)
+        else:
+            _write("/proc/self/setgroups", "deny")
+            _write("/proc/self/uid_map", "0 %d 1" % uid)
+            _write("/proc/self/gid_map", "0 %d 1" % gid)
     except OSError as e:
         _fail("mapping the user: %s" % e)
     if _netns_inode() == outer:

@@ -44,10 +44,12 @@ def clean_env(home, ca_file=None, extra=None):
 
 
 class ProbeRun:
-    """One ssm-reach process; start() now, wait() later (runs overlap)."""
+    """One ssm-reach process; start() now, wait() later (runs overlap).
+    `binary` is its path, or a command that ends with it (a wrapper such as
+    valgrind or setpriv first)."""
 
     def __init__(self, binary, args, env, cwd, limit_s):
-        self.command = [binary] + list(args)
+        self.command = (list(binary) if isinstance(binary, (list, tuple)) else [binary]) + list(args)
         self._rss_file = None
         if RSS_HELPER:
             fd, self._rss_file = tempfile.mkstemp(prefix="ssm-reach-rss-")
