@@ -89,9 +89,8 @@ void start_fact_get(const Conversation& conv, const std::string& path);
 // The primary interface's MAC names the folder of its VPC facts.
 void on_fact(const Conversation& conv, const std::string& path, const std::string& value) {
   if (path == "dynamic/instance-identity/document") {
-    auto document = nlohmann::json::parse(value, nullptr, /*allow_exceptions=*/false);
-    if (document.is_object() && document.contains("accountId") && document["accountId"].is_string())
-      conv->out->facts["account-id"] = document["accountId"].get<std::string>();
+    if (auto account = account_id_from_identity_document(value))
+      conv->out->facts["account-id"] = *account;
     return;
   }
   if (path != "meta-data/mac" || value.find('/') != std::string::npos) return;
@@ -168,6 +167,13 @@ ImdsSettings imds_settings(const Options& options, const GetEnv& env) {
   settings.endpoint = trim_trailing_slash(settings.endpoint);
   settings.timeout = std::min(settings.timeout, netcheck::seconds(options.timeout_s));
   return settings;
+}
+
+std::optional<std::string> account_id_from_identity_document(std::string_view document_text) {
+  auto document = nlohmann::json::parse(document_text, nullptr, /*allow_exceptions=*/false);
+  if (document.is_object() && document.contains("accountId") && document["accountId"].is_string())
+    return document["accountId"].get<std::string>();
+  return std::nullopt;
 }
 
 bool is_secret_fact(const std::string& key, const std::string& value) {

@@ -2,7 +2,9 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "netcheck/clock.h"
@@ -33,6 +35,10 @@ const std::vector<std::string>& imds_paths();
 // Then, once meta-data/mac is known, these leaves of
 // meta-data/network/interfaces/macs/<mac>/ (the primary interface's VPC).
 const std::vector<std::string>& imds_interface_paths();
+
+// The accountId of dynamic/instance-identity/document (JSON); nullopt when
+// the answer is not JSON or has no string accountId. Never throws.
+std::optional<std::string> account_id_from_identity_document(std::string_view document_text);
 
 // Metadata that must never reach a report or an evidence file: credentials
 // (the instance profile's and the instance identity's), tokens, user data.

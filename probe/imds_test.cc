@@ -372,5 +372,15 @@ TEST_CASE("IMDS disabled: nothing attempted, done at once") {
   CHECK(loop.pending() == 0);
 }
 
+TEST_CASE("IMDS identity document: the accountId, or nothing") {
+  CHECK(account_id_from_identity_document(
+            R"({"accountId":"123456789012","region":"eu-west-1","instanceId":"i-0abc"})") ==
+        "123456789012");
+  CHECK_FALSE(account_id_from_identity_document(R"({"accountId":123456789012})"));
+  CHECK_FALSE(account_id_from_identity_document(R"(["accountId"])"));
+  CHECK_FALSE(account_id_from_identity_document("{\"accountId\":\"1"));
+  CHECK_FALSE(account_id_from_identity_document(""));
+}
+
 }  // namespace
 }  // namespace ssmreach
