@@ -86,7 +86,7 @@ def main():
         print("%8s  %10s  %10s  %10s  %s" % ("RTT ms", "median ms", "min ms", "max ms", ""))
         bare = None
         for rtt_ms in (0, 1, 10, 50):
-            with delay.DelayLine(binary, ROUTER, rtt_ms, log_path=os.path.join(workdir, "dl.log")):
+            with delay.DelayLine(binary, ROUTER, "dlc-rl", rtt_ms, log_path=os.path.join(workdir, "dl.log")):
                 with isolation.in_netns(LEFT):
                     times = [t * 1000 for t in delay.tcp_connect_times(RIGHT_IP, PORT, args.count)]
             median = statistics.median(times)

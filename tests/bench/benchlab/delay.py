@@ -1,10 +1,12 @@
-"""RTT on the router: every forwarded packet through delay_line.
+"""RTT on the router: every packet of one link through delay_line.
 
-An iptables rule in the router's namespace hands each forwarded packet to an
-NFQUEUE; `delay_line` (tests/bench/delay_line.cc) holds it for the one-way
-delay and then accepts it, in order. A round trip crosses the router twice
-(request and answer), so the one-way delay is half the RTT. TCP is not
-terminated: the endpoints see the original packets, late.
+Two iptables rules in the router's namespace hand each packet that comes in
+on the link (PREROUTING -i) and each that goes out on it (POSTROUTING -o) to
+an NFQUEUE; `delay_line` (tests/bench/delay_line.cc) holds it for the
+one-way delay and then accepts it, in order. On the instance's link every
+round trip of the instance (to IMDS and the resolver on the router, to the
+endpoints beyond it) is delayed once each way, so the one-way delay is half
+the RTT. TCP is not terminated: the peers see the original packets, late.
 
 Stopping removes the rule first (no new packet is queued), then asks
 delay_line to release what it holds (SIGTERM), so no packet is lost.
@@ -16,29 +18,33 @@ import time
 
 # The kernel has no nft `queue` expression (CONFIG_NFT_QUEUE is off) but the
 # xtables NFQUEUE target, which iptables-nft drives through nft_compat. The
-# mangle table's FORWARD chain (priority -150) runs before any filter of the
-# world (its security groups), so dropped packets are delayed as well.
-def _queue_rule(action, queue):
-    return ["-t", "mangle", action, "FORWARD", "-j", "NFQUEUE", "--queue-num", str(queue)]
+# mangle table (priority -150) runs before any filter of the world (its
+# security groups, priority 0), so dropped packets are delayed as well.
+def _queue_rules(action, interface, queue):
+    target = ["-j", "NFQUEUE", "--queue-num", str(queue)]
+    return [["-t", "mangle", action, "PREROUTING", "-i", interface] + target,
+            ["-t", "mangle", action, "POSTROUTING", "-o", interface] + target]
 
 
 class DelayLine:
     """`delay_line` in network namespace `netns`, adding `rtt_ms` to every
-    round trip through it (rtt_ms 0: no rule, no process)."""
+    round trip over its link `interface` (rtt_ms 0: no rule, no process)."""
 
-    def __init__(self, binary, netns, rtt_ms, queue=0, log_path=None):
-        self.binary, self.netns, self.rtt_ms, self.queue = binary, netns, rtt_ms, queue
+    def __init__(self, binary, netns, interface, rtt_ms, queue=0, log_path=None):
+        self.binary, self.netns, self.interface = binary, netns, interface
+        self.rtt_ms, self.queue = rtt_ms, queue
         self.log_path = log_path
         self._proc = None
         self._rule_added = False
 
     def _rules(self, action):
-        """Add (-A) or delete (-D) the NFQUEUE rule for IPv4 and IPv6."""
-        for tool in ("iptables", "ip6tables"):
-            argv = ["ip", "netns", "exec", self.netns, tool] + _queue_rule(action, self.queue)
-            proc = subprocess.run(argv, capture_output=True, text=True)
+        """Add (-A) or delete (-D) the NFQUEUE rules for IPv4 and IPv6."""
+        rules = _queue_rules(action, self.interface, self.queue)
+        for argv in [[tool] + rule for tool in ("iptables", "ip6tables") for rule in rules]:
+            proc = subprocess.run(["ip", "netns", "exec", self.netns] + argv,
+                                  capture_output=True, text=True)
             if proc.returncode != 0:
-                raise RuntimeError("%s in %s: %s" % (" ".join(argv[4:]), self.netns,
+                raise RuntimeError("%s in %s: %s" % (" ".join(argv), self.netns,
                                                      proc.stderr.strip()))
 
     def start(self):
