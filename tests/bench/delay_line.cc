@@ -1,6 +1,6 @@
-// delay_line: holds every packet an nft `queue` rule hands it for a fixed
+// delay_line: holds every packet an NFQUEUE rule hands it for a fixed
 // one-way delay, then accepts it, in arrival order. Run in the benchmark's
-// router namespace, it adds RTT to routed traffic without terminating TCP
+// router namespace, it adds RTT to the instance's traffic without terminating TCP
 // (the kernel's netem qdisc, the usual tool, is not built on the CI kernel).
 //
 //   delay_line --queue 0 --delay-ms 5

@@ -20,8 +20,7 @@ import socket
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
-sys.path.insert(0, HERE)
-sys.path.insert(0, os.environ.get("SSM_REACH_VPC_DIR", os.path.join(REPO, "tests", "vpc")))
+sys.path[:0] = [HERE, os.path.join(REPO, "tests", "vpc"), os.path.join(REPO, "tests", "lab")]
 
 from benchlab import delay  # noqa: E402
 from vpclab import isolation  # noqa: E402

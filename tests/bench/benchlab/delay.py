@@ -1,12 +1,20 @@
-"""RTT on the router: every packet of one link through delay_line.
+"""RTT on the router: every packet the instance sends through delay_line.
 
-Two iptables rules in the router's namespace hand each packet that comes in
-on the link (PREROUTING -i) and each that goes out on it (POSTROUTING -o) to
-an NFQUEUE; `delay_line` (tests/bench/delay_line.cc) holds it for the
-one-way delay and then accepts it, in order. On the instance's link every
-round trip of the instance (to IMDS and the resolver on the router, to the
-endpoints beyond it) is delayed once each way, so the one-way delay is half
-the RTT. TCP is not terminated: the peers see the original packets, late.
+An iptables rule in the router's namespace hands each packet that comes in
+on the instance's link (mangle PREROUTING -i LINK) to an NFQUEUE;
+`delay_line` (tests/bench/delay_line.cc) holds it for the whole RTT and
+then accepts it, in order. Every round trip of the instance (to IMDS and
+the resolver on the router, to the endpoints beyond it) crosses that point
+exactly once, so each costs the RTT; TCP is not terminated: the peers see
+the original packets, late.
+
+Why all of the RTT on the way in and none on the way back: a packet the
+router itself sends (IMDS, the resolver) and that a queue holds on the way
+out is not yet "transmitted" for its socket, so TCP autocorking holds the
+socket's next segment until the first is released, and an answer of two
+segments (headers, body) would pay the delay twice. For request and answer
+exchanges, which is all ssm-reach and the manual way do, the split of the
+RTT between the two directions changes nothing.
 
 Stopping removes the rule first (no new packet is queued), then asks
 delay_line to release what it holds (SIGTERM), so no packet is lost.
@@ -16,14 +24,15 @@ import os
 import subprocess
 import time
 
+from ssmlab.netns import die_with_parent  # the delay line dies with the benchmark
+
 # The kernel has no nft `queue` expression (CONFIG_NFT_QUEUE is off) but the
 # xtables NFQUEUE target, which iptables-nft drives through nft_compat. The
 # mangle table (priority -150) runs before any filter of the world (its
 # security groups, priority 0), so dropped packets are delayed as well.
-def _queue_rules(action, interface, queue):
-    target = ["-j", "NFQUEUE", "--queue-num", str(queue)]
-    return [["-t", "mangle", action, "PREROUTING", "-i", interface] + target,
-            ["-t", "mangle", action, "POSTROUTING", "-o", interface] + target]
+def _queue_rule(action, interface, queue):
+    return ["-t", "mangle", action, "PREROUTING", "-i", interface, "-j", "NFQUEUE",
+            "--queue-num", str(queue)]
 
 
 class DelayLine:
@@ -38,9 +47,9 @@ class DelayLine:
         self._rule_added = False
 
     def _rules(self, action):
-        """Add (-A) or delete (-D) the NFQUEUE rules for IPv4 and IPv6."""
-        rules = _queue_rules(action, self.interface, self.queue)
-        for argv in [[tool] + rule for tool in ("iptables", "ip6tables") for rule in rules]:
+        """Add (-A) or delete (-D) the NFQUEUE rule for IPv4 and IPv6."""
+        for argv in [[tool] + _queue_rule(action, self.interface, self.queue)
+                     for tool in ("iptables", "ip6tables")]:
             proc = subprocess.run(["ip", "netns", "exec", self.netns] + argv,
                                   capture_output=True, text=True)
             if proc.returncode != 0:
@@ -54,8 +63,9 @@ class DelayLine:
         try:
             self._proc = subprocess.Popen(
                 ["ip", "netns", "exec", self.netns, self.binary, "--queue", str(self.queue),
-                 "--delay-ms", "%g" % (self.rtt_ms / 2.0)],
-                stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL)
+                 "--delay-ms", "%g" % self.rtt_ms],
+                stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL,
+                preexec_fn=die_with_parent)
         finally:
             if log is not subprocess.DEVNULL:
                 log.close()
