@@ -20,10 +20,12 @@ from ssmlab.netns import die_with_parent
 
 
 class Timed:
-    """One finished process: seconds, peak_rss_kib, returncode, stdout, stderr."""
+    """One finished process: seconds (wall), cpu_seconds (user + system),
+    peak_rss_kib, returncode, stdout, stderr."""
 
-    def __init__(self, seconds, peak_rss_kib, returncode, stdout, stderr, timed_out):
-        self.seconds, self.peak_rss_kib = seconds, peak_rss_kib
+    def __init__(self, seconds, cpu_seconds, peak_rss_kib, returncode, stdout, stderr,
+                 timed_out):
+        self.seconds, self.cpu_seconds, self.peak_rss_kib = seconds, cpu_seconds, peak_rss_kib
         self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
         self.timed_out = timed_out
 
@@ -36,7 +38,7 @@ def run_timed(argv, env=None, cwd=None, limit_s=60.0):
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
             tempfile.NamedTemporaryFile("r") as rss:
         started = time.perf_counter()
-        proc = subprocess.Popen([GNU_TIME, "-q", "-f", "%M", "-o", rss.name] + list(argv),
+        proc = subprocess.Popen([GNU_TIME, "-q", "-f", "%M %U %S", "-o", rss.name] + list(argv),
                                 env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out,
                                 stderr=err, preexec_fn=die_with_parent, start_new_session=True)
         try:
@@ -50,9 +52,11 @@ def run_timed(argv, env=None, cwd=None, limit_s=60.0):
         seconds = time.perf_counter() - started
         out.seek(0)
         err.seek(0)
-        text = rss.read().strip().splitlines()
-        peak = int(text[-1]) if text and text[-1].isdigit() else None
-        return Timed(seconds, peak, proc.returncode, out.read().decode("utf-8", "replace"),
+        fields = (rss.read().strip().splitlines() or [""])[-1].split()
+        peak, cpu = None, None
+        if len(fields) == 3:  # GNU time's last line; a killed child leaves a note before
+            peak, cpu = int(fields[0]), float(fields[1]) + float(fields[2])
+        return Timed(seconds, cpu, peak, proc.returncode, out.read().decode("utf-8", "replace"),
                      err.read().decode("utf-8", "replace"), timed_out)
 
 
