@@ -73,7 +73,11 @@ class DelayLine:
         if line != "ready":
             self.stop()
             raise RuntimeError("delay_line did not start in %s (said %r)" % (self.netns, line))
-        self._rules("-A")
+        try:
+            self._rules("-A")
+        except Exception:
+            self.stop()
+            raise
         self._rule_added = True
         return self
 
