@@ -982,9 +982,11 @@ TEST_CASE("diagnosis: IMDS is a target; trust store notes") {
     CHECK(v.imds->failed_layer == "imds");
     CHECK(has(v.imds->remedy, "--http-put-response-hop-limit 2"));
     CHECK(has(v.imds->explanation, "falls back to IMDSv1"));
-    // IMDSv1 still works: degraded, not broken.
+    // IMDSv1 still works: degraded, not broken, and the impact says so.
     CHECK(v.imds->status == Status::warning);
     CHECK(v.status == Status::warning);
+    CHECK(has(v.imds->impact, "falls back to IMDSv1"));
+    CHECK(!has(v.imds->impact, "cannot start"));
   }
   SUBCASE("a PUT answered and no GET at all (a hand-made file): no crash") {
     auto e = evidence_with({healthy("ssm", "10.40.1.10")});
@@ -1008,6 +1010,7 @@ TEST_CASE("diagnosis: IMDS is a target; trust store notes") {
     CHECK(v.imds->cause == "imds.token-failed");
     CHECK(v.imds->status == Status::critical);
     CHECK(has(v.imds->explanation, "HTTP 401"));
+    CHECK(has(v.imds->impact, "cannot start"));
   }
   SUBCASE("nothing answers") {
     auto e = evidence_with({healthy("ssm", "10.40.1.10")});

@@ -100,7 +100,13 @@ std::optional<TargetVerdict> diagnose_imds(const ImdsEvidence& imds, const std::
     tv.status = Status::ok;
     tv.headline = imds.token_ok ? "IMDSv2 answers." : "IMDS answers.";
   }
-  if (tv.status != Status::ok)
+  // Only the token failure with working GETs is a warning: the agent still
+  // starts, late, so it must not read as if it could not.
+  if (tv.status == Status::warning)
+    tv.impact =
+        "The agent starts only after its IMDSv2 token requests time out (it falls back "
+        "to IMDSv1), and not at all once IMDSv2 is required.";
+  else if (tv.status != Status::ok)
     tv.impact =
         "The agent cannot start without its region and the instance profile's "
         "credentials: the instance stays offline in Fleet Manager.";

@@ -52,11 +52,16 @@ def _run(argv, stdin=None):
     return proc.stdout
 
 
+def require_root():
+    """refuse() unless this process is root."""
+    if os.geteuid() != 0:
+        refuse("running as uid %d, not root" % os.geteuid())
+
+
 def enter_private_mounts(workdir):
     """A private mount namespace with empty /run/netns and /etc/netns, or
     refuse(). Call before any thread starts."""
-    if os.geteuid() != 0:
-        refuse("running as uid %d, not root" % os.geteuid())
+    require_root()
     if _libc.unshare(_CLONE_NEWNS) != 0:
         refuse("unshare(CLONE_NEWNS): %s" % os.strerror(ctypes.get_errno()))
     try:

@@ -20,6 +20,8 @@ A scenario file (Python 3.11 tomllib):
     others_ok = true           # targets not named below must be ok (default)
     text_contains = ["..."]    # substrings of the text report
     checks = ["resolver_used"] # peer-side checks of tests/e2e/run_scenario.py
+                               # (a list item ["proxy_connect", "ssm", "TCP_TUNNEL/200"]
+                               # is its tuple form)
 
     [expect.targets.ssmmessages]
     status = "critical"
@@ -39,6 +41,7 @@ checks (run_scenario.check_json_run and friends) judge it.
 import os
 import tomllib
 
+import expect  # tests/e2e (the runner puts it on sys.path)
 from ssmlab import plan
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -69,72 +72,57 @@ def load(name):
     return s
 
 
-class EveryAddress:
-    """A matcher for a target's address list: each address has `want`."""
+class AddressCheck(expect.Matcher):
+    """A target's address list: exactly `ips` (if given), and every address
+    with the wanted class, TCP status and TLS status (None: no TLS)."""
 
-    def __init__(self, key, want, sub=None):
-        self.key, self.want, self.sub = key, want, sub
+    _UNSET = object()
+
+    def __init__(self, ips=None, klass=None, tcp=None, tls=_UNSET):
+        self.ips, self.klass, self.tcp, self.tls = ips, klass, tcp, tls
 
     def check(self, actual):
-        if not isinstance(actual, list) or not actual:
-            return "expected addresses, got %r" % (actual,)
-        bad = []
+        if not isinstance(actual, list) or not all(isinstance(a, dict) for a in actual):
+            return "expected a list of addresses, got %r" % (actual,)
+        problems = []
+        got = sorted(a.get("ip") for a in actual)
+        if self.ips is not None and got != sorted(self.ips):
+            problems.append("addresses %s, expected %s" % (got, sorted(self.ips)))
+        if not actual:
+            problems.append("no address")
         for a in actual:
-            value = a.get(self.key) if isinstance(a, dict) else None
-            if self.sub:
-                value = value.get(self.sub) if isinstance(value, dict) else value
-            if value != self.want:
-                bad.append("%s: %r" % (a.get("ip") if isinstance(a, dict) else a, value))
-        return None if not bad else "%s%s should be %r: %s" % (
-            self.key, "." + self.sub if self.sub else "", self.want, ", ".join(bad))
+            tls = a.get("tls")
+            seen = {"class": a.get("class"),
+                    "tcp": (a.get("tcp") or {}).get("status"),
+                    "tls": tls.get("status") if isinstance(tls, dict) else tls}
+            wanted = {"class": self.klass, "tcp": self.tcp}
+            if self.tls is not self._UNSET:
+                wanted["tls"] = self.tls
+            for key, want in wanted.items():
+                if want is not None or key == "tls":
+                    if seen[key] != want:
+                        problems.append("%s %s is %r, expected %r" % (a.get("ip"), key,
+                                                                      seen[key], want))
+        return "; ".join(problems) or None
 
     def __repr__(self):
-        return "EveryAddress(%s=%r)" % (self.key, self.want)
-
-
-class AllOf:
-    def __init__(self, *matchers):
-        self.matchers = matchers
-
-    def check(self, actual):
-        reasons = [r for r in (m.check(actual) for m in self.matchers) if r]
-        return "; ".join(reasons) or None
-
-
-class SameSet:
-    def __init__(self, ips):
-        self.ips = sorted(ips)
-
-    def check(self, actual):
-        got = sorted(a.get("ip") for a in actual or [] if isinstance(a, dict))
-        return None if got == self.ips else "addresses %s, expected %s" % (got, self.ips)
+        return "AddressCheck(ips=%r, class=%r, tcp=%r, tls=%r)" % (self.ips, self.klass,
+                                                                   self.tcp, self.tls)
 
 
 def _target(t):
-    import expect  # tests/e2e, on sys.path via run_scenario
-    from expect import Contains, OneOf
     out = {k: t[k] for k in ("status", "failed_layer", "cause") if k in t}
     if "cause_any" in t:
-        out["cause"] = OneOf(*t["cause_any"])
+        out["cause"] = expect.OneOf(*t["cause_any"])
     if "explanation_contains" in t:
-        out["explanation"] = Contains(*t["explanation_contains"])
+        out["explanation"] = expect.Contains(*t["explanation_contains"])
     if "remedy_contains" in t:
-        out["remedy"] = Contains(*t["remedy_contains"])
-    address_checks = []
-    if "ips" in t:
-        address_checks.append(SameSet(t["ips"]))
-    if "class" in t:
-        address_checks.append(EveryAddress("class", t["class"]))
-    if "tcp" in t:
-        address_checks.append(EveryAddress("tcp", t["tcp"], "status"))
-    if "tls" in t:
-        address_checks.append(EveryAddress("tls", t["tls"] or None,
-                                           "status" if t["tls"] else None))
-    if address_checks:
-        # Subclass of expect.Matcher, so expect.match calls check() on it.
-        matcher = type("AddressCheck", (expect.Matcher,), {
-            "check": lambda self, actual: AllOf(*address_checks).check(actual)})()
-        out["addresses"] = matcher
+        out["remedy"] = expect.Contains(*t["remedy_contains"])
+    if set(t) & {"ips", "class", "tcp", "tls"}:
+        check = AddressCheck(t.get("ips"), t.get("class"), t.get("tcp"))
+        if "tls" in t:  # "" means no TLS result (TCP never connected)
+            check.tls = t["tls"] or None
+        out["addresses"] = check
     return out
 
 
@@ -149,7 +137,8 @@ def to_e2e(s):
            "targets": {svc: _target(t) for svc, t in e.get("targets", {}).items()},
            "others_ok": e.get("others_ok", True),
            "text_contains": list(e.get("text_contains", [])),
-           "checks": list(e.get("checks", [])),
+           # ["proxy_connect", "ssmmessages", "TCP_DENIED/403"] -> a tuple, as e2e writes it
+           "checks": [tuple(c) if isinstance(c, list) else c for c in e.get("checks", [])],
            "report": dict(e.get("report", {}))}
     if "status" in e:
         out["report"]["status"] = e["status"]

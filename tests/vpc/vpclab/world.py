@@ -10,7 +10,9 @@ Call `isolation.enter_private_mounts(run_dir)` once before the first world
 own mount namespace and vanish with it.
 
 Roles (`world.ns[role]` is the `ip netns` name, unique per process:
-"vpc<pid>-<n>-<role>"), addresses from ssmlab.plan where they exist:
+"vpc<pid>-<n>-<short role>"), addresses from ssmlab.plan where they exist:
+
+Role names are short in namespace names: <prefix>-inst, -rtr, -vpce, -corp, -inet.
 
   instance   the EC2 instance: eth0 10.0.3.7/24 (and fd00:ec2:3::7/64),
              default route via the router 10.0.3.1, on-link routes to
@@ -58,7 +60,9 @@ Knobs (a dict, e.g. a scenario file's [world] table; all optional):
   dns_records     {service: "nxdomain" | {"A": [...], "AAAA": [...]}}: the
                   VPC resolver's answer, overriding the above
   resolver        vpc (default) | corporate: the nameserver resolv.conf names
-  vpc_resolver    up (default) | down (a network ACL drops port 53 to it)
+  vpc_resolver    up (default) | down: the Amazon resolver never answers, as
+                  with the VPC's enableDnsSupport off (nft drops port 53 in the
+                  router; on AWS no NACL or security group filters it)
   nacl_drop_return  services whose ENIs' return traffic (TCP source port
                   443) the router drops, as a network ACL without the
                   ephemeral ports
@@ -77,6 +81,7 @@ import ipaddress
 import itertools
 import os
 import shutil
+import subprocess
 
 from ssmlab import plan
 from ssmlab.dnsmasq import Dnsmasq
@@ -89,6 +94,8 @@ from ssmlab.world import World
 from . import isolation
 
 ROLES = ("instance", "router", "endpoints", "corporate", "internet")
+SHORT = {"instance": "inst", "router": "rtr", "endpoints": "vpce", "corporate": "corp",
+         "internet": "inet"}
 GATEWAY = "10.0.3.1"
 INSTANCE_V6, GATEWAY_V6 = "fd00:ec2:3::7", "fd00:ec2:3::1"
 CORPORATE_DNS = plan.PEERED[9]  # 172.31.8.19, on-premises over a VPN or peering
@@ -150,7 +157,8 @@ class VpcWorld(World):
         self.run_dir = os.path.abspath(run_dir)
         os.makedirs(self.run_dir, exist_ok=True)
         serial = next(_counter)
-        self.ns = {role: "vpc%d-%d-%s" % (os.getpid(), serial, role[:4]) for role in ROLES}
+        self.prefix = "vpc%d-%d" % (os.getpid(), serial)
+        self.ns = {role: "%s-%s" % (self.prefix, SHORT[role]) for role in ROLES}
         self.created = []
         self.services = list(self.knobs["services"])
         self.enis = self._plan_enis()         # service -> [(ip, behaviour)]
@@ -234,7 +242,6 @@ class VpcWorld(World):
     def run_in(self, role, argv, **popen):
         """Run argv in a role's namespace (ip netns exec: the instance's
         resolv.conf and hosts apply there); returns subprocess.CompletedProcess."""
-        import subprocess
         popen.setdefault("capture_output", True)
         popen.setdefault("text", True)
         return subprocess.run(["ip", "netns", "exec", self.ns[role]] + list(argv),
@@ -263,6 +270,13 @@ class VpcWorld(World):
             isolation.run(["ip", "netns", "add", self.ns[role]])
             self.created.append(self.ns[role])
             self._ip(role, "link set lo up\n")
+            with isolation.in_netns(self.ns[role]):
+                # No duplicate address detection: a tentative link-local
+                # address would hold up neighbour discovery for about a
+                # second, and the first IPv6 SYN with it.
+                for conf in ("all", "default"):
+                    with open("/proc/sys/net/ipv6/conf/%s/accept_dad" % conf, "w") as f:
+                        f.write("0")
         inst, rtr = self.ns["instance"], self.ns["router"]
         isolation.run(["ip", "-n", rtr, "link", "add", "i0", "type", "veth", "peer", "name",
                        "eth0", "netns", inst])
@@ -328,7 +342,11 @@ class VpcWorld(World):
                 self.nft["router"].append(("forward", "%s saddr %s tcp sport 443 drop"
                                            % (family, ip)))
         for extra in knobs["firewall"]:
-            self.nft[extra["ns"]].append((extra.get("chain", "input"), extra["rule"]))
+            chain = extra.get("chain", "input")
+            if extra.get("ns") not in ROLES or chain not in ("input", "forward", "output"):
+                raise ValueError("firewall rule %r: ns one of %s, chain input, forward or "
+                                 "output" % (extra, ", ".join(ROLES)))
+            self.nft[extra["ns"]].append((chain, extra["rule"]))
         for role, rules in self.nft.items():
             text = ""
             if rules:
@@ -371,7 +389,7 @@ class VpcWorld(World):
         return self
 
     def _start_peers(self):
-        offset = 0
+        offset = self.spec["service_clock_offset_s"]  # the lab's default, 0
         for service in self.services:
             for ip, behaviour in list(self.enis.get(service, [])) + [(self.public[service], "tls")]:
                 role = self._add_address(ip)
@@ -450,9 +468,9 @@ class VpcWorld(World):
     def describe(self):
         """Lines that say what this world is (for logs and the demo)."""
         k = self.knobs
-        lines = ["instance %s (%s/24 via %s) in %s; namespaces %s"
-                 % (plan.INSTANCE_ID, plan.INSTANCE_IP, GATEWAY, plan.VPC_CIDR,
-                    ", ".join("%s=%s" % kv for kv in self.ns.items())),
+        lines = ["instance %s (%s/24 via %s) in %s" % (plan.INSTANCE_ID, plan.INSTANCE_IP,
+                                                         GATEWAY, plan.VPC_CIDR),
+                 "namespaces %s-{%s}" % (self.prefix, ",".join(SHORT[r] for r in ROLES)),
                  "private DNS %s, NAT %s, resolv.conf names the %s resolver%s"
                  % ("on" if k["private_dns"] else "off", "yes" if k["nat"] else "no",
                     k["resolver"], " (down)" if k["vpc_resolver"] == "down" else ""),
