@@ -13,6 +13,7 @@ median is off by more than 1 ms + 10 % (a sanity bound, not a benchmark).
 
 import argparse
 import os
+import shutil
 import statistics
 import sys
 import threading
@@ -75,8 +76,9 @@ def main():
     parser.add_argument("--count", type=int, default=20)
     args = parser.parse_args()
     binary = delay.delay_binary(args.build)
-    workdir = "/tmp/delay-selfcheck-%d" % os.getpid()
-    os.makedirs(workdir, exist_ok=True)
+    workdir = os.path.join(args.build, "bench", "selfcheck")  # the last one's log stays
+    shutil.rmtree(workdir, ignore_errors=True)
+    os.makedirs(workdir)
     isolation.enter_private_mounts(workdir)
     failures = 0
     try:
@@ -85,7 +87,8 @@ def main():
         print("%8s  %10s  %10s  %10s  %s" % ("RTT ms", "median ms", "min ms", "max ms", ""))
         bare = None
         for rtt_ms in (0, 1, 10, 50):
-            with delay.DelayLine(binary, ROUTER, "dlc-rl", rtt_ms, log_path=os.path.join(workdir, "dl.log")):
+            log = os.path.join(workdir, "delay_line.log")
+            with delay.DelayLine(binary, ROUTER, "dlc-rl", rtt_ms, log_path=log):
                 with isolation.in_netns(LEFT):
                     times = [t * 1000 for t in delay.tcp_connect_times(RIGHT_IP, PORT, args.count)]
             median = statistics.median(times)
