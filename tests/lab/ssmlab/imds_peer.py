@@ -68,6 +68,10 @@ class FakeImds:
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
             server_version = "EC2ws"
+            # The headers and the body leave in two writes; with Nagle the
+            # body waits for the client's ACK of the headers, one round trip
+            # per answer that the real IMDS does not cost (tests/bench).
+            disable_nagle_algorithm = True
             sys_version = ""
 
             def log_message(self, format, *args):  # recorded in imds.requests instead
