@@ -1,6 +1,6 @@
-// peak_rss_exec FILE PROGRAM [ARGS...]: runs PROGRAM, writes its peak RSS in
-// KiB (wait4's ru_maxrss) to FILE, and exits as PROGRAM did (128 + the
-// signal when it was killed).
+// peak_rss_exec FILE PROGRAM [ARGS...]: runs PROGRAM (looked up in PATH),
+// writes its peak RSS in KiB (wait4's ru_maxrss) to FILE, and exits as
+// PROGRAM did (128 + the signal when it was killed).
 //
 // Why a helper: a child's ru_maxrss also counts the memory it had before
 // exec, and a child forked by the Python driver starts as a copy of the
@@ -25,7 +25,7 @@ int main(int argc, char** argv) {
   if (pid < 0) return 126;
   if (pid == 0) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    ::execv(argv[2], argv + 2);
+    ::execvp(argv[2], argv + 2);  // wrappers (setpriv, valgrind) come by name
     std::perror("peak_rss_exec: exec");
     ::_exit(127);
   }
