@@ -8,6 +8,7 @@
 #include <cctype>
 #include <cerrno>
 #include <nlohmann/json.hpp>
+#include <string_view>
 #include <system_error>
 
 #include "netcheck/unique_fd.h"
@@ -166,7 +167,8 @@ bool fill_from_text(const std::string& text, AgentConfig& config) {
   }
   Json root;
   try {
-    root = Json::parse(text);
+    const std::string_view view = text;
+    root = Json::parse(view.begin(), view.end());
   } catch (const Json::exception& e) {
     config.warnings.push_back(file + ": invalid JSON (" + parse_error_text(e) +
                               "); the agent cannot load this file either");
@@ -374,7 +376,8 @@ AgentRegistration read_registration(const std::string& path) {
     }
     Json root;
     try {
-      root = Json::parse(read.text);
+      const std::string_view view = read.text;
+      root = Json::parse(view.begin(), view.end());
     } catch (const Json::exception& e) {
       reg.warnings.push_back(path + ": invalid JSON (" + parse_error_text(e) + ")");
       return reg;

@@ -170,7 +170,8 @@ ImdsSettings imds_settings(const Options& options, const GetEnv& env) {
 }
 
 std::optional<std::string> account_id_from_identity_document(std::string_view document_text) {
-  auto document = nlohmann::json::parse(document_text, nullptr, /*allow_exceptions=*/false);
+  auto document = nlohmann::ordered_json::parse(document_text.begin(), document_text.end(), nullptr,
+                                                /*allow_exceptions=*/false);
   if (document.is_object() && document.contains("accountId") && document["accountId"].is_string())
     return document["accountId"].get<std::string>();
   return std::nullopt;

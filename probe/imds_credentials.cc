@@ -9,7 +9,7 @@
 namespace ssmreach {
 namespace {
 
-using Json = nlohmann::json;
+using Json = nlohmann::ordered_json;  // as every JSON reader here: one parser in the binary
 
 // What IMDS says about a value it should have, in a recorded field: plain
 // printable ASCII of a sane length (dates, codes, ARNs all are).

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <string_view>
 
 namespace ssmreach {
 namespace {
@@ -57,7 +58,11 @@ std::string bare_type(std::string type) {
 }
 
 std::optional<AwsError> json_error(const std::string& body) {
-  const auto json = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  // ordered_json and string_view iterators, as every JSON reader here: one
+  // parser instantiation in the binary (the release's size budget).
+  const std::string_view body_text = body;
+  const auto json = nlohmann::ordered_json::parse(body_text.begin(), body_text.end(), nullptr,
+                                                  /*allow_exceptions=*/false);
   if (json.is_discarded() || !json.is_object()) return std::nullopt;
   const auto text = [&](std::initializer_list<const char*> keys) -> std::string {
     for (const char* key : keys) {
@@ -151,7 +156,7 @@ netcheck::HttpRequest list_instance_associations_request(
   SignableRequest signable;
   signable.method = "POST";
   signable.path = "/";
-  signable.body = nlohmann::json{{"InstanceId", instance_id}, {"MaxResults", 1}}.dump();
+  signable.body = nlohmann::ordered_json{{"InstanceId", instance_id}, {"MaxResults", 1}}.dump();
   signable.headers = {
       {"Host", https_host_header(host, port)},
       {"Content-Type", "application/x-amz-json-1.1"},
