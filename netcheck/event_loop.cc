@@ -19,14 +19,14 @@ int poll_timeout_ms(TimePoint now, TimePoint until) {
 
 }  // namespace
 
-bool EventLoop::run(TimePoint deadline) {
+bool EventLoop::run(TimePoint deadline, const std::function<bool()>& enough) {
   std::vector<pollfd> fds;
   std::vector<std::size_t> first;  // index of each task's first pollfd
   for (;;) {
     for (auto& t : incoming_) tasks_.push_back(std::move(t));
     incoming_.clear();
     std::erase_if(tasks_, [](const auto& t) { return t->done(); });
-    if (tasks_.empty()) return true;
+    if (tasks_.empty() || (enough && enough())) return true;
 
     TimePoint now = Clock::now();
     if (now >= deadline) {

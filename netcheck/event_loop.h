@@ -11,6 +11,7 @@
 
 #include <poll.h>
 
+#include <functional>
 #include <memory>
 #include <span>
 #include <vector>
@@ -51,7 +52,10 @@ class EventLoop {
 
   // Runs until every task is done or `deadline` passes (then every unfinished
   // task is abandoned). Returns true when all tasks finished on their own.
-  bool run(TimePoint deadline);
+  // With `enough`, also returns (true, nothing abandoned) as soon as it
+  // says so after an iteration: the caller needs one answer, not all, and
+  // a later run() carries on with the tasks still pending.
+  bool run(TimePoint deadline, const std::function<bool()>& enough = {});
 
   std::size_t pending() const { return tasks_.size() + incoming_.size(); }
 

@@ -30,6 +30,22 @@ const char* to_string(HttpOutcome outcome) {
   return "error";
 }
 
+struct ConnectionShare {
+  CURLSH* handle = nullptr;
+  ConnectionShare() : handle(curl_share_init()) {
+    if (handle) curl_share_setopt(handle, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+  }
+  ~ConnectionShare() {
+    if (handle) curl_share_cleanup(handle);
+  }
+  ConnectionShare(const ConnectionShare&) = delete;
+  ConnectionShare& operator=(const ConnectionShare&) = delete;
+};
+
+std::shared_ptr<ConnectionShare> make_connection_share() {
+  return std::make_shared<ConnectionShare>();
+}
+
 namespace {
 
 // Response headers beyond this are dropped: a hostile peer must not grow us.
@@ -187,6 +203,9 @@ class HttpTask final : public Task {
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &HttpTask::header_callback);
     curl_easy_setopt(e, CURLOPT_HEADERDATA, this);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, error_buffer_);
+    // request_ (and so the share) outlives easy_: declared before it.
+    if (request_.connection_share && request_.connection_share->handle)
+      curl_easy_setopt(e, CURLOPT_SHARE, request_.connection_share->handle);
     return curl_multi_add_handle(m, e) == CURLM_OK;
   }
 

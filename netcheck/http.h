@@ -14,6 +14,12 @@
 
 namespace netcheck {
 
+// Idle connections that requests carrying the same share may reuse (HTTP
+// keep-alive across tasks): a request then takes a finished one's
+// connection instead of opening its own. One thread only.
+struct ConnectionShare;
+std::shared_ptr<ConnectionShare> make_connection_share();
+
 struct HttpRequest {
   std::string method = "GET";
   std::string url;
@@ -34,6 +40,8 @@ struct HttpRequest {
   // Trust ssm-reach's embedded Amazon roots instead of `ca_file`.
   bool ca_embedded = false;
   std::string user_agent;
+  // Null: a connection of the request's own, closed when it ends.
+  std::shared_ptr<ConnectionShare> connection_share;
 };
 
 enum class HttpOutcome {

@@ -38,6 +38,31 @@ TEST_CASE("HTTP: a response is recorded with status, headers and body") {
   CHECK(r.ms > 0);
 }
 
+TEST_CASE("HTTP: requests on a connection share each answer, also after the server closed") {
+  testing::LoopbackHttpServer server(
+      [](const testing::SeenRequest& r) { return testing::http_response(200, r.path); });
+  HttpRequest request;
+  request.timeout = std::chrono::seconds(2);
+  request.connection_share = make_connection_share();
+  // One after another (the second on the loop once the first ended), as
+  // the IMDS conversation does: the server's Connection: close must not
+  // leave the second with a dead connection from the cache.
+  EventLoop loop;
+  std::vector<HttpResponse> answers;
+  request.url = server.url() + "/first";
+  loop.add(make_http_task(request, [&](HttpResponse r) {
+    answers.push_back(std::move(r));
+    HttpRequest second = request;
+    second.url = server.url() + "/second";
+    loop.add(make_http_task(second, [&](HttpResponse r2) { answers.push_back(std::move(r2)); }));
+  }));
+  loop.run(Clock::now() + std::chrono::seconds(5));
+  REQUIRE(answers.size() == 2);
+  CHECK(answers[0].body == "/first");
+  CHECK(answers[1].outcome == HttpOutcome::ok);
+  CHECK(answers[1].body == "/second");
+}
+
 TEST_CASE("HTTP: a silent server costs one timeout, reported as timeout") {
   testing::LoopbackHttpServer server([](const testing::SeenRequest&) { return std::nullopt; });
   HttpRequest request;

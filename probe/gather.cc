@@ -1,6 +1,8 @@
 #include "probe/gather.h"
 
 #include <ctime>
+#include <memory>
+#include <optional>
 
 #include "probe/http_evidence.h"
 
@@ -8,43 +10,73 @@ namespace ssmreach {
 
 namespace {
 
-// HTTPS to one address whose TLS handshake verified: libcurl on a fresh
-// connection pinned to that address, so each ENI is checked on its own.
-void start_http(netcheck::EventLoop& loop, const GatherSettings& settings, TargetEvidence* target,
-                std::size_t index) {
-  netcheck::HttpRequest request = endpoint_request(target->target, settings);
-  request.pin_address = target->addresses[index].ip;
-  auto on_answer = settings.on_answer;
-  loop.add(netcheck::make_http_task(
-      std::move(request), [target, index, on_answer](const netcheck::HttpResponse& response) {
-        AddressEvidence& address = target->addresses[index];
-        address.http = to_http_evidence(response, std::time(nullptr));
-        if (address.http->outcome == netcheck::HttpOutcome::ok && on_answer)
-          on_answer(*target, &address);
+// The HTTPS request to one address runs beside its TCP+TLS check (on a
+// connection of its own, as before) instead of after it, which saves the
+// check's two round trips on the critical path. Its answer counts only once
+// that address's own handshake verified: the evidence keeps its meaning (an
+// HTTP result only after TLS ok), so an answer that arrives first waits here,
+// and one for an address that failed TCP or TLS is dropped.
+struct AddressCheck {
+  netcheck::EventLoop* loop;
+  GatherSettings settings;
+  TargetEvidence* target;
+  std::size_t index;
+  enum class Tls { pending, verified, failed } tls = Tls::pending;
+  std::optional<HttpEvidence> held;
+
+  AddressEvidence& address() { return target->addresses[index]; }
+
+  void record_http(HttpEvidence http) {
+    address().http = std::move(http);
+    if (address().http->outcome == netcheck::HttpOutcome::ok && settings.on_answer)
+      settings.on_answer(*target, &address());
+  }
+
+  // TCP or TLS ended: a held answer counts, or is dropped.
+  void settle(bool verified) {
+    tls = verified ? Tls::verified : Tls::failed;
+    if (verified && settings.on_verified) settings.on_verified(*target, address());
+    if (verified && held) record_http(std::move(*held));
+    held.reset();
+  }
+};
+
+// libcurl on a fresh connection pinned to that address, so each ENI is
+// checked on its own.
+void start_http(const std::shared_ptr<AddressCheck>& check) {
+  netcheck::HttpRequest request = endpoint_request(check->target->target, check->settings);
+  request.pin_address = check->address().ip;
+  check->loop->add(
+      netcheck::make_http_task(std::move(request), [check](const netcheck::HttpResponse& response) {
+        HttpEvidence http = to_http_evidence(response, std::time(nullptr));
+        if (check->tls == AddressCheck::Tls::verified)
+          check->record_http(std::move(http));
+        else if (check->tls == AddressCheck::Tls::pending)
+          check->held = std::move(http);
       }));
 }
 
-// TCP to one address, then TLS on the connected socket.
+// TCP to one address, then TLS on the connected socket; the HTTPS request
+// beside them.
 void start_address(netcheck::EventLoop& loop, const GatherSettings& settings,
                    TargetEvidence* target, std::size_t index) {
-  const AddressEvidence& address = target->addresses[index];
-  auto* loop_ptr = &loop;
-  auto timeout = settings.step_timeout;
+  auto check = std::make_shared<AddressCheck>(
+      AddressCheck{&loop, settings, target, index, AddressCheck::Tls::pending, {}});
+  if (settings.tls != nullptr) start_http(check);
   loop.add(netcheck::make_tcp_task(
-      address.ip, target->target.port, timeout,
-      [loop_ptr, settings, timeout, target, index](netcheck::TcpResult result,
-                                                   netcheck::UniqueFd socket) {
+      check->address().ip, target->target.port, settings.step_timeout,
+      [check](netcheck::TcpResult result, netcheck::UniqueFd socket) {
         bool connected = result.outcome == netcheck::TcpOutcome::ok && socket.valid();
-        target->addresses[index].tcp = std::move(result);
-        if (!connected || settings.tls == nullptr) return;
-        loop_ptr->add(
-            netcheck::make_tls_task(*settings.tls, std::move(socket), target->target.host, timeout,
-                                    [loop_ptr, settings, target, index](
-                                        netcheck::TlsResult tls_result, netcheck::UniqueFd) {
-                                      const bool verified = tls_result.verified();
-                                      target->addresses[index].tls = std::move(tls_result);
-                                      if (verified) start_http(*loop_ptr, settings, target, index);
-                                    }));
+        check->address().tcp = std::move(result);
+        const netcheck::TlsClientContext* tls = check->settings.tls;
+        if (!connected || tls == nullptr) return check->settle(false);
+        check->loop->add(netcheck::make_tls_task(
+            *tls, std::move(socket), check->target->target.host, check->settings.step_timeout,
+            [check](netcheck::TlsResult tls_result, netcheck::UniqueFd) {
+              const bool verified = tls_result.verified();
+              check->address().tls = std::move(tls_result);
+              check->settle(verified);
+            }));
       }));
 }
 

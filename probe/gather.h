@@ -17,6 +17,9 @@ namespace ssmreach {
 // Called on the loop when an endpoint answered HTTP: on a direct path
 // (`address` set) or through the proxy (`address` null).
 using AnswerCallback = std::function<void(const TargetEvidence&, const AddressEvidence* address)>;
+// Called on the loop when one address of an endpoint completed TCP and a
+// verified TLS handshake (its HTTPS request may still be running).
+using VerifiedCallback = std::function<void(const TargetEvidence&, const AddressEvidence&)>;
 
 struct GatherSettings {
   netcheck::Duration step_timeout{};           // each of DNS, TCP, TLS, HTTP
@@ -29,6 +32,7 @@ struct GatherSettings {
   bool ca_embedded = false;  // trust the embedded Amazon roots instead
   std::string user_agent;
   AnswerCallback on_answer;
+  VerifiedCallback on_verified;
 };
 
 // The proxy the agent sends HTTPS through, and what it exempts.

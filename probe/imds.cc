@@ -32,6 +32,10 @@ struct ImdsConversation {
   // the conversation ends.
   CredentialAnswers credential_answers;
   std::size_t pending_gets = 0;
+  // Keep-alive: a GET takes the connection of an answered request when one
+  // is idle (the region GET the token PUT's, saving a TCP connect on the
+  // way to DNS); GETs started together still open their own.
+  std::shared_ptr<netcheck::ConnectionShare> connections;
 };
 
 using Conversation = std::shared_ptr<ImdsConversation>;
@@ -74,6 +78,7 @@ void start_get(const Conversation& conv, const std::string& path, AnswerHandler 
   request.timeout = conv->settings.timeout;
   request.max_body = std::size_t{16} * 1024;
   if (with_token) request.headers.push_back("X-aws-ec2-metadata-token: " + conv->token);
+  request.connection_share = conv->connections;
   ++conv->pending_gets;
   conv->loop->add(netcheck::make_http_task(
       std::move(request), [conv, path, with_token, on_answer = std::move(on_answer)](
@@ -222,7 +227,8 @@ void start_imds(netcheck::EventLoop& loop, const ImdsSettings& settings, ImdsEvi
   }
   out->attempted = true;
   auto conv = std::make_shared<ImdsConversation>(
-      ImdsConversation{&loop, settings, out, credentials_out, std::move(on_done), {}, {}, 0});
+      ImdsConversation{&loop, settings, out, credentials_out, std::move(on_done), {}, {}, 0, {}});
+  conv->connections = netcheck::make_connection_share();
 
   netcheck::HttpRequest request;
   request.method = "PUT";
@@ -230,6 +236,7 @@ void start_imds(netcheck::EventLoop& loop, const ImdsSettings& settings, ImdsEvi
   request.headers.push_back(kTokenTtlHeader);
   request.timeout = settings.timeout;
   request.max_body = 256;
+  request.connection_share = conv->connections;
   loop.add(
       netcheck::make_http_task(std::move(request), [conv](const netcheck::HttpResponse& response) {
         conv->out->calls.push_back(record("PUT", kTokenPath, false, response));

@@ -196,9 +196,15 @@ int run(const Options& options) {
   });
 
   // Without a region there is nothing to plan: IMDS must answer first. Its
-  // own timeouts bound this (token PUT, then the GETs).
+  // own timeouts bound this (token PUT, then the GETs). Only the region is
+  // waited for: the rest of IMDS (interface facts, the role's credentials)
+  // goes on beside DNS and the endpoints.
   if (context.region.empty() && !imds_done) {
-    deadline.run(loop, netcheck::Clock::now() + 2 * imds.timeout + std::chrono::milliseconds(500));
+    deadline.run(loop, netcheck::Clock::now() + 2 * imds.timeout + std::chrono::milliseconds(500),
+                 [&] {
+                   auto it = context.imds.facts.find("meta-data/placement/region");
+                   return it != context.imds.facts.end() && is_valid_region_name(it->second);
+                 });
   }
   if (context.region.empty()) {
     auto it = context.imds.facts.find("meta-data/placement/region");
@@ -220,6 +226,11 @@ int run(const Options& options) {
     gather.user_agent = user_agent;
     gather.on_answer = [&](const TargetEvidence& target, const AddressEvidence* address) {
       signed_call.path_answered(target, address);
+    };
+    // A direct address is good enough for the signed call once its TLS
+    // verified: the call need not wait for that address's GET /.
+    gather.on_verified = [&](const TargetEvidence& target, const AddressEvidence& address) {
+      signed_call.path_answered(target, &address);
     };
     signed_call.set_region(context.region.value);
     start_targets(loop, targets, gather, &evidence.targets);

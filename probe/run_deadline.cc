@@ -4,9 +4,10 @@
 
 namespace ssmreach {
 
-void RunDeadline::run(netcheck::EventLoop& loop, netcheck::TimePoint until) {
+void RunDeadline::run(netcheck::EventLoop& loop, netcheck::TimePoint until,
+                      const std::function<bool()>& enough) {
   const bool deadline_first = at_ <= until;
-  const bool finished = loop.run(deadline_first ? at_ : until);
+  const bool finished = loop.run(deadline_first ? at_ : until, enough);
   if (!finished && deadline_first) reached_ = true;
 }
 

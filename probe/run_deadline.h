@@ -16,7 +16,9 @@ class RunDeadline {
   // Runs `loop` until its tasks are done or `until` passes, but never past
   // the deadline: tasks still running then are abandoned, and each reports
   // a timeout of its own layer (dns, tcp, tls, http, IMDS).
-  void run(netcheck::EventLoop& loop, netcheck::TimePoint until);
+  // With `enough`, it may also return early, nothing abandoned (EventLoop::run).
+  void run(netcheck::EventLoop& loop, netcheck::TimePoint until,
+           const std::function<bool()>& enough = {});
 
   // A wait was cut short by the deadline (not by its own bound).
   bool reached() const { return reached_; }

@@ -99,7 +99,7 @@ void SignedCallStarter::finish() {
   else
     evidence.skipped = via_proxy_ || !settings_.proxy_curl_url.empty()
                            ? "no answer from the ssm endpoint through the proxy"
-                           : "no address of the ssm endpoint answered HTTPS";
+                           : "no address of the ssm endpoint passed TCP and TLS";
   *out_ = std::move(evidence);
 }
 

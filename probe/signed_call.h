@@ -1,6 +1,7 @@
 // The signed read-only call (ssm:ListInstanceAssociations for this
 // instance), started as soon as both halves are known: the credentials from
-// IMDS and a path to the ssm endpoint that answers HTTP.
+// IMDS and a path to the ssm endpoint: a direct address whose TLS verified
+// (its GET / runs beside the call), or the proxy path once it answered HTTP.
 #pragma once
 
 #include <optional>
@@ -36,7 +37,8 @@ class SignedCallStarter {
   // IMDS is done: its evidence (instance id, credential description) and
   // the secret credentials, which are copied and held only until the call.
   void imds_done(const ImdsEvidence& imds, const AwsCredentials& credentials);
-  // An endpoint answered HTTP (gather's AnswerCallback).
+  // A path to an endpoint is good enough: through the proxy (`address`
+  // null) it answered HTTP; direct, `address` verified TLS or answered HTTP.
   void path_answered(const TargetEvidence& target, const AddressEvidence* address);
   // The run is over: a call that never started says why.
   void finish();
