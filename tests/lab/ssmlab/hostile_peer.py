@@ -18,11 +18,11 @@ Behaviours:
 """
 
 import os
-import socket
 import ssl
 import threading
 import time
 
+from .tcp_listener import TcpListener
 from .tls_peer import READ_TIMEOUT_S, BadRequest, read_request
 
 BEHAVIOURS = ("slowloris", "endless-headers", "huge-header", "infinite-body", "redirect-loop",
@@ -34,17 +34,16 @@ HUGE_HEADER_BYTES = 8 * 1024 * 1024
 MAX_SENT_BYTES = 100 * 1024 * 1024
 
 
-class HostilePeer:
+class HostilePeer(TcpListener):
     """One hostile server on address:port."""
 
     def __init__(self, address, port, behaviour, certfile=None, keyfile=None, label=""):
         if behaviour not in BEHAVIOURS:
             raise ValueError("unknown hostile behaviour %r" % behaviour)
-        self.address, self.port, self.behaviour, self.label = address, port, behaviour, label
+        TcpListener.__init__(self, address, port)
+        self.behaviour, self.label = behaviour, label
         self.events = []  # per connection: client, sent bytes, how it ended
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._listener = None
         self._context = None
         if behaviour in TLS_BEHAVIOURS:
             self._context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -54,34 +53,8 @@ class HostilePeer:
     def describe(self):
         return "%s:%d hostile %s %s" % (self.address, self.port, self.behaviour, self.label)
 
-    def start(self):
-        family = socket.AF_INET6 if ":" in self.address else socket.AF_INET
-        listener = socket.socket(family, socket.SOCK_STREAM)
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind((self.address, self.port))
-        listener.listen(64)
-        self._listener = listener
-        threading.Thread(target=self._accept_loop, daemon=True).start()
-        return self
-
-    def stop(self):
-        self._stop.set()
-        if self._listener:
-            try:
-                self._listener.close()
-            except OSError:
-                pass
-
     def api_calls(self):
         return []  # never an SSM API
-
-    def _accept_loop(self):
-        while not self._stop.is_set():
-            try:
-                conn, peer = self._listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._handle, args=(conn, peer), daemon=True).start()
 
     def _handle(self, conn, peer):
         event = {"client": "%s:%d" % peer[:2], "sent": 0, "outcome": "open"}

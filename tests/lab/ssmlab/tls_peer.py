@@ -31,6 +31,7 @@ import uuid
 import warnings
 
 from . import ssm_api
+from .tcp_listener import TcpListener
 
 _NOT_FOUND_BODY = b'{"__type":"UnknownOperationException"}'
 _BAD_REQUEST = (
@@ -104,22 +105,21 @@ def http_reply(status, body, clock_offset_s=0, content_type=ssm_api.JSON_CONTENT
     return ("\r\n".join(head) + "\r\n\r\n").encode() + body
 
 
-class StreamPeer:
+class StreamPeer(TcpListener):
     """Listens on address:port and treats every connection per `behaviour`."""
 
     def __init__(self, address, port, behaviour, certfile=None, keyfile=None, label="",
                  legacy=False, clock_offset_s=0, api=None, mute=False):
         if behaviour not in BEHAVIOURS:
             raise ValueError("unknown peer behaviour %r" % behaviour)
-        self.address, self.port, self.behaviour = address, port, behaviour
+        TcpListener.__init__(self, address, port)
+        self.behaviour = behaviour
         self.label = label
         self.mute = mute
         self.clock_offset_s = clock_offset_s  # the service's clock minus this machine's
         self.api = api  # ssm_api.SsmApi answering signed calls, or None
         self.events = []  # dicts: {"peer", "sni", "outcome", ...}
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._listener = None
         self._context = None
         if behaviour == "tls":
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -148,32 +148,6 @@ class StreamPeer:
         with self._lock:
             self.events.append(event)
         return event
-
-    def start(self):
-        family = socket.AF_INET6 if ":" in self.address else socket.AF_INET
-        listener = socket.socket(family, socket.SOCK_STREAM)
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind((self.address, self.port))
-        listener.listen(64)
-        self._listener = listener
-        threading.Thread(target=self._accept_loop, daemon=True).start()
-        return self
-
-    def stop(self):
-        self._stop.set()
-        if self._listener:
-            try:
-                self._listener.close()
-            except OSError:
-                pass
-
-    def _accept_loop(self):
-        while not self._stop.is_set():
-            try:
-                conn, peer = self._listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._handle, args=(conn, peer), daemon=True).start()
 
     def _handle(self, conn, peer):
         client = "%s:%d" % peer[:2]
