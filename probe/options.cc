@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <sstream>
@@ -165,7 +166,8 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
                  describe("Limit for each network step, in seconds (default 3)"))
       ->type_name("S");
   app.add_option("--deadline", deadline,
-                 describe("Limit for the whole run, in seconds (default 20; with --boot, "
+                 describe("Limit for the whole run, in seconds (default 20, or 6 x --timeout + 1 "
+                          "if longer; with --boot, "
                           "counted after the boot wait): checks still running then are "
                           "reported as timed out"))
       ->type_name("S");
@@ -265,8 +267,14 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
       o.ca_file = ca_file;
     }
     if (app.count("--timeout")) o.timeout_s = parse_timeout(timeout);
-    if (app.count("--deadline")) o.deadline_s = parse_deadline(deadline);
-    // One step longer than the whole run could never finish in time.
+    if (app.count("--deadline")) {
+      o.deadline_s = parse_deadline(deadline);
+    } else {
+      // The contract takes any --timeout: the default deadline grows to fit
+      // a run of long steps (the region wait and five steps, plus a second).
+      o.deadline_s = std::max(o.deadline_s, 6 * o.timeout_s + 1);
+    }
+    // One step longer than the whole run, given both, could never finish.
     if (o.timeout_s > o.deadline_s) {
       std::ostringstream why;
       why << "--timeout: " << o.timeout_s

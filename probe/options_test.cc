@@ -94,7 +94,6 @@ TEST_CASE("bad usage is one line naming the flag, exit 3") {
       {{"--deadline", "3601"}, "--deadline"},
       {{"--deadline"}, "--deadline"},
       // One step could not finish within the whole run.
-      {{"--timeout", "30"}, "--deadline"},
       {{"--timeout", "5", "--deadline", "4"}, "--timeout: 5 s per step is longer"},
       {{"--services", "ssm,bogus"}, "ssm,ssmmessages,ec2messages"},
       {{"--services", ""}, "--services"},
@@ -127,7 +126,11 @@ TEST_CASE("--deadline bounds the whole run; --timeout fits inside it") {
   REQUIRE_FALSE(p.exit_code);
   CHECK(p.options.deadline_s == doctest::Approx(3.0));
   CHECK(p.options.timeout_s == doctest::Approx(1.0));
-  // A longer step needs a longer deadline, and then it is fine.
+  // Without --deadline, the default grows to fit long steps.
+  auto long_steps = parse({"--timeout", "30"});
+  CHECK(long_steps.options.deadline_s == doctest::Approx(181.0));
+  CHECK(parse({"--timeout", "3"}).options.deadline_s == doctest::Approx(20.0));
+  // A longer step with a longer deadline given is fine too.
   auto longer = parse({"--timeout", "30", "--deadline", "120"});
   REQUIRE_FALSE(longer.exit_code);
   CHECK(longer.options.deadline_s == doctest::Approx(120.0));

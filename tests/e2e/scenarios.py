@@ -783,9 +783,9 @@ scenario(
     stderr_contains=["--region"], checks=["no_contact"],
 )
 scenario(
-    "bad_timeout_past_deadline", "--timeout 30 with the default --deadline 20: one step could "
-    "never finish; one line naming both, exit 3.",
-    usage=True, args=["--timeout", "30"], exit=3, stderr_contains=["--timeout", "--deadline"],
+    "bad_timeout_past_deadline", "--timeout 30 with --deadline 20: one step could never "
+    "finish; one line naming both, exit 3.",
+    usage=True, args=["--timeout", "30", "--deadline", "20"], exit=3, stderr_contains=["--timeout", "--deadline"],
     checks=["no_contact"],
 )
 scenario(
