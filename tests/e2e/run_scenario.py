@@ -108,8 +108,9 @@ def world_checks(s, world, runs):
             gets = [r for r in imds_requests if r["method"] == "GET"]
             if not any(r["status"] == 200 for r in puts):
                 errors.append("no IMDSv2 token PUT (with a valid TTL header) succeeded: %s" % puts)
-            if not any(r["path"] == "/latest/meta-data/placement/region" for r in gets):
-                errors.append("IMDS placement/region was never read")
+            # The agent reads its region from the identity document.
+            if not any(r["path"] == "/latest/dynamic/instance-identity/document" for r in gets):
+                errors.append("IMDS's instance identity document was never read")
             tokenless = [r["path"] for r in gets if r["token"] != "valid"]
             if tokenless:
                 errors.append("IMDS GETs without a valid token: %s" % tokenless)
