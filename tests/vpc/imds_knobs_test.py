@@ -10,7 +10,8 @@ from the instance's namespace (ctest vpc.imds_knobs; root, as the vpc suite):
   counts 2 connections open at once. Without the knob three open, and it
   counts 3 (the counting is not capped by itself).
 - imds_throttle every 3: requests 3 and 6 get 429, are recorded throttled,
-  and keep-alive survives them; reset_counters() starts the count afresh.
+  and keep-alive survives them; reset_counters() starts the count afresh;
+  a request for the path just throttled is answered even as a 3rd.
   imds_throttle after 2: everything from the 3rd request on gets 503.
 - imds_delay: the delayed path takes at least its delay, others do not.
 - imds_region: placement/region and the identity document's region carry
@@ -127,6 +128,10 @@ def throttle_every(case, world):
     world.imds.reset_counters()
     codes = [ask(conn, "GET", "meta-data/instance-id", token)[0] for _ in range(3)]
     case.check(codes == [200, 200, 429], "after reset_counters() the count restarts: %s" % codes)
+    codes = [ask(conn, "GET", "meta-data/mac", token)[0] for _ in range(2)]
+    codes.append(ask(conn, "GET", "meta-data/instance-id", token)[0])
+    case.check(codes == [200, 200, 200], "request 6 retries the throttled request 3 and is "
+               "answered: %s" % codes)
     conn.close()
 
 

@@ -18,7 +18,10 @@ Besides the mode (v2, v1, token-blocked, token-blocked-v2):
   throttle   {"status": 429 | 503, "after": N}: every request after the
              first N gets that status (persistent throttling), or
              {"status": ..., "every": K}: every K-th request does (transient
-             throttling, which retries get past). Requests are numbered in
+             throttling, which retries get past: the next request for a path
+             that was just throttled is answered whatever its number, so two
+             connections taking turns cannot throttle one request again and
+             again). Requests are numbered in
              the order they arrive, PUTs and GETs alike, from 1 (and again
              from 1 after reset_counters()); a throttled answer has an empty
              body, keeps the connection open and is recorded in `requests`
@@ -131,6 +134,7 @@ class FakeImds:
         self.max_connections = 0  # most client connections open at once
         self.connections = 0      # connections accepted
         self._numbered = 0        # requests since start or reset_counters()
+        self._retried = set()     # (method, path) just throttled (throttle "every")
         self._open = {}           # accepted socket -> serial, until the server closes it
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -153,6 +157,7 @@ class FakeImds:
         the client still holds. `requests` keeps growing."""
         with self._lock:
             self._numbered = 0
+            self._retried.clear()
             self.max_connections = sum(1 for sock in self._open if _client_open(sock))
 
     def _opened(self, sock):
@@ -213,12 +218,17 @@ class FakeImds:
     def _throttled(self, handler):
         """Number this request; answer it with the throttle status if its
         number says so (True: answered)."""
+        t = self.throttle
+        key = (handler.command, handler.path)
         with self._lock:
             self._numbered += 1
             n = self._numbered
-        t = self.throttle
-        if not t or not (n > t["after"] if "after" in t else n % t["every"] == 0):
-            return False
+            if t and "every" in t and key in self._retried:
+                self._retried.discard(key)  # a retry of a throttled request
+                return False
+            if not t or not (n > t["after"] if "after" in t else n % t["every"] == 0):
+                return False
+            self._retried.add(key)
         self._record(handler, t["status"], self._token_state(handler), throttled=True)
         self._reply(handler, t["status"])
         return True

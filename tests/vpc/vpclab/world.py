@@ -73,7 +73,8 @@ Knobs (a dict, e.g. a scenario file's [world] table; all optional):
   imds_throttle   {"status": 429 | 503, "after": N}: IMDS answers that status
                   to every request after the first N (persistent throttling),
                   or {"status": ..., "every": K}: to every K-th request
-                  (transient: retries get past it). Requests count in the order
+                  (transient: the next request for a throttled path is always
+                  answered, so retries get past it). Requests count in the order
                   they arrive, PUTs too; the runner restarts the count for each
                   ssm-reach run (FakeImds.reset_counters). Recorded in
                   imds.requests with their status and "throttled": true.
