@@ -146,7 +146,7 @@ class FakeImds:
             extra += ", %d %s" % (self.throttle["status"],
                                   "after %d requests" % self.throttle["after"]
                                   if "after" in self.throttle
-                                  else "to every %d. request" % self.throttle["every"])
+                                  else "to one request in every %d" % self.throttle["every"])
         extra += "".join(", %s after %g s" % d for d in sorted(self.delays.items()))
         return "IMDS %s:%d mode %s (%d paths%s)" % (self.address, self.port, self.mode,
                                                     len(self.metadata), extra)

@@ -539,7 +539,7 @@ class VpcWorld(World):
         if k["imds_throttle"]:
             t = k["imds_throttle"]
             imds.append("%d %s" % (t["status"], "after %d requests" % t["after"] if "after" in t
-                                   else "to every %d. request" % t["every"]))
+                                   else "to one request in every %d" % t["every"]))
         imds += ["%s after %g s" % d for d in sorted(k["imds_delay"].items())]
         if k["imds_connlimit"] is not None:
             imds.append("at most %d connections (SYNs beyond dropped)" % k["imds_connlimit"])
