@@ -77,6 +77,9 @@ void weigh_clock(const Evidence& evidence, std::vector<TargetVerdict>& targets) 
 void weigh_credentials(const Evidence& evidence, TargetVerdict& imds) {
   const auto& credentials = evidence.context.imds.credentials;
   if (!credentials || imds.status == Status::critical) return;
+  // IMDS did not give a value the agent needs (unanswered, throttled): what
+  // the credentials are is unknown, never absent.
+  if (imds.failed_layer == "imds" && imds.cause != "imds.token-failed") return;
   const std::string region = region_of(evidence);
   const std::string instance = fact(evidence, "meta-data/instance-id", "<instance-id>");
   const std::string account = fact(evidence, "account-id", "<account-id>");
@@ -140,21 +143,58 @@ void weigh_credentials(const Evidence& evidence, TargetVerdict& imds) {
   imds.impact = "The agent cannot sign its calls: the instance stays offline in Fleet Manager.";
 }
 
-void weigh_signed_call(const Evidence& evidence, std::vector<TargetVerdict>& targets,
-                       std::vector<std::string>& notes) {
+namespace {
+
+// The signed call was due and did not happen, or got no answer, and nothing
+// else in the verdict says why: the credentials, IAM and the endpoint policy
+// went unchecked, which is never a silent pass.
+void weigh_unchecked(const Evidence& evidence, const std::optional<TargetVerdict>& imds,
+                     TargetVerdict* ssm, const std::string& why) {
+  const auto& call = *evidence.signed_call;
+  // Not due: the user said so, Default Host Management has no role to call
+  // with, or IMDS is not used (--no-imds, a hybrid registration).
+  if (call.skipped == "--no-auth" || !evidence.context.imds.attempted) return;
+  if (call.credentials_source == "default-host-management") return;
+  // Explained elsewhere: IMDS's own finding, or no way to the ssm endpoint.
+  if (imds && imds->status != Status::ok) return;
+  if (!ssm || ssm->status == Status::critical) return;
+  if (ssm->cause) {  // one of several ENIs, say: its block stays, this one adds
+    ssm->status = worst(ssm->status, Status::warning);
+    return;
+  }
+  CauseText t;
+  t.headline = "The agent's credentials were not checked: " + why + ".";
+  t.what = "The signed ssm:ListInstanceAssociations call, which proves the credentials, IAM and "
+           "the VPC endpoint policy, " +
+           why + ".";
+  t.why = "The network path to ssm works, but whether the agent may use it is unknown.";
+  t.remedy = "Run ssm-reach again; to check by hand with the instance's credentials:\n"
+             "$ aws ssm describe-instance-information --region " +
+             region_of(evidence) + " --filters Key=InstanceIds,Values=" +
+             fact(evidence, "meta-data/instance-id", "<instance-id>");
+  ssm->status = Status::warning;
+  fill_failure(*ssm, "auth", "auth.unchecked", t);
+  ssm->impact = "Unknown: if the credentials or a policy deny the agent, it stays offline.";
+}
+
+}  // namespace
+
+void weigh_signed_call(const Evidence& evidence, const std::optional<TargetVerdict>& imds,
+                       std::vector<TargetVerdict>& targets, std::vector<std::string>& notes) {
   if (!evidence.signed_call) return;
   const auto& call = *evidence.signed_call;
+  TargetVerdict* ssm = find_target(targets, "ssm");
   if (!call.skipped.empty()) {
     if (call.skipped != "--no-auth")
       notes.push_back("Signed call (ssm:ListInstanceAssociations) not made: " + call.skipped + ".");
+    weigh_unchecked(evidence, imds, ssm, "the call was not made (" + call.skipped + ")");
     return;
   }
-  TargetVerdict* ssm = find_target(targets, "ssm");
   if (call.http.outcome != netcheck::HttpOutcome::ok) {
-    notes.push_back(
-        "Signed call (ssm:ListInstanceAssociations) got no answer: " +
-        (call.http.error.empty() ? std::string(to_string(call.http.outcome)) : call.http.error) +
-        ".");
+    const std::string words =
+        call.http.error.empty() ? std::string(to_string(call.http.outcome)) : call.http.error;
+    notes.push_back("Signed call (ssm:ListInstanceAssociations) got no answer: " + words + ".");
+    weigh_unchecked(evidence, imds, ssm, "the call got no answer (" + words + ")");
     return;
   }
   const std::string cause =

@@ -23,8 +23,10 @@ void weigh_clock(const Evidence& evidence, std::vector<TargetVerdict>& targets);
 // auth.no-credentials / auth.expired-credentials on the IMDS target.
 void weigh_credentials(const Evidence& evidence, TargetVerdict& imds);
 
-// The signed call's answer on the ssm target; notes when it was not made.
-void weigh_signed_call(const Evidence& evidence, std::vector<TargetVerdict>& targets,
-                       std::vector<std::string>& notes);
+// The signed call's answer on the ssm target; notes when it was not made,
+// and auth.unchecked (a warning) when it was due and nothing else in the
+// verdict (`imds`, weighed first, or the ssm target) explains its absence.
+void weigh_signed_call(const Evidence& evidence, const std::optional<TargetVerdict>& imds,
+                       std::vector<TargetVerdict>& targets, std::vector<std::string>& notes);
 
 }  // namespace ssmreach::diagnosis_detail

@@ -693,7 +693,13 @@ Verdict diagnose(const Evidence& evidence) {
 
   verdict.clock_offset_s = service_clock_offset(evidence);
   weigh_clock(evidence, verdict.targets);
-  weigh_signed_call(evidence, verdict.targets, verdict.notes);
+  // IMDS first: whether it explains a signed call that was not made.
+  verdict.imds = diagnose_imds(evidence.context.imds, evidence.context.region.value);
+  if (verdict.imds) {
+    weigh_imds_proxy(evidence.context, *verdict.imds);
+    weigh_credentials(evidence, *verdict.imds);
+  }
+  weigh_signed_call(evidence, verdict.imds, verdict.targets, verdict.notes);
   for (std::size_t i = 0; i < verdict.targets.size(); ++i) {
     auto& tv = verdict.targets[i];
     if (tv.cause && tv.cause->starts_with("auth."))
@@ -742,11 +748,6 @@ Verdict diagnose(const Evidence& evidence) {
     verdict.notes.push_back("No CA bundle found" +
                             (trust.error.empty() ? std::string() : " (" + trust.error + ")") +
                             ": no certificate can be verified. Pass --ca-file.");
-  }
-  verdict.imds = diagnose_imds(evidence.context.imds, evidence.context.region.value);
-  if (verdict.imds) {
-    weigh_imds_proxy(evidence.context, *verdict.imds);
-    weigh_credentials(evidence, *verdict.imds);
   }
   if (verdict.imds) verdict.status = worst(verdict.status, verdict.imds->status);
   return verdict;

@@ -36,6 +36,14 @@ struct ImdsCall {
   long status = 0;
   std::string error;
   double ms = 0;
+  // How many times it was sent: IMDS is asked again, as the AWS SDKs do,
+  // after a 429, a 5xx, or a transport failure once IMDS has answered.
+  int attempts = 1;
+  std::string earlier{};  // how the earlier attempts ended: "429, no answer in time"
+  // Why an answer (HTTP 200) is of no use, in plain words without any
+  // secret: "cut at 16 KiB", "region \"x\" is not a region name". Empty when
+  // the answer is usable or there was none.
+  std::string bad_answer{};
 };
 
 // The AWS credentials IMDS serves, described without a secret: the access

@@ -179,6 +179,9 @@ void fields(V& v, T& c) {
   v("status", c.status);
   v("error", c.error);
   v("ms", c.ms);
+  v.added("attempts", c.attempts);
+  v.added("earlier", c.earlier);
+  v.added("bad_answer", c.bad_answer);
 }
 
 // What the credentials were, never what they are: no key, secret or token.

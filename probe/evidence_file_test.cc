@@ -211,7 +211,7 @@ TEST_CASE("evidence file: every member of Evidence is mapped") {
   CHECK(member_count<Sourced>() == 2);
   CHECK(member_count<ImdsEvidence>() == 8);
   CHECK(member_count<CredentialEvidence>() == 7);
-  CHECK(member_count<ImdsCall>() == 7);
+  CHECK(member_count<ImdsCall>() == 10);
   CHECK(member_count<netcheck::TrustStore>() == 4);
   CHECK(member_count<netcheck::DnsServer>() == 2);
   CHECK(member_count<TargetEvidence>() == 8);

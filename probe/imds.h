@@ -30,10 +30,22 @@ struct ImdsSettings {
 // AWS_EC2_METADATA_SERVICE_ENDPOINT; timeout = min(1 s, --timeout).
 ImdsSettings imds_settings(const Options& options, const GetEnv& env);
 
-// The metadata paths (below /latest/) this run reads first.
-const std::vector<std::string>& imds_paths();
-// Then, once meta-data/mac is known, these leaves of
-// meta-data/network/interfaces/macs/<mac>/ (the primary interface's VPC).
+// How the conversation talks to IMDS: like the agent and the AWS SDKs,
+// politely. IMDS limits simultaneous connections per instance and throttles
+// bursts; a SYN beyond the limit is dropped and costs a second.
+inline constexpr int kImdsMaxConnections = 2;
+// Attempts per request (the SDKs' default): again after 429, 5xx, or a
+// transport failure once IMDS has answered something in this conversation.
+inline constexpr int kImdsMaxAttempts = 3;
+// Before the second attempt; doubled before the third.
+inline constexpr auto kImdsFirstBackoff = std::chrono::milliseconds(100);
+
+// The longest the conversation can take to read the identity document (the
+// region), retries included: how long a run without --region waits for it.
+netcheck::Duration imds_region_bound(const ImdsSettings& settings);
+
+// The leaves of meta-data/network/interfaces/macs/<mac>/ read once
+// meta-data/mac is known (the primary interface's VPC).
 const std::vector<std::string>& imds_interface_paths();
 
 // The accountId of dynamic/instance-identity/document (JSON); nullopt when
@@ -47,18 +59,35 @@ std::optional<std::string> account_id_from_identity_document(std::string_view do
 // the outputs should a later change (or a hand-made evidence file) hold them.
 bool is_secret_fact(const std::string& key, const std::string& value);
 
-// Starts the IMDS conversation on `loop`: an IMDSv2 token PUT, then the GETs
-// with the token; if the token cannot be had, the GETs without one (so the
-// evidence shows whether IMDS answers at all). Beside the facts it asks for
-// the credentials the SSM agent would use (imds_credentials.h): iam/info and
-// the role list, then the role's credentials, or without a role the
-// instance identity credentials of Default Host Management. Fills `out`;
-// out->credentials only when IMDS answered on those paths. The keys go to
-// `*credentials_out` only; with nullptr the secret answers are not asked
-// for (iam/info and the role list still are). `out` and `credentials_out`
-// must live until `on_done`. Neither the token nor any key is ever stored
-// in `out`.
+// Starts the IMDS conversation on `loop`, on at most kImdsMaxConnections
+// keep-alive connections, in the order of need: the IMDSv2 token PUT; the
+// instance identity document (the region, instance id, zone, private IP and
+// account the agent reads from it); the credentials the agent would use
+// (imds_credentials.h: the role list, then the role's credentials, or
+// without a role iam/info and the instance identity credentials of Default
+// Host Management); then meta-data/mac and the interface's VPC facts. If the
+// token cannot be had, the GETs go without one (so the evidence shows
+// whether IMDS answers at all). Every request is recorded in out->calls,
+// with its attempts and why an answer is unusable; facts read from the
+// identity document are kept under the path that serves the same value
+// (meta-data/placement/region, meta-data/instance-id, ...).
+//
+// `on_credentials` runs once the credentials and the instance id are
+// settled (out->credentials set when IMDS answered on those paths), early
+// enough for the signed call not to wait for the remaining facts;
+// `on_done` runs when the conversation is over, after `on_credentials`.
+// The keys go to `*credentials_out` only; with nullptr the secret answers
+// are not asked for. `out` and `credentials_out` must live until
+// `on_done`. Neither the token nor any key is ever stored in `out`.
+struct ImdsCallbacks {
+  std::function<void()> on_credentials{};
+  std::function<void()> on_done{};
+};
 void start_imds(netcheck::EventLoop& loop, const ImdsSettings& settings, ImdsEvidence* out,
-                AwsCredentials* credentials_out, std::function<void()> on_done);
+                AwsCredentials* credentials_out, ImdsCallbacks callbacks);
+
+// True once the identity document's request has ended (answered, failed or
+// given up): a run that waits for the region can stop waiting.
+bool imds_region_settled(const ImdsEvidence& imds);
 
 }  // namespace ssmreach

@@ -233,6 +233,21 @@ bool read_credentials_answer(std::string_view answer, CredentialEvidence& eviden
   return true;
 }
 
+std::string credentials_answer_problem(std::string_view answer) {
+  CredentialEvidence evidence;
+  AwsCredentials keys;
+  if (read_credentials_answer(answer, evidence, keys)) return "";
+  if (!evidence.code.empty() && evidence.code != "Success") return "";
+  return evidence.error;
+}
+
+std::string iam_info_problem(std::string_view answer) {
+  CredentialEvidence evidence;
+  if (read_iam_info(answer, evidence)) return "";
+  if (!evidence.code.empty() && evidence.code != "Success") return "";
+  return evidence.error;
+}
+
 CredentialEvidence credential_evidence(const CredentialAnswers& answers,
                                        AwsCredentials* credentials) {
   CredentialEvidence evidence;

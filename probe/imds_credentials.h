@@ -59,6 +59,15 @@ bool read_iam_info(std::string_view answer, CredentialEvidence& evidence);
 bool read_credentials_answer(std::string_view answer, CredentialEvidence& evidence,
                              AwsCredentials& credentials);
 
+// Why an HTTP 200 answer on a credentials path (role or instance identity)
+// is of no use to the agent, in words without any secret: not JSON, a key
+// missing, too long. "" when it is usable, and also when it is IMDS's own
+// refusal (a Code other than Success), which is an answer, not a bad one.
+std::string credentials_answer_problem(std::string_view answer);
+
+// The same for meta-data/iam/info.
+std::string iam_info_problem(std::string_view answer);
+
 // The answers the IMDS conversation got on the credential paths: absent
 // when that GET was not made. The bodies may hold secrets: memory only.
 struct CredentialAnswers {

@@ -1,5 +1,8 @@
 #include "probe/imds_diagnosis.h"
 
+#include <string_view>
+#include <vector>
+
 #include "probe/address_class.h"
 #include "probe/cause_text.h"
 #include "probe/text_util.h"
@@ -23,6 +26,143 @@ std::string http_failure_words(const ImdsCall& call) {
       break;
   }
   return call.error.empty() ? std::string("an error") : call.error;
+}
+
+// How a value the agent needs came back from IMDS.
+enum class ReadOutcome { usable, unanswered, throttled, bad };
+
+ReadOutcome read_outcome(const ImdsCall& call) {
+  if (call.outcome != HttpOutcome::ok) return ReadOutcome::unanswered;
+  if (call.status == 429 || call.status == 503) return ReadOutcome::throttled;
+  if (call.status == 404) return ReadOutcome::usable;  // an answer: absence, judged by auth
+  if (call.status == 200) return call.bad_answer.empty() ? ReadOutcome::usable : ReadOutcome::bad;
+  return ReadOutcome::bad;  // 500, 403, ...: nothing the agent can use
+}
+
+// A value the agent needs, and the call that was to read it.
+struct Need {
+  const ImdsCall* call = nullptr;
+  std::string what;         // "the instance identity document (region, instance id)"
+  bool credential = false;  // without it no signed call is made
+};
+
+constexpr std::string_view kRoleList = "/latest/meta-data/iam/security-credentials/";
+constexpr std::string_view kIdentityCredentials =
+    "/latest/meta-data/identity-credentials/ec2/security-credentials/ec2-instance";
+
+// What the agent reads from IMDS, in the order it reads it, as far as
+// this run asked for it (a recorded file may hold older paths).
+std::vector<Need> agent_needs(const ImdsEvidence& imds) {
+  std::vector<Need> needs;
+  auto add = [&](const ImdsCall& call, std::string what, bool credential) {
+    needs.push_back({&call, std::move(what), credential});
+  };
+  for (const auto& call : imds.calls) {
+    if (call.method != "GET") continue;
+    const std::string_view path = call.path;
+    if (path == "/latest/dynamic/instance-identity/document")
+      add(call, "the instance identity document (region, instance id)", false);
+    else if (path == "/latest/meta-data/placement/region")
+      add(call, "the region", false);
+    else if (path == kRoleList)
+      add(call, "the instance profile's role", true);
+    else if (path.starts_with(kRoleList))
+      add(call, "the role's credentials", true);
+    else if (path == kIdentityCredentials)
+      add(call, "the instance identity credentials (Default Host Management)", true);
+  }
+  return needs;
+}
+
+// ", 3 attempts": how hard IMDS was asked.
+std::string attempts_words(const ImdsCall& call) {
+  return call.attempts <= 1 ? "" : ", " + std::to_string(call.attempts) + " attempts";
+}
+
+// " (the earlier attempts: 429, 429)", or "".
+std::string earlier_words(const ImdsCall& call) {
+  return call.earlier.empty() ? "" : " (the earlier attempts: " + call.earlier + ")";
+}
+
+std::string by_hand(const ImdsEvidence& imds, const ImdsCall& call) {
+  const std::string base = imds.endpoint.empty() ? "http://169.254.169.254" : imds.endpoint;
+  const std::string token_put =
+      "curl -sX PUT " + base + "/latest/api/token -H 'X-aws-ec2-metadata-token-ttl-seconds: 60'";
+  if (call.method == "PUT") return "$ " + token_put + " | wc -c";
+  const bool secret = call.path.find("security-credentials") != std::string::npos;
+  return "$ TOKEN=$(" + token_put + ")\n$ curl -s -m 2 -w ' %{http_code}\\n' -H \"X-aws-ec2-metadata-token: $TOKEN\" " +
+         base + call.path + (secret ? " | grep -c AccessKeyId" : "");
+}
+
+// A value the agent needs that IMDS did not give: unanswered or throttled
+// (unknown, a warning: nothing says it is missing) or unusable (the agent
+// reads the same answer and fails: critical).
+bool judge_need(const ImdsEvidence& imds, const Need& need, TargetVerdict& tv) {
+  const ImdsCall& call = *need.call;
+  const ReadOutcome outcome = read_outcome(call);
+  if (outcome == ReadOutcome::usable) return false;
+  const std::string get = call.method + " " + call.path;
+  const std::string unchecked =
+      need.credential ? " No signed call was made: the credentials, IAM and the VPC endpoint "
+                        "policy were not checked."
+                      : "";
+  CauseText t;
+  std::string cause;
+  if (outcome == ReadOutcome::bad) {
+    cause = "imds.bad-answer";
+    tv.status = Status::critical;
+    const std::string said =
+        call.status == 200 ? call.bad_answer : "HTTP " + std::to_string(call.status);
+    t.headline = "IMDS's answer for " + need.what + " is unusable (" + said + ").";
+    t.what = get + " answered " + std::to_string(call.status) +
+             (call.status == 200 ? ", but " + call.bad_answer : "") +
+             ": the agent reads the same answer and cannot use it." + unchecked;
+    t.why =
+        "Something between this instance and IMDS rewrites or cuts its answers (a local proxy "
+        "or agent that handles 169.254.169.254), or the metadata service is failing for this "
+        "instance.";
+    t.remedy =
+        "Make sure no proxy handles 169.254.169.254 (no_proxy), look at the answer by hand, "
+        "and if IMDS itself answers this way, stop and start the instance (it moves to a new "
+        "host):\n" +
+        by_hand(imds, call);
+    tv.impact =
+        "The agent cannot start with this answer: the instance stays offline in Fleet "
+        "Manager.";
+  } else {
+    cause = outcome == ReadOutcome::throttled ? "imds.throttled" : "imds.timeout";
+    tv.status = Status::warning;
+    const std::string how = outcome == ReadOutcome::throttled
+                                ? "answered " + std::to_string(call.status) + " (throttled)"
+                                : http_failure_words(call);
+    t.headline = "Could not read " + need.what + " from IMDS (" + how + attempts_words(call) +
+                 ").";
+    t.what = "IMDS answered other requests, but " + get + " " + how + attempts_words(call) +
+             earlier_words(call) + ". The value is unknown, not absent." + unchecked;
+    t.why = outcome == ReadOutcome::throttled
+                ? "IMDS limits the requests per second of each instance; something on this "
+                  "instance calls it often (SDK clients without a credential cache, a "
+                  "monitoring agent), and the agent is throttled the same way."
+                : "IMDS limits simultaneous connections per instance and drops the rest; a "
+                  "busy IMDS, a local firewall rule or proxy for 169.254.169.254 can hold a "
+                  "single request too.";
+    t.remedy =
+        "Run ssm-reach again; if it persists, find what else talks to IMDS and try the "
+        "request by hand:\n"
+        "$ sudo ss -tnp dst 169.254.169.254\n" +
+        by_hand(imds, call);
+    tv.impact =
+        "Unknown, not broken: while IMDS answers this way, the agent cannot read " + need.what +
+        " either and retries, so it may register late or not at all.";
+  }
+  fill_failure(tv, "imds", cause, t);
+  return true;
+}
+
+bool judge_unread(const ImdsEvidence& imds, TargetVerdict& tv) {
+  for (const Need& need : agent_needs(imds))
+    if (judge_need(imds, need, tv)) return true;
+  return false;
 }
 
 }  // namespace
@@ -77,6 +217,10 @@ std::optional<TargetVerdict> diagnose_imds(const ImdsEvidence& imds, const std::
         " --http-endpoint enabled\n"
         "$ sudo iptables -S OUTPUT; sudo nft list ruleset | grep 169.254.169.254";
     fill_failure(tv, "imds", "imds.unreachable", t);
+  } else if (put && !put->bad_answer.empty()) {
+    // A token the agent cannot use: cut, like any answer of a streaming or
+    // broken IMDS.
+    judge_need(imds, Need{put, "the IMDSv2 token", false}, tv);
   } else if (put && !imds.token_ok) {
     const std::string put_words = http_failure_words(*put);
     tv.status = get_ok ? Status::warning : Status::critical;
@@ -123,10 +267,11 @@ std::optional<TargetVerdict> diagnose_imds(const ImdsEvidence& imds, const std::
         "$ curl -s -m 2 -H \"X-aws-ec2-metadata-token: $TOKEN\" "
         "http://169.254.169.254/latest/meta-data/instance-id";
     fill_failure(tv, "imds", "imds.timeout", t);
-  } else {
+  } else if (!judge_unread(imds, tv)) {
     tv.status = Status::ok;
     tv.headline = imds.token_ok ? "IMDSv2 answers." : "IMDS answers.";
   }
+  if (!tv.impact.empty()) return tv;
   // Only the token failure with working GETs is a warning: the agent still
   // starts, late, so it must not read as if it could not.
   if (tv.status == Status::warning)

@@ -3,11 +3,14 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <functional>
 #include <map>
 #include <vector>
 
 #include "probe/evidence_file.h"
 #include "tests/unit/fake_env.h"
+#include "tests/unit/keepalive_http_server.h"
 #include "tests/unit/loopback_http_server.h"
 
 namespace ssmreach {
@@ -57,6 +60,18 @@ const std::string kRolePath = "/latest/meta-data/iam/security-credentials/UnitSs
 const std::string kIdentityPath =
     "/latest/meta-data/identity-credentials/ec2/security-credentials/ec2-instance";
 
+const std::string kIdentityDocument = R"({
+  "accountId" : "123456789012",
+  "architecture" : "x86_64",
+  "availabilityZone" : "ap-northeast-2a",
+  "imageId" : "ami-0abc",
+  "instanceId" : "i-0abc1234",
+  "instanceType" : "t3.micro",
+  "privateIp" : "10.40.3.7",
+  "region" : "ap-northeast-2",
+  "version" : "2017-09-30"
+})";
+
 // Metadata paths (below the host) and the answers a fake IMDS gives them.
 using Answers = std::map<std::string, std::string>;
 
@@ -83,12 +98,8 @@ testing::Handler imds_handler(const std::string& token_mode, bool allow_v1,
         r.head.find(std::string("X-aws-ec2-metadata-token: ") + kToken) != std::string::npos;
     if (!has_token && !allow_v1) return testing::http_response(401, "");
     if (auto it = extra.find(r.path); it != extra.end()) return it->second;
-    if (r.path == "/latest/meta-data/placement/region")
-      return testing::http_response(200, "ap-northeast-2");
-    if (r.path == "/latest/meta-data/instance-id") return testing::http_response(200, "i-0abc1234");
     if (r.path == "/latest/dynamic/instance-identity/document")
-      return testing::http_response(200,
-                                    R"({"accountId":"123456789012","region":"ap-northeast-2"})");
+      return testing::http_response(200, kIdentityDocument);
     if (r.path == "/latest/meta-data/mac") return testing::http_response(200, "0a:1b:2c:3d:4e:5f");
     const std::string macs = "/latest/meta-data/network/interfaces/macs/0a:1b:2c:3d:4e:5f/";
     if (r.path == macs + "vpc-id") return testing::http_response(200, "vpc-0abc");
@@ -113,7 +124,7 @@ Conversation converse(const std::string& url, netcheck::Duration timeout,
   Conversation result;
   bool done = false;
   start_imds(loop, settings, &result.evidence, with_credentials ? &result.credentials : nullptr,
-             [&] { done = true; });
+             ImdsCallbacks{.on_done = [&] { done = true; }});
   loop.run(netcheck::Clock::now() + std::chrono::seconds(5));
   REQUIRE(done);
   return result;
@@ -178,17 +189,22 @@ TEST_CASE("IMDSv2: token, then GETs with it; the token is never recorded") {
   CHECK(e.attempted);
   CHECK(e.token_ok);
   CHECK_FALSE(e.v1_used);
+  // The identity document's values, under the paths that serve them too.
   CHECK(e.facts["meta-data/placement/region"] == "ap-northeast-2");
   CHECK(e.facts["meta-data/instance-id"] == "i-0abc1234");
+  CHECK(e.facts["meta-data/placement/availability-zone"] == "ap-northeast-2a");
+  CHECK(e.facts["meta-data/local-ipv4"] == "10.40.3.7");
   CHECK(e.facts["account-id"] == "123456789012");
   // The MAC leads to the primary interface's VPC facts.
   const std::string macs = "meta-data/network/interfaces/macs/0a:1b:2c:3d:4e:5f/";
   CHECK(e.facts[macs + "vpc-id"] == "vpc-0abc");
   CHECK(e.facts[macs + "vpc-ipv4-cidr-blocks"] == "10.40.0.0/16\n100.64.0.0/16");
   CHECK_FALSE(e.facts.contains(macs + "subnet-id"));  // 404 here: absent, not empty
-  // The token, the facts, and the credentials: iam/info, the role list, and
-  // without a role the instance identity credentials.
-  CHECK(e.calls.size() == 1 + imds_paths().size() + imds_interface_paths().size() + 3);
+  // The token, the identity document, the role list, and without a role
+  // iam/info and the instance identity credentials; the MAC and its
+  // interface's facts. Nothing else.
+  CHECK(e.calls.size() == 1 + 1 + 1 + 2 + 1 + imds_interface_paths().size());
+  for (const auto& call : e.calls) CHECK(call.attempts == 1);
   CHECK(everything_recorded(e).find(kToken) == std::string::npos);
 }
 
@@ -213,8 +229,7 @@ TEST_CASE("IMDS: token PUT silent (hop limit), GETs answer 401 under IMDSv2-only
   // IMDS answered (401): the credentials are described, as unreadable.
   REQUIRE(e.credentials);
   CHECK(e.credentials->source.empty());
-  CHECK(e.credentials->error ==
-        "meta-data/iam/info: 401; meta-data/iam/security-credentials/: 401");
+  CHECK(e.credentials->error == "meta-data/iam/security-credentials/: 401");
 }
 
 TEST_CASE("IMDS credentials: the instance profile role's, in parallel with the facts") {
@@ -225,9 +240,12 @@ TEST_CASE("IMDS credentials: the instance profile role's, in parallel with the f
   const auto& c = *e.credentials;
   CHECK(c.source == "instance-profile");
   CHECK(c.role == "UnitSsmRole");
-  CHECK(c.instance_profile_arn == "arn:aws:iam::123456789012:instance-profile/UnitProfile");
+  // iam/info only tells a missing profile from a role-less one: a listed
+  // role makes it needless.
+  CHECK(c.instance_profile_arn.empty());
+  CHECK_FALSE(called(e, "/latest/meta-data/iam/info"));
   CHECK(c.code == "Success");
-  CHECK(c.last_updated == "2024-06-01T11:50:00Z");  // the credentials', not iam/info's
+  CHECK(c.last_updated == "2024-06-01T11:50:00Z");
   CHECK(c.expiration == "2099-01-01T00:00:00Z");
   CHECK(c.error.empty());
   CHECK(keys.access_key_id == kAccessKeyId);
@@ -242,17 +260,17 @@ TEST_CASE("IMDS credentials: the instance profile role's, in parallel with the f
   check_no_secret(e);
 }
 
-TEST_CASE("IMDS credentials: without a place for the keys, only iam/info and the role list") {
+TEST_CASE("IMDS credentials: without a place for the keys, only the role list") {
   testing::LoopbackHttpServer imds(
       imds_handler("ok", false, role_answers(credentials_json("Success", "2099-01-01T00:00:00Z"))));
   const auto e = converse(imds.url(), std::chrono::seconds(1), false).evidence;
-  CHECK(called(e, "/latest/meta-data/iam/info"));
   CHECK(called(e, "/latest/meta-data/iam/security-credentials/"));
+  CHECK_FALSE(called(e, "/latest/meta-data/iam/info"));
   CHECK_FALSE(called(e, kRolePath));
   REQUIRE(e.credentials);
   CHECK(e.credentials->source == "instance-profile");
   CHECK(e.credentials->role == "UnitSsmRole");
-  CHECK(e.credentials->code == "Success");  // iam/info's
+  CHECK(e.credentials->code.empty());
   CHECK(e.credentials->expiration.empty());
   check_no_secret(e);
 }
@@ -318,6 +336,11 @@ TEST_CASE("IMDS credentials: a malformed answer gives none, in words without the
       "meta-data/iam/security-credentials/UnitSsmRole: the answer is not JSON (fault at byte "));
   CHECK(keys.empty());
   CHECK(e.credentials->error.find("UnitSecretKey") == std::string::npos);
+  // The call says the answer was of no use, in words without the secret.
+  const auto role_call = std::find_if(e.calls.begin(), e.calls.end(),
+                                      [](const ImdsCall& c) { return c.path == kRolePath; });
+  REQUIRE(role_call != e.calls.end());
+  CHECK(role_call->bad_answer.starts_with("the answer is not JSON"));
   check_no_secret(e);
 }
 
@@ -365,7 +388,7 @@ TEST_CASE("IMDS disabled: nothing attempted, done at once") {
   netcheck::EventLoop loop;
   ImdsEvidence e;
   bool done = false;
-  start_imds(loop, settings, &e, nullptr, [&] { done = true; });
+  start_imds(loop, settings, &e, nullptr, ImdsCallbacks{.on_done = [&] { done = true; }});
   CHECK(done);
   CHECK_FALSE(e.attempted);
   CHECK(e.skipped_by == "--no-imds");
@@ -380,6 +403,196 @@ TEST_CASE("IMDS identity document: the accountId, or nothing") {
   CHECK_FALSE(account_id_from_identity_document(R"(["accountId"])"));
   CHECK_FALSE(account_id_from_identity_document("{\"accountId\":\"1"));
   CHECK_FALSE(account_id_from_identity_document(""));
+}
+
+// A keep-alive IMDSv2 with an instance profile; `override` answers some
+// paths otherwise (nullopt: silence), before the usual answers.
+testing::Handler keepalive_imds(
+    std::function<std::optional<std::optional<std::string>>(const testing::SeenRequest&)>
+        override = {}) {
+  const std::string credentials = credentials_json("Success", "2099-01-01T00:00:00Z");
+  return [=](const testing::SeenRequest& r) -> std::optional<std::string> {
+    if (override)
+      if (auto answer = override(r)) return *answer;
+    if (r.method == "PUT") return testing::keepalive_response(200, kToken);
+    if (r.head.find(std::string("X-aws-ec2-metadata-token: ") + kToken) == std::string::npos)
+      return testing::keepalive_response(401, "");
+    if (r.path == "/latest/dynamic/instance-identity/document")
+      return testing::keepalive_response(200, kIdentityDocument);
+    if (r.path == "/latest/meta-data/iam/security-credentials/")
+      return testing::keepalive_response(200, "UnitSsmRole");
+    if (r.path == kRolePath) return testing::keepalive_response(200, credentials);
+    if (r.path == "/latest/meta-data/mac")
+      return testing::keepalive_response(200, "0a:1b:2c:3d:4e:5f");
+    if (r.path.starts_with("/latest/meta-data/network/interfaces/macs/0a:1b:2c:3d:4e:5f/"))
+      return testing::keepalive_response(200, "fact");
+    return testing::keepalive_response(404, "");
+  };
+}
+
+const ImdsCall* find_call(const ImdsEvidence& e, const std::string& path) {
+  for (const auto& call : e.calls)
+    if (call.path == path) return &call;
+  return nullptr;
+}
+
+TEST_CASE("IMDS: at most two connections, kept alive; credentials before the interface facts") {
+  testing::KeepAliveHttpServer imds(keepalive_imds());
+  ImdsSettings settings;
+  settings.endpoint = imds.url();
+  netcheck::EventLoop loop;
+  ImdsEvidence e;
+  AwsCredentials keys;
+  std::size_t calls_at_credentials = 0;
+  bool credentials_first = false, done = false;
+  start_imds(loop, settings, &e, &keys,
+             ImdsCallbacks{.on_credentials =
+                               [&] {
+                                 credentials_first = !done;
+                                 calls_at_credentials = e.calls.size();
+                               },
+                           .on_done = [&] { done = true; }});
+  loop.run(netcheck::Clock::now() + std::chrono::seconds(5));
+  REQUIRE(done);
+  CHECK(credentials_first);
+  CHECK(keys.secret_access_key == kSecretKey);
+  // Every request on one of two connections, opened once each.
+  CHECK(imds.most_open() <= kImdsMaxConnections);
+  CHECK(imds.accepted() <= kImdsMaxConnections);
+  CHECK(imds.requests() == static_cast<int>(e.calls.size()));
+  // The token, then the identity document and the role list, then the role.
+  REQUIRE(e.calls.size() >= 4);
+  CHECK(e.calls[0].path == "/latest/api/token");
+  CHECK(calls_at_credentials < e.calls.size());  // the interface facts came after
+  const auto* role = find_call(e, kRolePath);
+  REQUIRE(role);
+  for (const auto& leaf : imds_interface_paths())
+    CHECK(e.facts["meta-data/network/interfaces/macs/0a:1b:2c:3d:4e:5f/" + leaf] == "fact");
+  check_no_secret(e);
+}
+
+TEST_CASE("IMDS: throttled once (429), asked again and read") {
+  std::atomic<int> role_list_asked{0};
+  testing::KeepAliveHttpServer imds(keepalive_imds(
+      [&](const testing::SeenRequest& r) -> std::optional<std::optional<std::string>> {
+        if (r.path == "/latest/meta-data/iam/security-credentials/" && role_list_asked++ == 0)
+          return std::optional<std::string>(testing::keepalive_response(429, ""));
+        return std::nullopt;
+      }));
+  const auto [e, keys] = converse(imds.url(), std::chrono::seconds(1));
+  const auto* list = find_call(e, "/latest/meta-data/iam/security-credentials/");
+  REQUIRE(list);
+  CHECK(list->status == 200);
+  CHECK(list->attempts == 2);
+  CHECK(list->earlier == "429");
+  REQUIRE(e.credentials);
+  CHECK(e.credentials->source == "instance-profile");
+  CHECK(keys.secret_access_key == kSecretKey);
+}
+
+TEST_CASE("IMDS: throttled throughout (503): three attempts, then recorded as such") {
+  testing::KeepAliveHttpServer imds(keepalive_imds(
+      [&](const testing::SeenRequest& r) -> std::optional<std::optional<std::string>> {
+        if (r.path == "/latest/meta-data/iam/security-credentials/")
+          return std::optional<std::string>(testing::keepalive_response(503, ""));
+        return std::nullopt;
+      }));
+  const auto [e, keys] = converse(imds.url(), std::chrono::seconds(1));
+  const auto* list = find_call(e, "/latest/meta-data/iam/security-credentials/");
+  REQUIRE(list);
+  CHECK(list->status == 503);
+  CHECK(list->attempts == kImdsMaxAttempts);
+  CHECK(list->earlier == "503, 503");
+  CHECK_FALSE(find_call(e, "/latest/meta-data/iam/info"));  // 503 says nothing of a profile
+  CHECK(keys.empty());
+}
+
+TEST_CASE("IMDS: a request that is never answered is tried three times, never called absent") {
+  testing::KeepAliveHttpServer imds(keepalive_imds(
+      [&](const testing::SeenRequest& r) -> std::optional<std::optional<std::string>> {
+        if (r.path == kRolePath) return std::optional<std::string>();  // silence
+        return std::nullopt;
+      }));
+  const auto [e, keys] = converse(imds.url(), std::chrono::milliseconds(200));
+  const auto* role = find_call(e, kRolePath);
+  REQUIRE(role);
+  CHECK(role->outcome == netcheck::HttpOutcome::timeout);
+  CHECK(role->attempts == kImdsMaxAttempts);
+  CHECK(keys.empty());
+  REQUIRE(e.credentials);
+  CHECK(e.credentials->source.empty());
+  CHECK(e.credentials->error.find("no answer in time") != std::string::npos);
+  CHECK(e.credentials->error.find("no instance profile") == std::string::npos);
+  // The interface facts still came, on the other connection.
+  CHECK(e.facts.contains("meta-data/network/interfaces/macs/0a:1b:2c:3d:4e:5f/vpc-id"));
+}
+
+TEST_CASE("IMDS: a blackholed IMDS is not asked three times over") {
+  testing::KeepAliveHttpServer imds(
+      [](const testing::SeenRequest&) -> std::optional<std::string> { return std::nullopt; });
+  const auto e = converse(imds.url(), std::chrono::milliseconds(150)).evidence;
+  REQUIRE_FALSE(e.calls.empty());
+  for (const auto& call : e.calls) {
+    CAPTURE(call.path);
+    CHECK(call.outcome == netcheck::HttpOutcome::timeout);
+    CHECK(call.attempts == 1);
+  }
+  CHECK_FALSE(e.credentials);
+}
+
+TEST_CASE("IMDS: a region that is not a region name is a bad answer, not a fact") {
+  testing::KeepAliveHttpServer imds(keepalive_imds(
+      [&](const testing::SeenRequest& r) -> std::optional<std::optional<std::string>> {
+        if (r.path == "/latest/dynamic/instance-identity/document")
+          return std::optional<std::string>(testing::keepalive_response(
+              200, R"({"region":"<html>oops</html>","instanceId":"i-0abc1234"})"));
+        return std::nullopt;
+      }));
+  const auto e = converse(imds.url(), std::chrono::seconds(1)).evidence;
+  const auto* document = find_call(e, "/latest/dynamic/instance-identity/document");
+  REQUIRE(document);
+  CHECK(document->status == 200);
+  CHECK(document->bad_answer == "its region \"<html>oops</html>\" is not a region name");
+  CHECK_FALSE(e.facts.contains("meta-data/placement/region"));
+  CHECK(e.facts.at("meta-data/instance-id") == "i-0abc1234");
+  CHECK(imds_region_settled(e));
+}
+
+TEST_CASE("IMDS: an identity document cut at the size limit is a bad answer") {
+  testing::KeepAliveHttpServer imds(keepalive_imds(
+      [&](const testing::SeenRequest& r) -> std::optional<std::optional<std::string>> {
+        if (r.path == "/latest/dynamic/instance-identity/document")
+          return std::optional<std::string>(
+              testing::keepalive_response(200, "{\"region\":\"" + std::string(20000, 'a') + "\"}"));
+        return std::nullopt;
+      }));
+  const auto e = converse(imds.url(), std::chrono::seconds(1)).evidence;
+  const auto* document = find_call(e, "/latest/dynamic/instance-identity/document");
+  REQUIRE(document);
+  CHECK(document->bad_answer.starts_with("cut at 16384 bytes"));
+  CHECK_FALSE(e.facts.contains("meta-data/placement/region"));
+}
+
+TEST_CASE("IMDS: credentials without their keys are a bad answer") {
+  testing::KeepAliveHttpServer imds(keepalive_imds(
+      [&](const testing::SeenRequest& r) -> std::optional<std::optional<std::string>> {
+        if (r.path == kRolePath)
+          return std::optional<std::string>(testing::keepalive_response(
+              200, R"({"Code":"Success","LastUpdated":"2024-06-01T11:50:00Z"})"));
+        return std::nullopt;
+      }));
+  const auto [e, keys] = converse(imds.url(), std::chrono::seconds(1));
+  const auto* role = find_call(e, kRolePath);
+  REQUIRE(role);
+  CHECK(role->bad_answer == "AccessKeyId is missing");
+  CHECK(keys.empty());
+}
+
+TEST_CASE("IMDS: the region bound covers the token and the identity document's attempts") {
+  ImdsSettings settings;
+  settings.timeout = std::chrono::seconds(1);
+  CHECK(imds_region_bound(settings) >= std::chrono::milliseconds(4300));
+  CHECK(imds_region_bound(settings) <= std::chrono::milliseconds(5000));
 }
 
 }  // namespace

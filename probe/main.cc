@@ -188,23 +188,26 @@ int run(const Options& options) {
     context.vpc_resolvers = std::move(vpc);
     start_vpc_dns(loop, context.vpc_resolvers, step, &evidence.targets);
   };
-  start_imds(loop, imds, &context.imds, &credentials, [&] {
+  ImdsCallbacks imds_callbacks;
+  // The signed call needs the credentials and the instance id, not the
+  // interface facts that IMDS tells last.
+  imds_callbacks.on_credentials = [&] {
+    signed_call.credentials_settled(context.imds, credentials);
+    credentials = AwsCredentials{};
+  };
+  imds_callbacks.on_done = [&] {
     imds_done = true;
     compare_resolvers();
-    signed_call.imds_done(context.imds, credentials);
-    credentials = AwsCredentials{};
-  });
+  };
+  start_imds(loop, imds, &context.imds, &credentials, std::move(imds_callbacks));
 
   // Without a region there is nothing to plan: IMDS must answer first. Its
-  // own timeouts bound this (token PUT, then the GETs). Only the region is
-  // waited for: the rest of IMDS (interface facts, the role's credentials)
+  // own timeouts and retries bound this. Only the identity document is
+  // waited for: the rest of IMDS (the credentials, the interface facts)
   // goes on beside DNS and the endpoints.
   if (context.region.empty() && !imds_done) {
-    deadline.run(loop, netcheck::Clock::now() + 2 * imds.timeout + std::chrono::milliseconds(500),
-                 [&] {
-                   auto it = context.imds.facts.find("meta-data/placement/region");
-                   return it != context.imds.facts.end() && is_valid_region_name(it->second);
-                 });
+    deadline.run(loop, netcheck::Clock::now() + imds_region_bound(imds),
+                 [&] { return imds_region_settled(context.imds); });
   }
   if (context.region.empty()) {
     auto it = context.imds.facts.find("meta-data/placement/region");

@@ -11,8 +11,8 @@ SignedCallStarter::SignedCallStarter(netcheck::EventLoop& loop, SignedCallSettin
                                      std::optional<SignedCallEvidence>* out)
     : loop_(loop), settings_(std::move(settings)), out_(out) {}
 
-void SignedCallStarter::imds_done(const ImdsEvidence& imds, const AwsCredentials& credentials) {
-  imds_done_ = true;
+void SignedCallStarter::credentials_settled(const ImdsEvidence& imds, const AwsCredentials& credentials) {
+  credentials_settled_ = true;
   if (auto it = imds.facts.find("meta-data/instance-id"); it != imds.facts.end())
     instance_id_ = it->second;
   if (imds.credentials) {
@@ -24,7 +24,8 @@ void SignedCallStarter::imds_done(const ImdsEvidence& imds, const AwsCredentials
           "no instance profile: the agent uses Default Host Management, whose role SSM hands "
           "out at registration, so no signed call is made";
     } else if (credentials.empty()) {
-      no_credentials_reason_ = "IMDS serves no instance-profile credentials";
+      // Absent or unread: the IMDS verdict tells which.
+      no_credentials_reason_ = "IMDS gave no usable credentials";
     }
   } else {
     no_credentials_reason_ = "IMDS did not answer with credentials";
@@ -47,7 +48,7 @@ void SignedCallStarter::path_answered(const TargetEvidence& target,
 }
 
 void SignedCallStarter::maybe_start() {
-  if (started_ || !imds_done_ || !have_path_ || !settings_.skip_reason.empty()) return;
+  if (started_ || !credentials_settled_ || !have_path_ || !settings_.skip_reason.empty()) return;
   if (!no_credentials_reason_.empty() || instance_id_.empty()) return;
   started_ = true;
 
@@ -90,8 +91,8 @@ void SignedCallStarter::finish() {
   evidence.credentials_source = credentials_source_;
   if (!settings_.skip_reason.empty())
     evidence.skipped = settings_.skip_reason;
-  else if (!imds_done_)
-    evidence.skipped = "IMDS did not finish before the run ended";
+  else if (!credentials_settled_)
+    evidence.skipped = "IMDS had not told the credentials when the run ended";
   else if (!no_credentials_reason_.empty())
     evidence.skipped = no_credentials_reason_;
   else if (instance_id_.empty())

@@ -34,9 +34,9 @@ class SignedCallStarter {
 
   // The region may come from IMDS, after construction.
   void set_region(std::string region) { settings_.region = std::move(region); }
-  // IMDS is done: its evidence (instance id, credential description) and
+  // IMDS settled the credentials: its evidence (instance id, credential description) and
   // the secret credentials, which are copied and held only until the call.
-  void imds_done(const ImdsEvidence& imds, const AwsCredentials& credentials);
+  void credentials_settled(const ImdsEvidence& imds, const AwsCredentials& credentials);
   // A path to an endpoint is good enough: through the proxy (`address`
   // null) it answered HTTP; direct, `address` verified TLS or answered HTTP.
   void path_answered(const TargetEvidence& target, const AddressEvidence* address);
@@ -49,7 +49,7 @@ class SignedCallStarter {
   netcheck::EventLoop& loop_;
   SignedCallSettings settings_;
   std::optional<SignedCallEvidence>* out_;
-  bool imds_done_ = false;
+  bool credentials_settled_ = false;
   std::string instance_id_;
   std::string credentials_source_;
   std::string no_credentials_reason_;

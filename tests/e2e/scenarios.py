@@ -1140,8 +1140,8 @@ hostile(
     "IMDS answers everything, the token PUT too, with a 100 MB body streamed as fast as "
     "it can.",
     world={"imds": "stream"},
-    exit=2, targets={"imds": failed("auth", "auth.no-credentials", explanation=Contains(
-        "longer than 16 KiB"))},
+    exit=2, targets={"imds": failed("imds", "imds.bad-answer", explanation=Contains(
+        "cut at 256 bytes"))},
 )
 hostile(
     "hostile_imds_hang_after_token",
@@ -1162,9 +1162,9 @@ hostile(
         "dynamic/instance-identity/document": '{"accountId": "1234',
         "meta-data/iam/security-credentials/" + plan.ROLE: '{"Code": "Success", "AccessKeyId": ',
     }}},
-    exit=2, targets={"imds": failed("auth", "auth.no-credentials",
-                                    headline=Contains("unusable"),
-                                    explanation=Contains("the answer is not JSON"))},
+    exit=2, targets={"imds": failed("imds", "imds.bad-answer",
+                                    headline=Contains("identity document is unusable"),
+                                    explanation=Contains("not a JSON object"))},
 )
 hostile(
     "hostile_imds_huge_json",
@@ -1174,8 +1174,8 @@ hostile(
         "meta-data/iam/security-credentials/" + plan.ROLE:
             '{"Code": "Success", "Padding": "' + "p" * (5 << 20) + '"}',
     }}},
-    exit=2, targets={"imds": failed("auth", "auth.no-credentials",
-                                    explanation=Contains("longer than 16 KiB"))},
+    exit=2, targets={"imds": failed("imds", "imds.bad-answer",
+                                    explanation=Contains("cut at 16384 bytes"))},
 )
 hostile(
     "hostile_dns_malformed",

@@ -1,0 +1,124 @@
+// A scripted HTTP/1.1 server on 127.0.0.1 that keeps connections alive and
+// serves them side by side (one thread, poll), like IMDS: it counts the
+// connections it accepted and the most that were open at once, so a test
+// can hold a client to a connection limit and to keep-alive.
+#pragma once
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <functional>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/unit/loopback_http_server.h"
+
+namespace testing {
+
+// A keep-alive response (no "Connection: close").
+inline std::string keepalive_response(int status, const std::string& body) {
+  return "HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Length: " +
+         std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+class KeepAliveHttpServer {
+ public:
+  // The handler's nullopt leaves that request unanswered (the connection
+  // stays open until the client gives up).
+  explicit KeepAliveHttpServer(Handler handler) : handler_(std::move(handler)) {
+    listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    ::setsockopt(listener_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    ::listen(listener_, 64);
+    socklen_t len = sizeof addr;
+    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~KeepAliveHttpServer() {
+    stop_ = true;
+    thread_.join();
+    for (auto& c : connections_) ::close(c.fd);
+    ::close(listener_);
+  }
+  KeepAliveHttpServer(const KeepAliveHttpServer&) = delete;
+  KeepAliveHttpServer& operator=(const KeepAliveHttpServer&) = delete;
+
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  int requests() const { return requests_; }
+  int accepted() const { return accepted_; }
+  int most_open() const { return most_open_; }
+
+ private:
+  struct Connection {
+    int fd = -1;
+    std::string data;
+  };
+
+  void serve() {
+    while (!stop_) {
+      std::vector<pollfd> fds{{listener_, POLLIN, 0}};
+      for (const auto& c : connections_) fds.push_back({c.fd, POLLIN, 0});
+      if (::poll(fds.data(), fds.size(), 20) <= 0) continue;
+      for (std::size_t i = 1; i < fds.size(); ++i)
+        if (fds[i].revents) read_from(connections_[i - 1]);
+      std::erase_if(connections_, [](const Connection& c) { return c.fd < 0; });
+      if (fds[0].revents & POLLIN) {
+        const int fd = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
+        if (fd >= 0) {
+          ++accepted_;
+          connections_.push_back({fd, {}});
+          most_open_ = std::max<int>(most_open_, static_cast<int>(connections_.size()));
+        }
+      }
+    }
+  }
+
+  void read_from(Connection& c) {
+    char buf[4096];
+    const ssize_t n = ::recv(c.fd, buf, sizeof buf, 0);
+    if (n <= 0) {
+      ::close(c.fd);
+      c.fd = -1;
+      return;
+    }
+    c.data.append(buf, static_cast<std::size_t>(n));
+    for (auto end = c.data.find("\r\n\r\n"); end != std::string::npos;
+         end = c.data.find("\r\n\r\n")) {
+      SeenRequest request;
+      request.head = c.data.substr(0, end);
+      c.data.erase(0, end + 4);  // the requests here carry no body
+      const auto sp1 = request.head.find(' ');
+      const auto sp2 = request.head.find(' ', sp1 + 1);
+      request.method = request.head.substr(0, sp1);
+      request.path = request.head.substr(sp1 + 1, sp2 - sp1 - 1);
+      ++requests_;
+      const auto response = handler_(request);
+      if (!response) continue;  // silent: the client times out and closes
+      ::send(c.fd, response->data(), response->size(), MSG_NOSIGNAL);
+    }
+  }
+
+  Handler handler_;
+  int listener_ = -1;
+  int port_ = 0;
+  std::vector<Connection> connections_;  // the server thread's only
+  std::atomic<bool> stop_{false};
+  std::atomic<int> requests_{0};
+  std::atomic<int> accepted_{0};
+  std::atomic<int> most_open_{0};
+  std::thread thread_;
+};
+
+}  // namespace testing
