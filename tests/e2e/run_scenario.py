@@ -108,8 +108,13 @@ def world_checks(s, world, runs):
             gets = [r for r in imds_requests if r["method"] == "GET"]
             if not any(r["status"] == 200 for r in puts):
                 errors.append("no IMDSv2 token PUT (with a valid TTL header) succeeded: %s" % puts)
-            if not any(r["path"] == "/latest/meta-data/placement/region" for r in gets):
-                errors.append("IMDS placement/region was never read")
+            # The region: the identity document (as the SSM agent reads it)
+            # or meta-data/placement/region.
+            if not any(r["path"] in ("/latest/meta-data/placement/region",
+                                     "/latest/dynamic/instance-identity/document")
+                       and r["status"] == 200 for r in gets):
+                errors.append("IMDS's region (identity document or placement/region) was "
+                              "never read")
             tokenless = [r["path"] for r in gets if r["token"] != "valid"]
             if tokenless:
                 errors.append("IMDS GETs without a valid token: %s" % tokenless)
