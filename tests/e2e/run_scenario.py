@@ -109,7 +109,8 @@ def world_checks(s, world, runs):
             if not any(r["status"] == 200 for r in puts):
                 errors.append("no IMDSv2 token PUT (with a valid TTL header) succeeded: %s" % puts)
             # The agent reads its region from the identity document.
-            if not any(r["path"] == "/latest/dynamic/instance-identity/document" for r in gets):
+            if not any(r["path"] == "/latest/dynamic/instance-identity/document"
+                       and r["status"] == 200 for r in gets):
                 errors.append("IMDS's instance identity document was never read")
             tokenless = [r["path"] for r in gets if r["token"] != "valid"]
             if tokenless:

@@ -35,6 +35,54 @@ class ScenarioFiles(unittest.TestCase):
             VpcWorld({"endpoint": {"ssm": ["tls:bogus"]}}, tempfile.gettempdir(), None)
 
 
+class ImdsKnobs(unittest.TestCase):
+    def world(self, **knobs):
+        return VpcWorld(knobs, tempfile.gettempdir(), None)
+
+    def test_bad_values_are_refused(self):
+        for knobs in ({"imds_throttle": {"status": 500, "after": 2}},
+                      {"imds_throttle": {"status": 429}},
+                      {"imds_throttle": {"status": 429, "after": 2, "every": 3}},
+                      {"imds_throttle": {"status": 429, "every": 0}},
+                      {"imds_delay": {"/latest/meta-data/mac": 1}},
+                      {"imds_delay": {"meta-data/mac": -1}},
+                      {"imds_connlimit": 0}, {"imds_connlimit": True},
+                      {"imds_region": 7}):
+            with self.assertRaises(ValueError, msg=knobs):
+                self.world(**knobs)
+
+    def test_region_garbage_in_both_places(self):
+        import json
+        metadata = self.world(imds_region="not a region").imds_metadata()
+        self.assertEqual(metadata["meta-data/placement/region"], "not a region")
+        document = json.loads(metadata["dynamic/instance-identity/document"])
+        self.assertEqual(document["region"], "not a region")
+        self.assertEqual(document["availabilityZone"], "eu-central-1a")
+        self.assertEqual(self.world().imds_metadata()["meta-data/placement/region"],
+                         "eu-central-1")
+
+    def test_connlimit_rule(self):
+        world = self.world(imds_connlimit=2)
+        self.assertEqual(world.connlimit_rule(), "ip saddr 10.0.3.7 ip daddr 169.254.169.254 "
+                         "tcp dport 80 ct state new ct count over 2 drop")
+
+    def test_runs_go_one_after_another_when_imds_counts(self):
+        self.assertFalse(scenario.sequential(scenario.load("healthy")))
+        for name in ("imds_connlimit_2", "imds_throttled", "imds_throttled_transient"):
+            self.assertTrue(scenario.sequential(scenario.load(name)), name)
+        self.assertFalse(scenario.sequential({"world": {"imds_connlimit": 2},
+                                              "run": {"sequential": False}}))
+
+    def test_max_connections_check_can_fail(self):
+        class Run:
+            def __init__(self, kind, n):
+                self.kind, self.imds_max_connections = kind, n
+        s = {"expect": {"imds_max_connections": 2}}
+        self.assertEqual(scenario.vpc_checks(s, [Run("json", 2), Run("text", 1)]), [])
+        self.assertEqual(len(scenario.vpc_checks(s, [Run("json", 3), Run("text", None)])), 2)
+        self.assertEqual(scenario.vpc_checks({}, [Run("json", 9)]), [])
+
+
 class AddressChecks(unittest.TestCase):
     def errors(self, **want):
         return expect.match(scenario._target(want), TARGET)

@@ -13,6 +13,12 @@ A scenario file (Python 3.11 tomllib):
     args = ["--timeout", "1"]  # ssm-reach arguments (--region added unless
     region_flag = true         #   region_flag is false; --output by the runner)
     env = { https_proxy = "http://10.0.4.4:3128" }
+    sequential = true          # the JSON run, then the text run (default: both
+                               #   at once); IMDS's counters restart for each.
+                               #   On by default when the world has
+                               #   imds_throttle or imds_connlimit, or [expect]
+                               #   has imds_max_connections: those count per
+                               #   run, and two runs at once share IMDS
 
     [expect]
     exit = 2                   # or a list of acceptable codes
@@ -22,6 +28,8 @@ A scenario file (Python 3.11 tomllib):
     checks = ["resolver_used"] # peer-side checks of tests/e2e/run_scenario.py
                                # (a list item ["proxy_connect", "ssm", "TCP_TUNNEL/200"]
                                # is its tuple form)
+    imds_max_connections = 2   # no run held more client connections to IMDS
+                               # open at once (FakeImds.max_connections)
 
     [expect.targets.ssmmessages]
     status = "critical"
@@ -47,9 +55,9 @@ from ssmlab import plan
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCENARIO_DIR = os.path.join(HERE, "scenarios")
 TOP_KEYS = {"about", "proves", "pending", "world", "run", "expect"}
-RUN_KEYS = {"args", "region_flag", "env"}
+RUN_KEYS = {"args", "region_flag", "env", "sequential"}
 EXPECT_KEYS = {"exit", "status", "others_ok", "text_contains", "checks", "targets", "services",
-               "report"}
+               "report", "imds_max_connections"}
 TARGET_KEYS = {"status", "failed_layer", "cause", "cause_any", "class", "ips", "tcp", "tls",
                "explanation_contains", "remedy_contains"}
 
@@ -68,8 +76,38 @@ def load(name):
         problems += ["targets.%s.%s" % (service, k) for k in sorted(set(t) - TARGET_KEYS)]
     if problems or "about" not in s or "exit" not in s.get("expect", {}):
         raise ValueError("%s: unknown keys %s, or no about / expect.exit" % (path, problems))
+    limit = s.get("expect", {}).get("imds_max_connections")
+    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 1):
+        raise ValueError("%s: expect.imds_max_connections must be an integer >= 1" % path)
     s["name"] = name
     return s
+
+
+def sequential(s):
+    """Whether the runs go one after another (see [run] sequential)."""
+    world, e = s.get("world", {}), s.get("expect", {})
+    default = bool(world.get("imds_throttle") or world.get("imds_connlimit") is not None
+                   or "imds_max_connections" in e)
+    return bool(s.get("run", {}).get("sequential", default))
+
+
+def vpc_checks(s, runs):
+    """The expectations tests/e2e has no place for: [expect]
+    imds_max_connections against each run's `imds_max_connections` (the
+    runner records FakeImds.max_connections per run when the runs go one
+    after another, the shared maximum when they overlap)."""
+    limit = s.get("expect", {}).get("imds_max_connections")
+    errors = []
+    if limit is None:
+        return errors
+    for run in runs:
+        seen = getattr(run, "imds_max_connections", None)
+        if seen is None:
+            errors.append("%s run: IMDS's connections were not counted" % run.kind)
+        elif seen > limit:
+            errors.append("%s run: IMDS saw %d client connections open at once, expected at "
+                          "most %d" % (run.kind, seen, limit))
+    return errors
 
 
 class AddressCheck(expect.Matcher):

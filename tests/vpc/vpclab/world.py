@@ -70,6 +70,30 @@ Knobs (a dict, e.g. a scenario file's [world] table; all optional):
                   "forward" | "output", "rule": "ip daddr 10.0.1.10 drop"}]
   imds, credentials, ssm_api, proxy   as ssmlab.world (proxy in corporate)
   agent           as ssmlab.world (the host's agent is always hidden)
+  imds_throttle   {"status": 429 | 503, "after": N}: IMDS answers that status
+                  to every request after the first N (persistent throttling),
+                  or {"status": ..., "every": K}: to every K-th request
+                  (transient: the next request for a throttled path is always
+                  answered, so retries get past it). Requests count in the order
+                  they arrive, PUTs too; the runner restarts the count for each
+                  ssm-reach run (FakeImds.reset_counters). Recorded in
+                  imds.requests with their status and "throttled": true.
+  imds_delay      {path below /latest/: seconds}: IMDS answers that path only
+                  after so long, e.g. {"meta-data/iam/security-credentials/
+                  LabSsmRole": 0.7}, just under ssm-reach's 1 s per IMDS step
+  imds_connlimit  N: the router drops new TCP SYNs from the instance to
+                  169.254.169.254:80 while N connections are open (nft
+                  `ct state new ct count over N drop` on its input hook, the
+                  nftables form of `iptables -m connlimit --connlimit-above N`):
+                  the client's connect() waits and retransmits. As the kernel
+                  counts, a connection holds its place until both sides have
+                  closed it (conntrack TIME_WAIT); the lab's IMDS closes its
+                  side as soon as it reads the client's FIN. FakeImds's own
+                  max_connections (client view) is recorded whatever this is.
+  imds_region     a string IMDS gives as the region instead of the real one:
+                  meta-data/placement/region and the identity document's
+                  "region" (e.g. "not a region"); the availability zone and
+                  everything else stay as they are
 
 Everything a peer records is reachable through the ssmlab.world.World
 accessors this class inherits (tls_events, all_queries, api_calls,
@@ -79,13 +103,14 @@ proxy_connects, imds.requests), so tests/e2e's checks apply unchanged.
 import datetime
 import ipaddress
 import itertools
+import json
 import os
 import shutil
 import subprocess
 
 from ssmlab import plan
 from ssmlab.dnsmasq import Dnsmasq
-from ssmlab.imds_peer import FakeImds
+from ssmlab.imds_peer import FakeImds, check_delays, check_throttle
 from ssmlab.probe_run import ProbeRun
 from ssmlab.squid import Squid
 from ssmlab.tls_peer import StreamPeer
@@ -128,8 +153,11 @@ KNOBS = {
     "private_dns": True, "nat": False, "eni_range": "vpc", "dual_stack": [],
     "dns_records": {}, "resolver": "vpc", "vpc_resolver": "up", "nacl_drop_return": [],
     "firewall": [], "imds": "v2", "credentials": "role", "ssm_api": "ok", "proxy": None,
-    "agent": {},
+    "agent": {}, "imds_throttle": None, "imds_delay": {}, "imds_connlimit": None,
+    "imds_region": None,
 }
+IDENTITY_DOCUMENT = "dynamic/instance-identity/document"
+REGION_PATH = "meta-data/placement/region"
 _counter = itertools.count()
 
 
@@ -154,6 +182,7 @@ class VpcWorld(World):
         if unknown:
             raise KeyError("unknown VPC knob(s) %s" % sorted(unknown))
         self.knobs = dict(KNOBS, **(knobs or {}))
+        self._check_imds_knobs()
         self.run_dir = os.path.abspath(run_dir)
         os.makedirs(self.run_dir, exist_ok=True)
         serial = next(_counter)
@@ -222,6 +251,31 @@ class VpcWorld(World):
         if knobs["eni_range"] == "vpc" and spare > ipaddress.ip_address("10.0.2.254"):
             raise ValueError("too many ENIs for 10.0.1.0/23")
         return enis
+
+    def _check_imds_knobs(self):
+        k = self.knobs
+        k["imds_throttle"] = check_throttle(k["imds_throttle"])
+        k["imds_delay"] = check_delays(k["imds_delay"])
+        limit = k["imds_connlimit"]
+        if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool)
+                                  or limit < 1):
+            raise ValueError("imds_connlimit must be an integer >= 1, not %r" % (limit,))
+        if k["imds_region"] is not None and not isinstance(k["imds_region"], str):
+            raise ValueError("imds_region must be a string, not %r" % (k["imds_region"],))
+
+    def imds_metadata(self):
+        """Everything IMDS serves below /latest/: the plan's metadata, the
+        credentials knob's, imds_region, then the imds knob's own overrides."""
+        metadata = plan.metadata(self.region)
+        metadata.update(plan.credentials_metadata(
+            self.knobs["credentials"], datetime.datetime.now(datetime.timezone.utc)))
+        if self.knobs["imds_region"] is not None:
+            document = json.loads(metadata[IDENTITY_DOCUMENT])
+            document["region"] = self.knobs["imds_region"]
+            metadata[IDENTITY_DOCUMENT] = json.dumps(document)
+            metadata[REGION_PATH] = self.knobs["imds_region"]
+        metadata.update(self.imds_spec().get("metadata", {}))
+        return metadata
 
     def vpc_answer(self, service):
         """What the Amazon-provided resolver answers for a service's name."""
@@ -314,6 +368,11 @@ class VpcWorld(World):
             for path in ("/proc/sys/net/ipv4/ip_forward", "/proc/sys/net/ipv6/conf/all/forwarding"):
                 with open(path, "w") as f:
                     f.write("1")
+
+    def connlimit_rule(self):
+        """The router's nft rule for knob imds_connlimit."""
+        return ("ip saddr %s ip daddr %s tcp dport 80 ct state new ct count over %d drop"
+                % (plan.INSTANCE_IP, plan.IMDS, self.knobs["imds_connlimit"]))
 
     def _add_address(self, ip, role=None):
         role = role or owner(ip)
@@ -432,12 +491,12 @@ class VpcWorld(World):
             raise ValueError("imds mode %r not supported in the VPC world" % mode)
         if mode == "blackhole":
             self.nft["router"].append(("input", "ip daddr %s tcp dport 80 drop" % plan.IMDS))
+        if self.knobs["imds_connlimit"] is not None:
+            self.nft["router"].append(("input", self.connlimit_rule()))
         if mode != "refused":
-            metadata = plan.metadata(self.region)
-            metadata.update(plan.credentials_metadata(
-                self.knobs["credentials"], datetime.datetime.now(datetime.timezone.utc)))
-            metadata.update(imds.get("metadata", {}))
-            self.imds = FakeImds(plan.IMDS, 80, "v2" if mode == "blackhole" else mode, metadata)
+            self.imds = FakeImds(plan.IMDS, 80, "v2" if mode == "blackhole" else mode,
+                                 self.imds_metadata(), throttle=self.knobs["imds_throttle"],
+                                 delays=self.knobs["imds_delay"])
             self._start_in("router", self.imds)
 
         proxy = self.proxy_spec()
@@ -476,6 +535,18 @@ class VpcWorld(World):
                     k["resolver"], " (down)" if k["vpc_resolver"] == "down" else ""),
                  "IMDS %s, credentials %s, ssm API %s" % (self.imds_spec()["mode"],
                                                           k["credentials"], k["ssm_api"])]
+        imds = []
+        if k["imds_throttle"]:
+            t = k["imds_throttle"]
+            imds.append("%d %s" % (t["status"], "after %d requests" % t["after"] if "after" in t
+                                   else "to one request in every %d" % t["every"]))
+        imds += ["%s after %g s" % d for d in sorted(k["imds_delay"].items())]
+        if k["imds_connlimit"] is not None:
+            imds.append("at most %d connections (SYNs beyond dropped)" % k["imds_connlimit"])
+        if k["imds_region"] is not None:
+            imds.append("region %r" % k["imds_region"])
+        if imds:
+            lines.append("IMDS: " + ", ".join(imds))
         for service in self.services:
             enis = ", ".join("%s %s" % e for e in self.enis.get(service, [])) or "no endpoint"
             lines.append("%s: %s; public %s" % (service, enis, self.public[service]))
