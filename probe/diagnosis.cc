@@ -666,6 +666,16 @@ void weigh_ec2messages(const AgentVersion& version, std::vector<TargetVerdict>& 
 // with more addresses than one run probes.
 void note_limits(const Evidence& evidence, std::vector<std::string>& notes) {
   const RunContext& context = evidence.context;
+  // IMDS answered, but not with the VPC's CIDR blocks: "private" then means
+  // "not known to be in the VPC", which the reader must be told.
+  const auto& imds = context.imds;
+  const bool imds_answered =
+      std::any_of(imds.calls.begin(), imds.calls.end(),
+                  [](const ImdsCall& c) { return c.outcome == netcheck::HttpOutcome::ok; });
+  if (imds_answered && vpc_cidrs_from_facts(imds.facts).empty() && !evidence.targets.empty())
+    notes.push_back(
+        "IMDS did not tell the VPC's CIDR blocks: addresses in private ranges are shown as "
+        "private, whether or not they are in this VPC.");
   if (context.deadline_reached)
     notes.push_back("Deadline: the run's limit of " + seconds_text(context.deadline_s * 1000) +
                     " (--deadline) was reached; checks still running were stopped and are "

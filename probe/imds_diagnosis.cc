@@ -132,13 +132,21 @@ bool judge_need(const ImdsEvidence& imds, const Need& need, TargetVerdict& tv) {
   } else {
     cause = outcome == ReadOutcome::throttled ? "imds.throttled" : "imds.timeout";
     tv.status = Status::warning;
-    const std::string how = outcome == ReadOutcome::throttled
-                                ? "answered " + std::to_string(call.status) + " (throttled)"
-                                : http_failure_words(call);
-    t.headline = "Could not read " + need.what + " from IMDS (" + how + attempts_words(call) +
-                 ").";
-    t.what = "IMDS answered other requests, but " + get + " " + how + attempts_words(call) +
-             earlier_words(call) + ". The value is unknown, not absent." + unchecked;
+    const std::string tries =
+        call.attempts > 1 ? " on all " + std::to_string(call.attempts) + " attempts" : "";
+    if (outcome == ReadOutcome::throttled) {
+      t.headline = "IMDS throttled the request for " + need.what + ": " +
+                   std::to_string(call.status) + tries + ".";
+      t.what = "IMDS answered other requests, but " + get + " got " +
+               std::to_string(call.status) + tries + ".";
+    } else {
+      const std::string how = http_failure_words(call);
+      t.headline = "Could not read " + need.what + " from IMDS: " + how +
+                   attempts_words(call) + ".";
+      t.what = "IMDS answered other requests, but " + get + " got " + how + attempts_words(call) +
+               earlier_words(call) + ".";
+    }
+    t.what += " The value is unknown, not absent." + unchecked;
     t.why = outcome == ReadOutcome::throttled
                 ? "IMDS limits the requests per second of each instance; something on this "
                   "instance calls it often (SDK clients without a credential cache, a "

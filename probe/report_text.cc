@@ -398,13 +398,15 @@ std::string clock_segment(const std::optional<double>& offset) {
 }
 
 // "role LabSsmRole, signed call ok": what the agent authenticates with.
-std::string auth_segment(const Evidence& evidence) {
+std::string auth_segment(const Evidence& evidence, const Verdict& verdict) {
   std::string who;
   if (const auto& c = evidence.context.imds.credentials) {
     if (c->source == "instance-profile")
       who = "role " + c->role;
     else if (c->source == "default-host-management")
       who = "Default Host Management";
+    else if (verdict.imds && verdict.imds->failed_layer == "imds")
+      who = "credentials not read";  // unknown, not absent: IMDS's finding says why
     else
       who = "no credentials";
   }
@@ -488,7 +490,7 @@ void header(std::vector<std::string>& out, const Evidence& evidence, const Verdi
   for (auto& segment : proxy_segments(c.proxy)) second.push_back(std::move(segment));
   // Known only when an endpoint answered with a Date.
   if (verdict.clock_offset_s) second.push_back(clock_segment(verdict.clock_offset_s));
-  if (auto auth = auth_segment(evidence); !auth.empty()) second.push_back(auth);
+  if (auto auth = auth_segment(evidence, verdict); !auth.empty()) second.push_back(auth);
   segments(out, second, width);
 }
 

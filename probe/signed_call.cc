@@ -91,6 +91,8 @@ void SignedCallStarter::finish() {
   evidence.credentials_source = credentials_source_;
   if (!settings_.skip_reason.empty())
     evidence.skipped = settings_.skip_reason;
+  else if (settings_.region.empty())
+    evidence.skipped = "no region is known, so no endpoint to call";
   else if (!credentials_settled_)
     evidence.skipped = "IMDS had not told the credentials when the run ended";
   else if (!no_credentials_reason_.empty())
