@@ -171,6 +171,81 @@ TEST_CASE("each resolver reply maps to its outcome") {
   }
 }
 
+TEST_CASE("a truncated UDP reply is asked again over TCP, and the TCP answer counts") {
+  MockDnsServer dns(
+      {{"big.test",
+        {Reply::truncated, {"10.0.0.1", "10.0.0.2", "10.0.0.3"}, {"fd00::1", "fd00::2"}}}});
+  const Run run = resolve("big.test", {dns});
+  const DnsResult& r = run.result;
+  CHECK(r.outcome == DnsOutcome::ok);
+  // Every record, not only the first one the truncated datagram carried.
+  CHECK(texts(r.addresses) ==
+        std::vector<std::string>{"10.0.0.1", "10.0.0.2", "10.0.0.3", "fd00::1", "fd00::2"});
+  REQUIRE(r.answered_by.has_value());
+  CHECK(*r.answered_by == dns.server());
+  CHECK(dns.tcp_queries_for("big.test") == 2);  // A and AAAA, once each
+  CHECK(dns.queries_for("big.test") == 4);
+  CHECK(run.elapsed_ms < 1500);  // asked again at once, not after a timeout
+}
+
+TEST_CASE("a truncated UDP reply with TCP refused is reported as unreachable") {
+  // c-ares asks again over TCP at once; the refused connection ends the
+  // query with ARES_ECONNREFUSED, the same words as a closed UDP port.
+  MockDnsServer dns({{"big.test", {Reply::truncated, {"10.0.0.1", "10.0.0.2"}, {}}}}, Family::v4,
+                    MockDnsServer::Tcp::closed);
+  const Run run = resolve("big.test", {dns}, 600ms);
+  const DnsResult& r = run.result;
+  CHECK(r.outcome == DnsOutcome::unreachable);
+  CHECK(r.addresses.empty());  // not the truncated datagram's first record
+  CHECK(r.servers[0].outcome_a == DnsOutcome::unreachable);
+  CHECK(r.servers[0].outcome_aaaa == DnsOutcome::unreachable);
+  CHECK(r.servers[0].error == ares_strerror(ARES_ECONNREFUSED));
+  CHECK_FALSE(r.answered_by.has_value());
+  CHECK(dns.queries_for("big.test") == 2);
+  CHECK(dns.tcp_queries_for("big.test") == 0);
+  CHECK(run.elapsed_ms < 500);  // refused at once, not waited out
+}
+
+TEST_CASE("malformed replies") {
+  SUBCASE("garbage is dropped by c-ares: the query is retried, then times out") {
+    MockDnsServer dns({{"junk.test", {Reply::garbage, {"10.0.0.1"}, {"fd00::1"}}}});
+    const Run run = resolve("junk.test", {dns}, 600ms);
+    const DnsResult& r = run.result;
+    CHECK(run.loop_finished);
+    CHECK(r.outcome == DnsOutcome::timeout);
+    CHECK(r.servers[0].outcome_a == DnsOutcome::timeout);
+    CHECK(r.servers[0].outcome_aaaa == DnsOutcome::timeout);
+    CHECK_FALSE(r.answered_by.has_value());
+    CHECK(r.ms >= 0.8 * 600);
+    // A reply that does not repeat the question is not an answer: each of A
+    // and AAAA was sent again, as if nothing had come back.
+    CHECK(dns.queries_for("junk.test") == 4);
+  }
+  SUBCASE("an answer section cut short is an error with c-ares' words, at once") {
+    MockDnsServer dns({{"cut.test", {Reply::cut, {"10.0.0.1", "10.0.0.2"}, {"fd00::1"}}}});
+    const Run run = resolve("cut.test", {dns}, 2s);
+    const DnsResult& r = run.result;
+    CHECK(r.outcome == DnsOutcome::error);
+    CHECK(r.addresses.empty());  // not the records before the cut either
+    CHECK(r.servers[0].outcome_a == DnsOutcome::error);
+    CHECK(r.servers[0].outcome_aaaa == DnsOutcome::error);
+    CHECK(r.servers[0].error == ares_strerror(ARES_EBADRESP));
+    REQUIRE(r.answered_by.has_value());  // the server did answer, badly
+    CHECK(*r.answered_by == dns.server());
+    CHECK(dns.queries_for("cut.test") == 2);  // not retried
+    CHECK(run.elapsed_ms < 1500);
+  }
+  SUBCASE("a misformatted answer moves on to the next server") {
+    MockDnsServer broken({{"cut.test", {Reply::cut, {"10.0.0.1"}, {"fd00::1"}}}});
+    MockDnsServer good({{"cut.test", {Reply::answer, {"10.0.0.9"}, {}}}});
+    const DnsResult r = resolve("cut.test", {broken, good}).result;
+    CHECK(r.outcome == DnsOutcome::ok);
+    REQUIRE(r.answered_by.has_value());
+    CHECK(*r.answered_by == good.server());
+    CHECK(r.servers[0].outcome == DnsOutcome::error);
+  }
+}
+
 TEST_CASE("a server whose A and AAAA answers differ gets one combined outcome") {
   struct Case {
     Zone zone;
