@@ -311,6 +311,12 @@ class Timing(unittest.TestCase):
         self.assertEqual(expect.check_elapsed(self.report(2001, 20.0), max_seconds=2.0,
                                               factor=10), [])
         self.assertEqual(len(expect.check_elapsed(self.report(8001, 3.0), 3.0, factor=10)), 1)
+        # an instrumented build's slack is for max_seconds, never the deadline
+        self.assertEqual(expect.check_elapsed(self.report(2900, 20.0), max_seconds=2.0,
+                                              slack_s=1.0), [])
+        self.assertEqual(len(expect.check_elapsed(self.report(3001, 20.0), max_seconds=2.0,
+                                                  slack_s=1.0)), 1)
+        self.assertEqual(len(expect.check_elapsed(self.report(3600, 3.0), 3.0, slack_s=1.0)), 1)
 
     def test_no_elapsed_no_pass(self):
         for doc in (broken(lambda d: d.pop("elapsed_ms")), broken(lambda d: d.update(
