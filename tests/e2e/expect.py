@@ -5,6 +5,8 @@ check_json_stdout  stdout is exactly one JSON object (no NaN, nothing else)
 check_report       the contract's required fields, types and consistency
 check_text         plain ASCII, no control characters, <= 80 columns
 check_replay       `ssm-reach explain` of the saved evidence says what the live run said
+check_elapsed      the run's timing promises, judged on its own clock (elapsed_ms)
+wall_guard_s       the wall-clock limit that only catches a hang
 match              a scenario's expectations against the report (subset match)
 secret_leaks       no secret the lab knows appears in any output or file
 """
@@ -369,6 +371,77 @@ def check_text(text):
         if len(line) > 80:
             errors.append("text line %d is %d columns: %r" % (number, len(line), line))
     return errors
+
+
+# -- timing ------------------------------------------------------------------
+# What "ends by its deadline" means, and how the tests judge it:
+#
+# * The promise is judged on the run's OWN clock: the JSON report's elapsed_ms
+#   (from ssm-reach's start to its report). ssm-reach promises the report within
+#   DEADLINE_GRACE_MS of its deadline (context.deadline_s; with --boot counted
+#   from the end of the boot wait, which has its own bound), and a scenario's
+#   max_seconds is held against elapsed_ms (as written; in sanitizer builds
+#   the runner's --elapsed-slack 1 s more, as a structural limit counts the
+#   run's own, instrumented work; a deadline gets no slack in any build).
+# * The wall clock around the process also counts its start, a sanitizer's
+#   start and exit (LeakSanitizer scans a 90 MiB ASan process: `explain`
+#   alone took 1.2-1.7 s on a loaded 2-core machine) and the scheduling of a
+#   machine with other jobs. It is only a hang guard: wall_guard_s gives it
+#   WALL_FACTOR times the limit plus WALL_BASE_S, plus the runner's --slack in
+#   sanitizer builds. A run that outlives its deadline still fails on
+#   elapsed_ms; one that never ends is killed and fails.
+DEADLINE_GRACE_MS = 500
+WALL_FACTOR = 2.0
+WALL_BASE_S = 3.0
+
+
+def check_elapsed(doc, deadline_s=None, max_seconds=None, wait_s=0.0, factor=1.0,
+                  slack_s=0.0):
+    """The run's timing promises against its own elapsed_ms:
+      - it ended by its deadline: elapsed_ms <= (wait_s + deadline) * 1000 + 500,
+        the deadline being `deadline_s` (the --deadline the run was given; the
+        report's context.deadline_s must say the same) or, without one, the
+        report's own context.deadline_s; wait_s is --boot's wait, before
+        which the deadline does not count;
+      - max_seconds: elapsed_ms <= (max_seconds + slack_s) * 1000.
+    `factor` (a slow wrapper such as valgrind) stretches max_seconds and the
+    grace, never the deadline itself; `slack_s` (an instrumented build's
+    slower work) is for max_seconds only: a deadline cuts however slow the
+    work."""
+    if not isinstance(doc, dict):
+        return ["no JSON report: the run's timing cannot be judged"]
+    elapsed = doc.get("elapsed_ms")
+    if not _is_number(elapsed):
+        return ["$.elapsed_ms: %r is no number: the run's timing cannot be judged"
+                % (_short(elapsed),)]
+    errors = []
+    context = doc.get("context") if isinstance(doc.get("context"), dict) else {}
+    reported = context.get("deadline_s")
+    if deadline_s is not None and not (_is_number(reported) and reported == deadline_s):
+        errors.append("$.context.deadline_s: %r, but the run was given --deadline %g"
+                      % (reported, deadline_s))
+    deadline = deadline_s if deadline_s is not None else (
+        reported if _is_number(reported) and reported > 0 else None)
+    if deadline is not None:
+        limit_ms = (wait_s + deadline) * 1000 + DEADLINE_GRACE_MS * factor
+        if elapsed > limit_ms:
+            errors.append("$.elapsed_ms %s: past the deadline (%s%g s) + %.1f s: %.0f ms"
+                          % (elapsed, "boot wait %g s + " % wait_s if wait_s else "", deadline,
+                             DEADLINE_GRACE_MS * factor / 1000.0, limit_ms))
+    if max_seconds:
+        limit_s = max_seconds * factor + slack_s
+        if elapsed > limit_s * 1000:
+            errors.append("$.elapsed_ms %s: over max_seconds %.1f s%s" % (
+                elapsed, max_seconds * factor, " + %g s slack" % slack_s if slack_s else ""))
+    return errors
+
+
+def wall_guard_s(limit_s, factor=1.0, slack_s=0.0):
+    """The wall time past which a run counts as hung: a multiple of the
+    limit its own clock is held to, plus room for process start and exit
+    and a loaded machine; `factor` for slow wrappers, `slack_s` for
+    sanitizer builds."""
+    return factor * (WALL_FACTOR * limit_s + WALL_BASE_S) + slack_s
 
 
 # -- replay ------------------------------------------------------------------

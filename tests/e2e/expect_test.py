@@ -265,5 +265,143 @@ class SanitizerReports(unittest.TestCase):
                 self.assertEqual(len(run_scenario.check_sanitizers([], folder)), 1, bad)
 
 
+class Timing(unittest.TestCase):
+    """"Ends by its deadline" is judged on the run's own elapsed_ms, tightly;
+    the wall clock is only a hang guard. Both must still trip."""
+
+    def report(self, elapsed_ms, deadline_s=3.0):
+        doc = copy.deepcopy(GOOD)
+        doc["elapsed_ms"] = elapsed_ms
+        doc["context"]["deadline_s"] = deadline_s
+        return doc
+
+    def test_within_the_deadline_passes(self):
+        # The loaded ASan run of issue 13: 3131 ms for a 3 s budget.
+        self.assertEqual(expect.check_elapsed(self.report(3131), deadline_s=3.0), [])
+        self.assertEqual(expect.check_elapsed(self.report(3500), deadline_s=3.0), [])
+
+    def test_an_overrun_trips(self):
+        for elapsed in (3501, 6100):  # 6.1 s: hostile_deadline_everything without a deadline
+            with self.subTest(elapsed):
+                errors = expect.check_elapsed(self.report(elapsed), deadline_s=3.0)
+                self.assertEqual(len(errors), 1)
+                self.assertIn("past the deadline", errors[0])
+
+    def test_the_report_must_carry_the_given_deadline(self):
+        self.assertEqual(len(expect.check_elapsed(self.report(100, 20.0), deadline_s=3.0)), 1)
+        doc = self.report(100)
+        del doc["context"]["deadline_s"]
+        self.assertEqual(len(expect.check_elapsed(doc, deadline_s=3.0)), 1)
+
+    def test_every_report_is_held_to_its_own_deadline(self):
+        self.assertEqual(expect.check_elapsed(self.report(20400, 20.0)), [])
+        self.assertEqual(len(expect.check_elapsed(self.report(20600, 20.0))), 1)
+
+    def test_boot_wait_comes_before_the_deadline(self):
+        # boot_deadline: --boot-wait 1, --deadline 2
+        self.assertEqual(expect.check_elapsed(self.report(3400, 2.0), 2.0, wait_s=1.0), [])
+        self.assertEqual(len(expect.check_elapsed(self.report(3600, 2.0), 2.0, wait_s=1.0)), 1)
+
+    def test_max_seconds(self):
+        self.assertEqual(expect.check_elapsed(self.report(1900, 20.0), max_seconds=2.0), [])
+        errors = expect.check_elapsed(self.report(2001, 20.0), max_seconds=2.0)
+        self.assertEqual(len(errors), 1)
+        self.assertIn("max_seconds", errors[0])
+        # a slow wrapper (--time-factor) stretches max_seconds, not the deadline
+        self.assertEqual(expect.check_elapsed(self.report(2001, 20.0), max_seconds=2.0,
+                                              factor=10), [])
+        self.assertEqual(len(expect.check_elapsed(self.report(8001, 3.0), 3.0, factor=10)), 1)
+        # an instrumented build's slack is for max_seconds, never the deadline
+        self.assertEqual(expect.check_elapsed(self.report(2900, 20.0), max_seconds=2.0,
+                                              slack_s=1.0), [])
+        self.assertEqual(len(expect.check_elapsed(self.report(3001, 20.0), max_seconds=2.0,
+                                                  slack_s=1.0)), 1)
+        self.assertEqual(len(expect.check_elapsed(self.report(3600, 3.0), 3.0, slack_s=1.0)), 1)
+
+    def test_no_elapsed_no_pass(self):
+        for doc in (broken(lambda d: d.pop("elapsed_ms")), broken(lambda d: d.update(
+                elapsed_ms="12")), None):
+            self.assertEqual(len(expect.check_elapsed(doc, deadline_s=3.0)), 1)
+
+    def test_wall_guard_has_room_but_ends(self):
+        self.assertEqual(expect.wall_guard_s(3.5), 10.0)
+        self.assertEqual(expect.wall_guard_s(3.5, slack_s=5.0), 15.0)
+        self.assertEqual(expect.wall_guard_s(3.5, factor=10), 100.0)
+
+
+class RunnerTiming(unittest.TestCase):
+    """run_scenario: the JSON run's elapsed_ms is checked against the
+    scenario's deadline; the wall clock of any run only against a hang guard,
+    which the kill limit never undercuts."""
+
+    class Run:
+        def __init__(self, seconds, timed_out=False):
+            self.seconds, self.timed_out, self.limit_s = seconds, timed_out, 20.0
+            self.returncode = None if timed_out else 2
+            self.stdout = self.stderr = ""
+            self.max_rss_kib = 1024
+
+    def setUp(self):
+        import run_scenario
+        import scenarios
+        self.rs, self.table = run_scenario, scenarios.by_name()
+        self.saved = (run_scenario.TIME_FACTOR, run_scenario.SLACK_S)
+
+    def tearDown(self):
+        self.rs.TIME_FACTOR, self.rs.SLACK_S = self.saved
+
+    def timing_errors(self, errors):
+        return [e for e in errors if "elapsed_ms" in e or "wall time" in e or "killed" in e]
+
+    def test_deadline_judged_on_elapsed_ms(self):
+        s = self.table["hostile_deadline_everything"]
+        for elapsed, failures in ((3131, 0), (3499, 0), (3600, 1), (6100, 1)):
+            doc = self.Doc(elapsed, 3.0)
+            _, errors = self.rs.check_json_run(s, doc)
+            with self.subTest(elapsed):
+                self.assertEqual(len(self.timing_errors(errors)), failures, errors)
+
+    def test_boot_deadline(self):
+        s = self.table["boot_deadline"]
+        self.assertEqual(self.rs.boot_wait_s(s), 1.0)
+        for elapsed, failures in ((3400, 0), (3600, 1)):
+            _, errors = self.rs.check_json_run(s, self.Doc(elapsed, 2.0))
+            self.assertEqual(len(self.timing_errors(errors)), failures, errors)
+
+    def test_max_seconds_judged_on_elapsed_ms(self):
+        s = self.table["dns_silence"]
+        self.assertEqual(s["max_seconds"], 2.0)
+        for elapsed, failures in ((1100, 0), (2100, 1)):
+            _, errors = self.rs.check_json_run(s, self.Doc(elapsed, 7.0))
+            self.assertEqual(len(self.timing_errors(errors)), failures, errors)
+
+    def Doc(self, elapsed_ms, deadline_s):
+        import run_scenario
+        doc = copy.deepcopy(GOOD)
+        doc["elapsed_ms"], doc["context"]["deadline_s"] = elapsed_ms, deadline_s
+        return run_scenario._Doc(json.dumps(doc), 2)
+
+    def test_wall_clock_is_a_hang_guard(self):
+        s = self.table["hostile_deadline_everything"]  # limit 3.5 s
+        for slack, seconds, failures in ((0.0, 5.47, 0), (0.0, 10.5, 1), (5.0, 14.0, 0),
+                                         (5.0, 15.5, 1)):
+            self.rs.SLACK_S = slack
+            errors = self.rs.check_common(s, self.Run(seconds), "json")
+            with self.subTest(slack=slack, seconds=seconds):
+                self.assertEqual(len(self.timing_errors(errors)), failures, errors)
+        errors = self.rs.check_common(s, self.Run(20.0, timed_out=True), "json")
+        self.assertEqual(len(self.timing_errors(errors)), 1, errors)
+
+    def test_kill_limit_never_undercuts_the_guard(self):
+        import expect as e
+        for slack in (0.0, 5.0):
+            self.rs.SLACK_S = slack
+            for name, s in self.table.items():
+                limit = self.rs.timing_limit_s(s)
+                if limit:
+                    self.assertGreaterEqual(self.rs.kill_limit_s(s),
+                                            e.wall_guard_s(limit, 1.0, slack), name)
+
+
 if __name__ == "__main__":
     unittest.main()

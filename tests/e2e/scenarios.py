@@ -18,10 +18,15 @@ A scenario is a dict:
   report          expectations on the top level of the JSON
   evidence        expectations on the evidence file the JSON run saved
   json_contains / text_contains / stderr_contains   substrings
-  max_seconds     structural limit on each run's wall time
-  deadline_s      the run's --deadline: each run's wall time must stay within
-                  it plus DEADLINE_TOLERANCE_S (run_scenario.py), the JSON
-                  report's elapsed_ms within it plus 0.5 s
+  max_seconds     structural limit on the run's own time: the JSON report's
+                  elapsed_ms (with --boot, the wait included) must not exceed it
+  deadline_s      the run's --deadline: the report's context.deadline_s must
+                  say it, and its elapsed_ms stay within it plus 0.5 s (with
+                  --boot, after the --boot-wait bound)
+                  Every JSON report is also held to its own context.deadline_s;
+                  the wall clock only guards against a hang (2 x the longer
+                  of these limits + 3 s, plus --slack in sanitizer builds;
+                  expect.py "timing")
   max_rss_mib     limit on each run's peak RSS (ssm-reach's own, measured
                   with wait4 by tests/e2e/peak_rss_exec)
   usage           a usage error: one run, nothing on stdout, one stderr line
@@ -1067,9 +1072,9 @@ scenario(
 
 # -- hostile peers (issue 7) -----------------------------------------------------
 # Peers that try to make ssm-reach hang or grow. Each runs with a short
-# deadline; the driver asserts every run ends by it (deadline_s: wall time
-# within DEADLINE_TOLERANCE_S of it, and the report's elapsed_ms within
-# 0.5 s), and that ssm-reach's own peak RSS (wait4) stays well under 64 MiB.
+# deadline; the driver asserts every run ends by it (deadline_s: the report's
+# own elapsed_ms within 0.5 s of it; the wall clock only within a hang guard),
+# and that ssm-reach's own peak RSS (wait4) stays well under 64 MiB.
 HOSTILE_DEADLINE_S = 3.0
 HOSTILE_RSS_MIB = 32
 # 300 addresses for one name: the lab puts them on lo, where nothing listens
@@ -1117,6 +1122,10 @@ hostile(
 hostile(
     "hostile_http_huge_header",
     "ssm answers 200 with one header line of 8 MiB.",
+    # --timeout 2: the verdict needs the peer's answer, which the lab's
+    # Python peer sent after more than 1 s under a loaded ASan suite (load
+    # 13 on 2 cores); --deadline 3 still bounds the run.
+    args=["--timeout", "2"],
     world=hostile_endpoint("ssm", "huge-header"),
     exit=2, targets={"ssm": failed("http", "http.error", addresses={ENI["ssm"]: {
         "http": {"error": Contains("response header too large")}}})},
@@ -1124,6 +1133,10 @@ hostile(
 hostile(
     "hostile_http_infinite_body",
     "ssm answers 200 without a length and streams its body forever (the signed call too).",
+    # --timeout 2: the verdict needs the peer's answer, which the lab's
+    # Python peer sent after more than 1 s under a loaded ASan suite (load
+    # 13 on 2 cores); --deadline 3 still bounds the run.
+    args=["--timeout", "2"],
     world=hostile_endpoint("ssm", "infinite-body"),
     exit=0, targets={"ssm": {"status": "ok", "addresses": {
         ENI["ssm"]: {"http": {"status": "ok", "code": 200}}}}},
@@ -1131,6 +1144,10 @@ hostile(
 hostile(
     "hostile_http_redirect_loop",
     "ssm answers every request with a 301 to itself.",
+    # --timeout 2: the verdict needs the peer's answer, which the lab's
+    # Python peer sent after more than 1 s under a loaded ASan suite (load
+    # 13 on 2 cores); --deadline 3 still bounds the run.
+    args=["--timeout", "2"],
     world=hostile_endpoint("ssm", "redirect-loop"),
     exit=1, targets={"ssm": {"status": "warning", "cause": "auth.unexpected-answer",
                              "addresses": {ENI["ssm"]: {"http": {"code": 301}}}}},
@@ -1247,7 +1264,9 @@ scenario(
                       "endpoints": {svc: [(ENI[svc], "tls-mute")] for svc in plan.SERVICES}},
     args=["--boot-wait", "1", "--timeout", "2", "--deadline", "2",
           "--proxy", "http://%s:%d" % (plan.PROXY, plan.PROXY_PORT)],
-    exit=2, max_seconds=1.0 + 2.0 + 1.0, max_rss_mib=HOSTILE_RSS_MIB,
+    # The boot JSON's elapsed_ms counts from the start: the wait (1 s), then
+    # the deadline (2 s) + 0.5 s (deadline_s), and at most 4 s in all.
+    deadline_s=2.0, exit=2, max_seconds=1.0 + 2.0 + 1.0, max_rss_mib=HOSTILE_RSS_MIB,
     targets={"imds": failed("imds", "imds.unreachable"),
              **{svc: {"status": "critical", "failed_layer": OneOf("http", "proxy"),
                       "cause": OneOf("http.timeout", "proxy.timeout")}
