@@ -155,7 +155,7 @@ TEST_CASE("each resolver reply maps to its outcome") {
   for (const auto& c : cases) {
     CAPTURE(to_string(c.outcome));
     MockDnsServer dns({{"name.test", {c.reply, {}, {}}}});
-    const Run run = resolve("name.test", {dns});
+    const Run run = resolve("name.test", {dns}, 10s);
     const DnsResult& r = run.result;
     CHECK(r.outcome == c.outcome);
     CHECK(r.addresses.empty());
@@ -166,8 +166,8 @@ TEST_CASE("each resolver reply maps to its outcome") {
     REQUIRE(r.answered_by.has_value());
     CHECK(*r.answered_by == dns.server());
     // Answered, not waited out: SERVFAIL/REFUSED must not be retried until
-    // the timeout (which is 2 s here).
-    CHECK(run.elapsed_ms < 1500);
+    // the timeout (10 s here: room for a loaded machine).
+    CHECK(run.elapsed_ms < 5000);
   }
 }
 
@@ -175,7 +175,7 @@ TEST_CASE("a truncated UDP reply is asked again over TCP, and the TCP answer cou
   MockDnsServer dns(
       {{"big.test",
         {Reply::truncated, {"10.0.0.1", "10.0.0.2", "10.0.0.3"}, {"fd00::1", "fd00::2"}}}});
-  const Run run = resolve("big.test", {dns});
+  const Run run = resolve("big.test", {dns}, 10s);
   const DnsResult& r = run.result;
   CHECK(r.outcome == DnsOutcome::ok);
   // Every record, not only the first one the truncated datagram carried.
@@ -185,7 +185,7 @@ TEST_CASE("a truncated UDP reply is asked again over TCP, and the TCP answer cou
   CHECK(*r.answered_by == dns.server());
   CHECK(dns.tcp_queries_for("big.test") == 2);  // A and AAAA, once each
   CHECK(dns.queries_for("big.test") == 4);
-  CHECK(run.elapsed_ms < 1500);  // asked again at once, not after a timeout
+  CHECK(run.elapsed_ms < 5000);  // asked again at once, not after the 10 s timeout
 }
 
 TEST_CASE("a truncated UDP reply with TCP refused is reported as unreachable") {
@@ -193,7 +193,7 @@ TEST_CASE("a truncated UDP reply with TCP refused is reported as unreachable") {
   // query with ARES_ECONNREFUSED, the same words as a closed UDP port.
   MockDnsServer dns({{"big.test", {Reply::truncated, {"10.0.0.1", "10.0.0.2"}, {}}}}, Family::v4,
                     MockDnsServer::Tcp::closed);
-  const Run run = resolve("big.test", {dns}, 600ms);
+  const Run run = resolve("big.test", {dns}, 10s);
   const DnsResult& r = run.result;
   CHECK(r.outcome == DnsOutcome::unreachable);
   CHECK(r.addresses.empty());  // not the truncated datagram's first record
@@ -203,7 +203,7 @@ TEST_CASE("a truncated UDP reply with TCP refused is reported as unreachable") {
   CHECK_FALSE(r.answered_by.has_value());
   CHECK(dns.queries_for("big.test") == 2);
   CHECK(dns.tcp_queries_for("big.test") == 0);
-  CHECK(run.elapsed_ms < 500);  // refused at once, not waited out
+  CHECK(run.elapsed_ms < 5000);  // refused at once, not the 10 s timeout
 }
 
 TEST_CASE("malformed replies") {
@@ -223,7 +223,7 @@ TEST_CASE("malformed replies") {
   }
   SUBCASE("an answer section cut short is an error with c-ares' words, at once") {
     MockDnsServer dns({{"cut.test", {Reply::cut, {"10.0.0.1", "10.0.0.2"}, {"fd00::1"}}}});
-    const Run run = resolve("cut.test", {dns}, 2s);
+    const Run run = resolve("cut.test", {dns}, 10s);
     const DnsResult& r = run.result;
     CHECK(r.outcome == DnsOutcome::error);
     CHECK(r.addresses.empty());  // not the records before the cut either
@@ -233,7 +233,7 @@ TEST_CASE("malformed replies") {
     REQUIRE(r.answered_by.has_value());  // the server did answer, badly
     CHECK(*r.answered_by == dns.server());
     CHECK(dns.queries_for("cut.test") == 2);  // not retried
-    CHECK(run.elapsed_ms < 1500);
+    CHECK(run.elapsed_ms < 5000);             // not the 10 s timeout
   }
   SUBCASE("a misformatted answer moves on to the next server") {
     MockDnsServer broken({{"cut.test", {Reply::cut, {"10.0.0.1"}, {"fd00::1"}}}});
@@ -289,7 +289,7 @@ TEST_CASE("a silent resolver times out at the cap, retried once, whatever RES_OP
   CHECK(r.servers[0].outcome_a == DnsOutcome::timeout);
   CHECK(r.servers[0].outcome_aaaa == DnsOutcome::timeout);
   CHECK_FALSE(r.servers[0].error.empty());
-  CHECK(run.elapsed_ms < 2000);  // structural: the cap, not c-ares' schedule
+  CHECK(run.elapsed_ms < 5000);  // structural: the cap, not c-ares' 25 s schedule
   CHECK(r.ms >= 0.8 * 600);      // and it did not give up early either
   // Each of A and AAAA was sent twice: the second try after a third of the
   // timeout covers one lost datagram.
@@ -298,14 +298,14 @@ TEST_CASE("a silent resolver times out at the cap, retried once, whatever RES_OP
 
 TEST_CASE("a closed resolver port is reported as unreachable (ICMP port unreachable)") {
   const DnsServer closed = closed_port_server();
-  const Run run = resolve("any.test", {closed}, 2s);
+  const Run run = resolve("any.test", {closed}, 10s);
   const DnsResult& r = run.result;
   // On Linux loopback the ICMP error arrives at once on c-ares' connected UDP
   // socket as ECONNREFUSED; it must not be waited out as a timeout.
   CHECK(r.outcome == DnsOutcome::unreachable);
   CHECK(r.servers[0].outcome == DnsOutcome::unreachable);
   CHECK_FALSE(r.answered_by.has_value());
-  CHECK(run.elapsed_ms < 1500);
+  CHECK(run.elapsed_ms < 5000);  // at once, not the 10 s timeout
 }
 
 TEST_CASE("an IPv6 resolver is asked over IPv6") {
@@ -365,14 +365,14 @@ TEST_CASE("stub order: the first server's NXDOMAIN is final") {
 TEST_CASE("stub order: an answer from the first server does not wait for a silent second") {
   MockDnsServer good({{"ssm.test", {Reply::answer, {"10.0.0.9"}, {}}}});
   MockDnsServer silent({{"ssm.test", {Reply::silence, {}, {}}}});
-  const Run run = resolve("ssm.test", {good, silent}, 5s);
+  const Run run = resolve("ssm.test", {good, silent}, 20s);
   const DnsResult& r = run.result;
   CHECK(r.outcome == DnsOutcome::ok);
   CHECK(*r.answered_by == good.server());
   CHECK(r.servers[1].outcome == DnsOutcome::skipped);
   CHECK(r.servers[1].outcome_a == DnsOutcome::skipped);
   CHECK(r.servers[1].error.empty());
-  CHECK(run.elapsed_ms < 2000);  // structural: far below the 5 s timeout
+  CHECK(run.elapsed_ms < 5000);  // structural: far below the 20 s timeout
 }
 
 TEST_CASE("when every server fails, the most telling failure is reported") {
@@ -401,7 +401,7 @@ TEST_CASE("the loop deadline abandons the task: one callback, reporting a timeou
   MockDnsServer good({{"slow.test", {Reply::answer, {"10.3.3.3"}, {}}}});
   const Run run = resolve("slow.test", {silent, good}, 10s, 300ms);
   CHECK_FALSE(run.loop_finished);
-  CHECK(run.elapsed_ms < 2000);
+  CHECK(run.elapsed_ms < 5000);  // the 300 ms loop deadline, not the 10 s timeout
   // The first server never answered; the second one's answer stands.
   CHECK(run.result.servers[0].outcome == DnsOutcome::timeout);
   CHECK(run.result.outcome == DnsOutcome::ok);

@@ -31,16 +31,16 @@ TEST_CASE("run returns when enough, leaving the other tasks for a later run") {
   int abandoned = 0;
   const auto start = Clock::now();
   loop.add(std::make_unique<TimerTask>(start + 10ms, &abandoned));
-  loop.add(std::make_unique<TimerTask>(start + 200ms, &abandoned));
+  loop.add(std::make_unique<TimerTask>(start + 10s, &abandoned));
   bool enough = false;
   loop.add(std::make_unique<TimerTask>(start + 10ms, &abandoned));
   // "Enough" once the short timers fired: one task is still pending.
   CHECK(loop.run(start + 5s, [&] { return enough = loop.pending() == 1; }));
   CHECK(enough);
-  CHECK(Clock::now() - start < 150ms);
+  CHECK(Clock::now() - start < 5s);  // not the 10 s timer: room for a loaded machine
   CHECK(abandoned == 0);
   CHECK(loop.pending() == 1);
-  CHECK(loop.run(start + 5s));
+  CHECK(loop.run(start + 20s));
   CHECK(abandoned == 0);
   CHECK(loop.pending() == 0);
 }

@@ -70,7 +70,7 @@ TEST_CASE("HTTP: a silent server costs one timeout, reported as timeout") {
   request.timeout = std::chrono::milliseconds(300);
   auto r = fetch(request);
   CHECK(r.outcome == HttpOutcome::timeout);
-  CHECK(r.ms < 2000);  // structural: one timeout, not a hang
+  CHECK(r.ms < 4500);  // structural: one timeout, not the fetch loop's 5 s
 }
 
 TEST_CASE("HTTP: a closed port is refused") {
@@ -107,11 +107,11 @@ TEST_CASE("HTTP: a hostile peer's headers are bounded") {
     });
     HttpRequest request;
     request.url = server.url() + "/";
-    request.timeout = std::chrono::seconds(3);
-    auto r = fetch(request);
+    request.timeout = std::chrono::seconds(10);
+    auto r = fetch(request, std::chrono::seconds(20));
     CHECK(r.outcome == HttpOutcome::error);
     CHECK(r.error.find("response header too large") != std::string::npos);
-    CHECK(r.ms < 2000);
+    CHECK(r.ms < 5000);  // refused at once, not the 10 s timeout
   }
   SUBCASE("thousands of header lines: ended early, only the first 32 KiB kept") {
     std::string head = "HTTP/1.1 200 OK\r\n";

@@ -189,7 +189,8 @@ TEST_CASE("an agent binary that hangs is stopped after the timeout") {
   auto took = std::chrono::steady_clock::now() - started;
   CHECK_FALSE(version);
   CHECK(contains(note, "no answer within 2.0 s"));
-  CHECK(took < std::chrono::seconds(5));  // generous: the kill must not wait for `sleep 300`
+  CHECK(took >= std::chrono::seconds(2));
+  CHECK(took < std::chrono::seconds(30));  // generous: the kill must not wait for `sleep 300`
 }
 
 TEST_CASE("sources are tried in order: dpkg, snap, log, binary") {

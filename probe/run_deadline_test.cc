@@ -45,7 +45,9 @@ TEST_CASE("run deadline: cuts a wait whose own bound is later, and says so") {
   deadline.run(loop, start + 10s);
   const auto took = netcheck::Clock::now() - start;
   CHECK(took >= 200ms);
-  CHECK(took < 700ms);
+  // Structural, with room for a loaded machine: without the deadline the
+  // wait would last until the 10 s backstop.
+  CHECK(took < 5s);
   CHECK(abandoned == 1);
   CHECK(timed_out == 0);
   CHECK(deadline.reached());
@@ -75,7 +77,7 @@ TEST_CASE("run deadline: a deadline already past ends the wait at once") {
   int abandoned = 0, timed_out = 0;
   loop.add(std::make_unique<StuckTask>(start + 1h, &abandoned, &timed_out));
   deadline.run(loop, start + 10s);
-  CHECK(netcheck::Clock::now() - start < 300ms);
+  CHECK(netcheck::Clock::now() - start < 5s);  // not the 10 s backstop
   CHECK(abandoned == 1);
   CHECK(deadline.reached());
 }
