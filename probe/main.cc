@@ -1,67 +1,25 @@
 // ssm-reach: which layer of the path to AWS Systems Manager is broken, and why.
 #include <unistd.h>
 
-#include <algorithm>
 #include <csignal>
-#include <cstdio>
-#include <ctime>
-#include <future>
 #include <iostream>
 
-#include "netcheck/event_loop.h"
+#include "netcheck/clock.h"
 #include "netcheck/init.h"
-#include "probe/agent_context.h"
 #include "probe/boot_json_file.h"
-#include "probe/boot_wait.h"
 #include "probe/diagnosis.h"
 #include "probe/environment.h"
 #include "probe/evidence_file.h"
-#include "probe/gather.h"
-#include "probe/imds.h"
-#include "probe/instance_facts.h"
+#include "probe/live_run.h"
 #include "probe/options.h"
-#include "probe/plan.h"
-#include "probe/proxy_settings.h"
-#include "probe/region.h"
 #include "probe/report.h"
 #include "probe/report_boot.h"
-#include "probe/run_deadline.h"
-#include "probe/signed_call.h"
-#include "probe/version.h"
 
 namespace ssmreach {
 namespace {
 
-std::string utc_now_iso8601() {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text;
-}
-
-// IMDS said anything at all: we are on EC2 (or its lab).
-bool answered(const ImdsEvidence& imds) {
-  return std::any_of(imds.calls.begin(), imds.calls.end(),
-                     [](const ImdsCall& c) { return c.outcome == netcheck::HttpOutcome::ok; });
-}
-
 bool want_color(const GetEnv& env) {
   return ::isatty(STDOUT_FILENO) == 1 && !env("NO_COLOR") && env("TERM") != "dumb";
-}
-
-void resolve_resolvers(const Options& options, RunContext& context) {
-  if (!options.dns_servers.empty()) {
-    context.resolvers = options.dns_servers;
-    context.resolvers_source = "--dns-server";
-    return;
-  }
-  auto system = netcheck::read_system_resolvers();
-  context.resolvers = std::move(system.servers);
-  context.resolvers_source = "/etc/resolv.conf";
-  context.resolvers_error =
-      system.error.empty() ? std::move(system.fallback_note) : std::move(system.error);
 }
 
 // --boot: the JSON report to stderr (the unit's journal) and to
@@ -94,178 +52,22 @@ int report(const Evidence& evidence, const Options& options, TextStyle style,
   return exit_code(verdict.status);
 }
 
+// A live run: the evidence, then the same diagnosis and report as explain.
 int run(const Options& options) {
-  const GetEnv env = process_environment();
   const auto started = netcheck::Clock::now();
-  const auto step = netcheck::seconds(options.timeout_s);
-
-  Evidence evidence;
-  RunContext& context = evidence.context;
-  context.tool_version = SSM_REACH_VERSION;
-  context.started_at = utc_now_iso8601();
-  context.timeout_s = options.timeout_s;
-  context.deadline_s = options.deadline_s;
-  // The agent's version may take a short exec of its binary: found in the
-  // background while the network is probed. Up to two binaries are tried:
-  // together they take at most half the deadline, so the report never waits
-  // for them.
-  AgentPaths agent_files =
-      agent_paths(env("SSM_REACH_AGENT_ROOT").value_or(""), options.agent_config.value_or(""));
-  agent_files.version.exec_timeout_s =
-      std::min(agent_files.version.exec_timeout_s, options.deadline_s / 4);
-  auto agent_version = std::async(std::launch::async, detect_agent_version, agent_files.version);
-  context.agent = read_agent_files(agent_files);
-
-  ImdsSettings imds = imds_settings(options, env);
-  // A hybrid (on-premises) registration takes its identity from SSM, not
-  // IMDS: there is no IMDS to require.
-  if (imds.enabled && context.agent.registration.hybrid()) {
-    imds.enabled = false;
-    imds.skipped_by =
-        "hybrid registration " + context.agent.registration.managed_instance_id->value;
-  }
-  // Early in boot the network, its resolv.conf and IMDS may not be there
-  // yet: wait for them (bounded), then check whatever the state is.
-  if (options.boot) {
-    const auto bound = std::chrono::duration_cast<netcheck::Duration>(
-        std::chrono::duration<double>(options.boot_wait_s));
-    std::cout << boot_line("boot " + std::string(SSM_REACH_VERSION) + ": " +
-                           describe(wait_for_boot(imds, bound), options.boot_wait_s));
-    std::cout.flush();
-  }
-  // Everything up to the report ends by the deadline, counted from the
-  // start; with --boot from the end of the wait, which has its own bound
-  // (--boot-wait).
-  RunDeadline deadline((options.boot ? netcheck::Clock::now() : started) +
-                       netcheck::seconds(options.deadline_s));
-
-  std::string region_warning;
-  context.region = region_from_flag_or_env(options.region, env, &region_warning);
-  if (context.region.empty()) context.region = agent_region(context.agent);
-  resolve_resolvers(options, context);
-  context.trust_store = netcheck::find_trust_store(options.ca_file);
-
-  std::string tls_error;
-  auto tls = netcheck::TlsClientContext::create(context.trust_store, &tls_error);
-  if (!tls) {
-    std::cerr << "ssm-reach: cannot set up TLS: " << tls_error << "\n";
+  const GetEnv env = process_environment();
+  std::string error;
+  const auto evidence = gather_live_evidence(options, env, started, &error);
+  if (!evidence) {
+    std::cerr << "ssm-reach: " << error << "\n";
     return 3;
   }
-
-  const ProxySettings proxy = resolve_proxy_settings(
-      options, env, read_agent_service_environment(env("SSM_REACH_AGENT_ROOT").value_or("")));
-  context.proxy = proxy.evidence;
-  const std::string user_agent = std::string("ssm-reach/") + SSM_REACH_VERSION;
-
-  netcheck::EventLoop loop;
-  SignedCallSettings signed_settings;
-  signed_settings.skip_reason = options.no_auth ? "--no-auth"
-                                : imds.enabled  ? ""
-                                                : "IMDS is not used (" + imds.skipped_by + ")";
-  signed_settings.timeout = step;
-  signed_settings.ca_file = context.trust_store.path;
-  signed_settings.ca_embedded = context.trust_store.embedded;
-  signed_settings.user_agent = user_agent;
-  if (proxy.https) {
-    signed_settings.proxy_curl_url = proxy.https->for_curl();
-    signed_settings.proxy_redacted = proxy.https->redacted();
-  }
-  SignedCallStarter signed_call(loop, signed_settings, &evidence.signed_call);
-  // Secret: for the signed call only, never in the evidence.
-  AwsCredentials credentials;
-  bool imds_done = false;
-  bool targets_started = false;
-  // On EC2 (IMDS answered) and with resolvers other than the VPC's own, the
-  // VPC resolver is asked too: its answer tells a bypass from a missing
-  // endpoint. That needs both the IMDS facts and the targets' names.
-  auto compare_resolvers = [&] {
-    if (!imds_done || !targets_started || !answered(context.imds)) return;
-    auto vpc = amazon_resolvers(instance_facts(context.imds).primary_cidr);
-    bool all_vpc = std::all_of(context.resolvers.begin(), context.resolvers.end(), [&](auto& r) {
-      return std::find(vpc.begin(), vpc.end(), r) != vpc.end();
-    });
-    if (all_vpc && !context.resolvers.empty()) return;
-    context.vpc_resolvers = std::move(vpc);
-    start_vpc_dns(loop, context.vpc_resolvers, step, &evidence.targets);
-  };
-  ImdsCallbacks imds_callbacks;
-  // The signed call needs the credentials and the instance id, not the
-  // interface facts that IMDS tells last.
-  imds_callbacks.on_credentials = [&] {
-    signed_call.credentials_settled(context.imds, credentials);
-    credentials = AwsCredentials{};
-  };
-  imds_callbacks.on_done = [&] {
-    imds_done = true;
-    compare_resolvers();
-  };
-  start_imds(loop, imds, &context.imds, &credentials, std::move(imds_callbacks));
-
-  // Without a region there is nothing to plan: IMDS must answer first. Its
-  // own timeouts and retries bound this. Only the identity document is
-  // waited for: the rest of IMDS (the credentials, the interface facts)
-  // goes on beside DNS and the endpoints.
-  if (context.region.empty() && !imds_done) {
-    deadline.run(loop, netcheck::Clock::now() + imds_region_bound(imds),
-                 [&] { return imds_region_settled(context.imds); });
-  }
-  if (context.region.empty()) {
-    auto it = context.imds.facts.find("meta-data/placement/region");
-    if (it != context.imds.facts.end() && is_valid_region_name(it->second))
-      context.region = {it->second, "imds"};
-  }
-
-  std::vector<Target> targets;
-  if (!context.region.empty()) {
-    const auto& domain = context.agent.config.service_domain;
-    context.partition_suffix = domain ? domain->value : partition_suffix(context.region.value);
-    targets = plan_targets(options, context.region.value, context.agent.config);
-    GatherSettings gather;
-    gather.step_timeout = step;
-    gather.resolvers = context.resolvers;
-    gather.tls = tls.get();
-    gather.ca_file = context.trust_store.path;
-    gather.ca_embedded = context.trust_store.embedded;
-    gather.user_agent = user_agent;
-    gather.on_answer = [&](const TargetEvidence& target, const AddressEvidence* address) {
-      signed_call.path_answered(target, address);
-    };
-    // A direct address is good enough for the signed call once its TLS
-    // verified: the call need not wait for that address's GET /.
-    gather.on_verified = [&](const TargetEvidence& target, const AddressEvidence& address) {
-      signed_call.path_answered(target, &address);
-    };
-    signed_call.set_region(context.region.value);
-    start_targets(loop, targets, gather, &evidence.targets);
-    if (proxy.https) {
-      ProxyRoute route{proxy.https->for_curl(), proxy.https->redacted(), proxy.no_proxy};
-      start_proxy_paths(loop, route, gather, &evidence.targets);
-    }
-    targets_started = true;
-    compare_resolvers();
-    // DNS, TCP, TLS, HTTP and the signed call each get `step`; the backstop
-    // only catches a task that would overrun its own limit. The deadline
-    // cuts both: with the defaults (3 s steps, 16 s backstop, 20 s deadline)
-    // only a longer --timeout or a shorter --deadline lets it bite.
-    deadline.run(loop, netcheck::Clock::now() + 5 * step + std::chrono::seconds(1));
-  } else {
-    std::cerr << "ssm-reach: no region: pass --region REGION or set AWS_REGION"
-              << (context.imds.attempted ? " (IMDS did not tell it)"
-                                         : " (IMDS is disabled: " + context.imds.skipped_by + ")")
-              << "\n";
-    if (!region_warning.empty()) std::cerr << "ssm-reach: " << region_warning << "\n";
-  }
-
-  context.deadline_reached = deadline.reached();
-  signed_call.finish();
-  context.agent.version = agent_version.get();
-  evidence.elapsed_ms = netcheck::ms_between(started, netcheck::Clock::now());
-  const int code = report(evidence, options, TextStyle{want_color(env), 80});
+  const int code = report(*evidence, options, TextStyle{want_color(env), 80});
   // A file that cannot be written does not change what the run found: the
   // exit status stays the diagnosis's (monitoring relies on it), and stderr
   // says why the file is missing.
   std::string save_error;
-  if (options.save_evidence && !save_evidence_file(*options.save_evidence, evidence, &save_error))
+  if (options.save_evidence && !save_evidence_file(*options.save_evidence, *evidence, &save_error))
     std::cerr << "ssm-reach: warning: evidence not saved: " << save_error << "\n";
   return code;
 }

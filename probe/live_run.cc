@@ -1,0 +1,288 @@
+#include "probe/live_run.h"
+
+#include <algorithm>
+#include <ctime>
+#include <future>
+#include <iostream>
+#include <memory>
+
+#include "netcheck/event_loop.h"
+#include "netcheck/tls.h"
+#include "probe/agent_context.h"
+#include "probe/boot_wait.h"
+#include "probe/gather.h"
+#include "probe/imds.h"
+#include "probe/instance_facts.h"
+#include "probe/plan.h"
+#include "probe/proxy_settings.h"
+#include "probe/region.h"
+#include "probe/report_boot.h"
+#include "probe/run_deadline.h"
+#include "probe/signed_call.h"
+#include "probe/version.h"
+
+namespace ssmreach {
+namespace {
+
+std::string utc_now_iso8601() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
+}
+
+// IMDS said anything at all: we are on EC2 (or its lab).
+bool answered(const ImdsEvidence& imds) {
+  return std::any_of(imds.calls.begin(), imds.calls.end(),
+                     [](const ImdsCall& c) { return c.outcome == netcheck::HttpOutcome::ok; });
+}
+
+void resolve_resolvers(const Options& options, RunContext& context) {
+  if (!options.dns_servers.empty()) {
+    context.resolvers = options.dns_servers;
+    context.resolvers_source = "--dns-server";
+    return;
+  }
+  auto system = netcheck::read_system_resolvers();
+  context.resolvers = std::move(system.servers);
+  context.resolvers_source = "/etc/resolv.conf";
+  context.resolvers_error =
+      system.error.empty() ? std::move(system.fallback_note) : std::move(system.error);
+}
+
+// One live run: each step a member, in the order gather() calls them.
+class LiveRun {
+ public:
+  LiveRun(const Options& options, const GetEnv& env, netcheck::TimePoint started)
+      : options_(options), env_(env), started_(started), step_(netcheck::seconds(options.timeout_s)) {}
+
+  std::optional<Evidence> gather(std::string* error) {
+    read_host();
+    wait_for_boot_if_asked();
+    if (!prepare_network(error)) return std::nullopt;
+    start_imds_conversation();
+    wait_for_region();
+    if (context().region.empty())
+      say_no_region();
+    else
+      probe_targets();
+    return finish();
+  }
+
+ private:
+  RunContext& context() { return evidence_.context; }
+
+  // What the agent on this host would use: its files (the version in the
+  // background, as it may take a short exec), and whether IMDS is asked.
+  void read_host() {
+    context().tool_version = SSM_REACH_VERSION;
+    context().started_at = utc_now_iso8601();
+    context().timeout_s = options_.timeout_s;
+    context().deadline_s = options_.deadline_s;
+    // Up to two binaries are tried: together they take at most half the
+    // deadline, so the report never waits for them.
+    AgentPaths agent_files = agent_paths(env_("SSM_REACH_AGENT_ROOT").value_or(""),
+                                         options_.agent_config.value_or(""));
+    agent_files.version.exec_timeout_s =
+        std::min(agent_files.version.exec_timeout_s, options_.deadline_s / 4);
+    agent_version_ = std::async(std::launch::async, detect_agent_version, agent_files.version);
+    context().agent = read_agent_files(agent_files);
+
+    imds_ = imds_settings(options_, env_);
+    // A hybrid (on-premises) registration takes its identity from SSM, not
+    // IMDS: there is no IMDS to require.
+    if (imds_.enabled && context().agent.registration.hybrid()) {
+      imds_.enabled = false;
+      imds_.skipped_by =
+          "hybrid registration " + context().agent.registration.managed_instance_id->value;
+    }
+  }
+
+  // Early in boot the network, its resolv.conf and IMDS may not be there
+  // yet: wait for them (bounded), then check whatever the state is. The
+  // deadline counts from the start; with --boot from the end of the wait,
+  // which has its own bound (--boot-wait).
+  void wait_for_boot_if_asked() {
+    if (options_.boot) {
+      const auto bound = std::chrono::duration_cast<netcheck::Duration>(
+          std::chrono::duration<double>(options_.boot_wait_s));
+      std::cout << boot_line("boot " + std::string(SSM_REACH_VERSION) + ": " +
+                             describe(wait_for_boot(imds_, bound), options_.boot_wait_s));
+      std::cout.flush();
+    }
+    deadline_.emplace((options_.boot ? netcheck::Clock::now() : started_) +
+                      netcheck::seconds(options_.deadline_s));
+  }
+
+  // The region as far as it is known without IMDS, the resolvers, the trust
+  // store and the proxy the agent runs with. False when TLS cannot be set up.
+  bool prepare_network(std::string* error) {
+    context().region = region_from_flag_or_env(options_.region, env_, &region_warning_);
+    if (context().region.empty()) context().region = agent_region(context().agent);
+    resolve_resolvers(options_, context());
+    context().trust_store = netcheck::find_trust_store(options_.ca_file);
+    std::string tls_error;
+    tls_ = netcheck::TlsClientContext::create(context().trust_store, &tls_error);
+    if (!tls_) {
+      *error = "cannot set up TLS: " + tls_error;
+      return false;
+    }
+    proxy_ = resolve_proxy_settings(
+        options_, env_,
+        read_agent_service_environment(env_("SSM_REACH_AGENT_ROOT").value_or("")));
+    context().proxy = proxy_.evidence;
+    return true;
+  }
+
+  SignedCallSettings signed_call_settings() const {
+    SignedCallSettings settings;
+    settings.skip_reason = options_.no_auth ? "--no-auth"
+                           : imds_.enabled  ? ""
+                                            : "IMDS is not used (" + imds_.skipped_by + ")";
+    settings.timeout = step_;
+    settings.ca_file = evidence_.context.trust_store.path;
+    settings.ca_embedded = evidence_.context.trust_store.embedded;
+    settings.user_agent = user_agent_;
+    if (proxy_.https) {
+      settings.proxy_curl_url = proxy_.https->for_curl();
+      settings.proxy_redacted = proxy_.https->redacted();
+    }
+    return settings;
+  }
+
+  // IMDS, beside everything else: the signed call waits for its credentials
+  // (not for the interface facts it tells last), the resolver comparison
+  // for its facts.
+  void start_imds_conversation() {
+    signed_call_.emplace(loop_, signed_call_settings(), &evidence_.signed_call);
+    ImdsCallbacks callbacks;
+    callbacks.on_credentials = [this] {
+      signed_call_->credentials_settled(context().imds, credentials_);
+      credentials_ = AwsCredentials{};
+    };
+    callbacks.on_done = [this] {
+      imds_done_ = true;
+      compare_resolvers();
+    };
+    start_imds(loop_, imds_, &context().imds, &credentials_, std::move(callbacks));
+  }
+
+  // Without a region there is nothing to plan: IMDS must answer first. Its
+  // own timeouts and retries bound this. Only the identity document is
+  // waited for: the rest of IMDS goes on beside DNS and the endpoints.
+  void wait_for_region() {
+    if (!context().region.empty()) return;
+    if (!imds_done_)
+      deadline_->run(loop_, netcheck::Clock::now() + imds_region_bound(imds_),
+                     [this] { return imds_region_settled(context().imds); });
+    auto it = context().imds.facts.find("meta-data/placement/region");
+    if (it != context().imds.facts.end() && is_valid_region_name(it->second))
+      context().region = {it->second, "imds"};
+  }
+
+  GatherSettings gather_settings() {
+    GatherSettings gather;
+    gather.step_timeout = step_;
+    gather.resolvers = context().resolvers;
+    gather.tls = tls_.get();
+    gather.ca_file = context().trust_store.path;
+    gather.ca_embedded = context().trust_store.embedded;
+    gather.user_agent = user_agent_;
+    gather.on_answer = [this](const TargetEvidence& target, const AddressEvidence* address) {
+      signed_call_->path_answered(target, address);
+    };
+    // A direct address is good enough for the signed call once its TLS
+    // verified: the call need not wait for that address's GET /.
+    gather.on_verified = [this](const TargetEvidence& target, const AddressEvidence& address) {
+      signed_call_->path_answered(target, &address);
+    };
+    return gather;
+  }
+
+  // Every target's path (and the proxy's), until all checks end or the
+  // deadline stops them.
+  void probe_targets() {
+    const auto& domain = context().agent.config.service_domain;
+    context().partition_suffix =
+        domain ? domain->value : partition_suffix(context().region.value);
+    targets_ = plan_targets(options_, context().region.value, context().agent.config);
+    const GatherSettings gather = gather_settings();
+    signed_call_->set_region(context().region.value);
+    start_targets(loop_, targets_, gather, &evidence_.targets);
+    if (proxy_.https) {
+      ProxyRoute route{proxy_.https->for_curl(), proxy_.https->redacted(), proxy_.no_proxy};
+      start_proxy_paths(loop_, route, gather, &evidence_.targets);
+    }
+    targets_started_ = true;
+    compare_resolvers();
+    // DNS, TCP, TLS, HTTP and the signed call each get a step; the backstop
+    // only catches a task that would overrun its own limit. The deadline
+    // cuts both: with the defaults (3 s steps, 16 s backstop, 20 s
+    // deadline) only a longer --timeout or a shorter --deadline lets it bite.
+    deadline_->run(loop_, netcheck::Clock::now() + 5 * step_ + std::chrono::seconds(1));
+  }
+
+  // On EC2 (IMDS answered) and with resolvers other than the VPC's own, the
+  // VPC resolver is asked too: its answer tells a bypass from a missing
+  // endpoint. That needs both the IMDS facts and the targets' names.
+  void compare_resolvers() {
+    if (!imds_done_ || !targets_started_ || !answered(context().imds)) return;
+    auto vpc = amazon_resolvers(instance_facts(context().imds).primary_cidr);
+    const auto& configured = context().resolvers;
+    const bool all_vpc = std::all_of(configured.begin(), configured.end(), [&](auto& r) {
+      return std::find(vpc.begin(), vpc.end(), r) != vpc.end();
+    });
+    if (all_vpc && !configured.empty()) return;
+    context().vpc_resolvers = std::move(vpc);
+    start_vpc_dns(loop_, context().vpc_resolvers, step_, &evidence_.targets);
+  }
+
+  void say_no_region() {
+    std::cerr << "ssm-reach: no region: pass --region REGION or set AWS_REGION"
+              << (context().imds.attempted
+                      ? " (IMDS did not tell it)"
+                      : " (IMDS is disabled: " + context().imds.skipped_by + ")")
+              << "\n";
+    if (!region_warning_.empty()) std::cerr << "ssm-reach: " << region_warning_ << "\n";
+  }
+
+  Evidence finish() {
+    context().deadline_reached = deadline_->reached();
+    signed_call_->finish();
+    context().agent.version = agent_version_.get();
+    evidence_.elapsed_ms = netcheck::ms_between(started_, netcheck::Clock::now());
+    return std::move(evidence_);
+  }
+
+  const Options& options_;
+  const GetEnv& env_;
+  const netcheck::TimePoint started_;
+  const netcheck::Duration step_;
+  const std::string user_agent_ = std::string("ssm-reach/") + SSM_REACH_VERSION;
+
+  Evidence evidence_;
+  std::future<AgentVersion> agent_version_;
+  ImdsSettings imds_;
+  std::optional<RunDeadline> deadline_;
+  std::string region_warning_;
+  std::unique_ptr<netcheck::TlsClientContext> tls_;
+  ProxySettings proxy_;
+  std::vector<Target> targets_;
+
+  netcheck::EventLoop loop_;
+  std::optional<SignedCallStarter> signed_call_;
+  AwsCredentials credentials_;  // secret: for the signed call only, never in the evidence
+  bool imds_done_ = false;
+  bool targets_started_ = false;
+};
+
+}  // namespace
+
+std::optional<Evidence> gather_live_evidence(const Options& options, const GetEnv& env,
+                                             netcheck::TimePoint started, std::string* error) {
+  return LiveRun(options, env, started).gather(error);
+}
+
+}  // namespace ssmreach
