@@ -154,16 +154,6 @@ void wrap_command(std::vector<std::string>& out, std::string_view command, std::
   out.push_back(line);
 }
 
-std::string upper(std::string text) {
-  for (auto& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return text;
-}
-
-// "ok" stays lower case (calm); problems shout.
-std::string status_word(Status status) {
-  return status == Status::ok ? "ok" : upper(to_string(status));
-}
-
 const char* color_code(std::string_view word) {
   if (word == "ok") return "\033[32m";
   if (word == "WARNING") return "\033[33m";

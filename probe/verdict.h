@@ -6,15 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "probe/status.h"
+
 namespace ssmreach {
-
-enum class Status { ok, warning, critical, unknown, skipped };
-
-const char* to_string(Status status);  // "ok", "warning", ...
-// Nagios convention: ok 0, warning 1, critical 2, unknown 3.
-int exit_code(Status status);
-// The more severe of two (ok < skipped < warning < critical < unknown).
-Status worst(Status a, Status b);
 
 // What the diagnosis concluded about one address of a target.
 struct AddressVerdict {
