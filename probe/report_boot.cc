@@ -17,7 +17,7 @@ std::string target_line(const TargetVerdict& target) {
     const std::string ip = first_usable_ip(target);
     return ip.empty() ? line : line + " " + ip;
   }
-  if (target.cause) line += " " + *target.cause;
+  if (target.cause) line += std::string(" ") + to_string(*target.cause);
   std::string headline = target.headline;
   if (!headline.empty() && headline.back() == '.') headline.pop_back();
   return headline.empty() ? line : line + " " + headline;
