@@ -13,26 +13,16 @@
 #include <charconv>
 #include <chrono>
 #include <cstdio>
-#include <system_error>
 
 #include "netcheck/unique_fd.h"
 #include "probe/agent_config.h"
+#include "probe/text_util.h"
 
 namespace ssmreach {
 
 namespace {
 
 constexpr std::string_view kPackage = "amazon-ssm-agent";
-
-std::string errno_text(int err) { return std::system_category().message(err); }
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
-    s.remove_suffix(1);
-  return s;
-}
 
 // Calls `line` for each line of `text` (without the newline).
 template <typename F>

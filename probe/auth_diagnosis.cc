@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "probe/cause_text.h"
+#include "probe/http_evidence.h"
 #include "probe/ssm_api.h"
 #include "probe/text_util.h"
 
@@ -24,10 +25,6 @@ std::string fact(const Evidence& evidence, const std::string& key, const char* p
 
 std::string region_of(const Evidence& evidence) {
   return evidence.context.region.empty() ? "<region>" : evidence.context.region.value;
-}
-
-bool answered(const std::optional<HttpEvidence>& http) {
-  return http && http->outcome == netcheck::HttpOutcome::ok;
 }
 
 }  // namespace

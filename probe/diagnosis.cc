@@ -27,6 +27,7 @@
 #include "probe/auth_diagnosis.h"
 #include "probe/cause_text.h"
 #include "probe/cert_problem.h"
+#include "probe/http_evidence.h"
 #include "probe/imds_diagnosis.h"
 #include "probe/instance_facts.h"
 #include "probe/proxy_diagnosis.h"
@@ -670,10 +671,7 @@ void note_limits(const Evidence& evidence, std::vector<std::string>& notes) {
   // IMDS answered, but not with the VPC's CIDR blocks: "private" then means
   // "not known to be in the VPC", which the reader must be told.
   const auto& imds = context.imds;
-  const bool imds_answered =
-      std::any_of(imds.calls.begin(), imds.calls.end(),
-                  [](const ImdsCall& c) { return c.outcome == netcheck::HttpOutcome::ok; });
-  if (imds_answered && vpc_cidrs_from_facts(imds.facts).empty() && !evidence.targets.empty())
+  if (any_answered(imds) && vpc_cidrs_from_facts(imds.facts).empty() && !evidence.targets.empty())
     notes.push_back(
         "IMDS did not tell the VPC's CIDR blocks: addresses in private ranges are shown as "
         "private, whether or not they are in this VPC.");

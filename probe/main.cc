@@ -17,6 +17,7 @@
 #include "probe/environment.h"
 #include "probe/evidence_file.h"
 #include "probe/gather.h"
+#include "probe/http_evidence.h"
 #include "probe/imds.h"
 #include "probe/instance_facts.h"
 #include "probe/options.h"
@@ -39,12 +40,6 @@ std::string utc_now_iso8601() {
   char text[32];
   std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return text;
-}
-
-// IMDS said anything at all: we are on EC2 (or its lab).
-bool answered(const ImdsEvidence& imds) {
-  return std::any_of(imds.calls.begin(), imds.calls.end(),
-                     [](const ImdsCall& c) { return c.outcome == netcheck::HttpOutcome::ok; });
 }
 
 bool want_color(const GetEnv& env) {
@@ -179,7 +174,7 @@ int run(const Options& options) {
   // VPC resolver is asked too: its answer tells a bypass from a missing
   // endpoint. That needs both the IMDS facts and the targets' names.
   auto compare_resolvers = [&] {
-    if (!imds_done || !targets_started || !answered(context.imds)) return;
+    if (!imds_done || !targets_started || !any_answered(context.imds)) return;
     auto vpc = amazon_resolvers(instance_facts(context.imds).primary_cidr);
     bool all_vpc = std::all_of(context.resolvers.begin(), context.resolvers.end(), [&](auto& r) {
       return std::find(vpc.begin(), vpc.end(), r) != vpc.end();

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "probe/address_class.h"
+#include "probe/http_evidence.h"
 #include "probe/imds.h"
 #include "probe/report.h"
 #include "probe/text_util.h"
@@ -346,12 +347,11 @@ Json imds_target_json(const ImdsEvidence& imds, const TargetVerdict& tv,
   if (auto ip = netcheck::parse_ip(tv.host)) address["class"] = classify_address(*ip, vpc_cidrs);
   address["source"] = "literal";
   const ImdsCall* first = imds.calls.empty() ? nullptr : &imds.calls.front();
-  bool answered = false;
-  for (const auto& call : imds.calls) answered |= call.outcome == netcheck::HttpOutcome::ok;
   address["usable"] = tv.status == Status::ok;
-  address["tcp"] = first ? Json{{"status", answered ? "ok" : netcheck::to_string(first->outcome)},
-                                {"ms", tenth(first->ms)}}
-                         : Json(nullptr);
+  address["tcp"] =
+      first ? Json{{"status", any_answered(imds) ? "ok" : netcheck::to_string(first->outcome)},
+                   {"ms", tenth(first->ms)}}
+            : Json(nullptr);
   address["tls"] = nullptr;
   out["addresses"] = Json::array({address});
   out["token_ok"] = imds.token_ok;
