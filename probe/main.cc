@@ -89,6 +89,142 @@ int report(const Evidence& evidence, const Options& options, TextStyle style,
   return exit_code(verdict.status);
 }
 
+// IMDS as the options and the environment set it; a hybrid (on-premises)
+// registration takes its identity from SSM, not IMDS: there is no IMDS to
+// require.
+ImdsSettings imds_for_this_host(const Options& options, const GetEnv& env,
+                                const RunContext& context) {
+  ImdsSettings imds = imds_settings(options, env);
+  if (imds.enabled && context.agent.registration.hybrid()) {
+    imds.enabled = false;
+    imds.skipped_by =
+        "hybrid registration " + context.agent.registration.managed_instance_id->value;
+  }
+  return imds;
+}
+
+// --boot: early in boot the network, its resolv.conf and IMDS may not be
+// there yet: wait for them (bounded), then check whatever the state is.
+void wait_for_boot_if_asked(const Options& options, const ImdsSettings& imds) {
+  if (!options.boot) return;
+  const auto bound = std::chrono::duration_cast<netcheck::Duration>(
+      std::chrono::duration<double>(options.boot_wait_s));
+  std::cout << boot_line("boot " + std::string(SSM_REACH_VERSION) + ": " +
+                         describe(wait_for_boot(imds, bound), options.boot_wait_s));
+  std::cout.flush();
+}
+
+SignedCallSettings signed_call_settings(const Options& options, const ImdsSettings& imds,
+                                        const RunContext& context, const ProxySettings& proxy,
+                                        netcheck::Duration step, const std::string& user_agent) {
+  SignedCallSettings signed_settings;
+  signed_settings.skip_reason = options.no_auth ? "--no-auth"
+                                : imds.enabled  ? ""
+                                                : "IMDS is not used (" + imds.skipped_by + ")";
+  signed_settings.timeout = step;
+  signed_settings.ca_file = context.trust_store.path;
+  signed_settings.ca_embedded = context.trust_store.embedded;
+  signed_settings.user_agent = user_agent;
+  if (proxy.https) {
+    signed_settings.proxy_curl_url = proxy.https->for_curl();
+    signed_settings.proxy_redacted = proxy.https->redacted();
+  }
+  return signed_settings;
+}
+
+// On EC2 (IMDS answered) and with resolvers other than the VPC's own, the
+// VPC resolver is asked too: its answer tells a bypass from a missing
+// endpoint. Needs both the IMDS facts and the targets' names.
+void compare_with_vpc_resolver(netcheck::EventLoop& loop, Evidence& evidence,
+                               netcheck::Duration step) {
+  RunContext& context = evidence.context;
+  if (!any_answered(context.imds)) return;
+  auto vpc = amazon_resolvers(instance_facts(context.imds).primary_cidr);
+  bool all_vpc = std::all_of(context.resolvers.begin(), context.resolvers.end(), [&](auto& r) {
+    return std::find(vpc.begin(), vpc.end(), r) != vpc.end();
+  });
+  if (all_vpc && !context.resolvers.empty()) return;
+  context.vpc_resolvers = std::move(vpc);
+  start_vpc_dns(loop, context.vpc_resolvers, step, &evidence.targets);
+}
+
+GatherSettings gather_settings(const RunContext& context, const netcheck::TlsClientContext* tls,
+                               netcheck::Duration step, const std::string& user_agent,
+                               SignedCallStarter& signed_call) {
+  GatherSettings gather;
+  gather.step_timeout = step;
+  gather.resolvers = context.resolvers;
+  gather.tls = tls;
+  gather.ca_file = context.trust_store.path;
+  gather.ca_embedded = context.trust_store.embedded;
+  gather.user_agent = user_agent;
+  gather.on_answer = [&signed_call](const TargetEvidence& target, const AddressEvidence* address) {
+    signed_call.path_answered(target, address);
+  };
+  // A direct address is good enough for the signed call once its TLS
+  // verified: the call need not wait for that address's GET /.
+  gather.on_verified = [&signed_call](const TargetEvidence& target,
+                                      const AddressEvidence& address) {
+    signed_call.path_answered(target, &address);
+  };
+  return gather;
+}
+
+void say_no_region(const RunContext& context, const std::string& region_warning) {
+  std::cerr << "ssm-reach: no region: pass --region REGION or set AWS_REGION"
+            << (context.imds.attempted ? " (IMDS did not tell it)"
+                                       : " (IMDS is disabled: " + context.imds.skipped_by + ")")
+            << "\n";
+  if (!region_warning.empty()) std::cerr << "ssm-reach: " << region_warning << "\n";
+}
+
+// The run's own facts, the agent's files, and its version, which may take
+// a short exec of its binary: found in the background while the network is
+// probed. Up to two binaries are tried: together they take at most half the
+// deadline, so the report never waits for them.
+std::future<AgentVersion> start_context(const Options& options, const GetEnv& env,
+                                        RunContext& context) {
+  context.tool_version = SSM_REACH_VERSION;
+  context.started_at = utc_now_iso8601();
+  context.timeout_s = options.timeout_s;
+  context.deadline_s = options.deadline_s;
+  AgentPaths agent_files =
+      agent_paths(env("SSM_REACH_AGENT_ROOT").value_or(""), options.agent_config.value_or(""));
+  agent_files.version.exec_timeout_s =
+      std::min(agent_files.version.exec_timeout_s, options.deadline_s / 4);
+  auto agent_version = std::async(std::launch::async, detect_agent_version, agent_files.version);
+  context.agent = read_agent_files(agent_files);
+  return agent_version;
+}
+
+// The region (flag, environment, agent), the resolvers and the trust store;
+// returns a warning about the region's environment, or "".
+std::string settle_local_context(const Options& options, const GetEnv& env, RunContext& context) {
+  std::string region_warning;
+  context.region = region_from_flag_or_env(options.region, env, &region_warning);
+  if (context.region.empty()) context.region = agent_region(context.agent);
+  resolve_resolvers(options, context);
+  context.trust_store = netcheck::find_trust_store(options.ca_file);
+  return region_warning;
+}
+
+// No region from the flag, the environment or the agent: IMDS's, if valid.
+void take_region_from_imds(RunContext& context) {
+  if (!context.region.empty()) return;
+  auto it = context.imds.facts.find("meta-data/placement/region");
+  if (it != context.imds.facts.end() && is_valid_region_name(it->second))
+    context.region = {it->second, "imds"};
+}
+
+// --save-evidence: a file that cannot be written does not change what the
+// run found: the exit status stays the diagnosis's (monitoring relies on
+// it), and stderr says why the file is missing.
+void save_evidence_if_asked(const Options& options, const Evidence& evidence) {
+  std::string save_error;
+  if (options.save_evidence && !save_evidence_file(*options.save_evidence, evidence, &save_error))
+    std::cerr << "ssm-reach: warning: evidence not saved: " << save_error << "\n";
+}
+
 int run(const Options& options) {
   const GetEnv env = process_environment();
   const auto started = netcheck::Clock::now();
@@ -96,49 +232,17 @@ int run(const Options& options) {
 
   Evidence evidence;
   RunContext& context = evidence.context;
-  context.tool_version = SSM_REACH_VERSION;
-  context.started_at = utc_now_iso8601();
-  context.timeout_s = options.timeout_s;
-  context.deadline_s = options.deadline_s;
-  // The agent's version may take a short exec of its binary: found in the
-  // background while the network is probed. Up to two binaries are tried:
-  // together they take at most half the deadline, so the report never waits
-  // for them.
-  AgentPaths agent_files =
-      agent_paths(env("SSM_REACH_AGENT_ROOT").value_or(""), options.agent_config.value_or(""));
-  agent_files.version.exec_timeout_s =
-      std::min(agent_files.version.exec_timeout_s, options.deadline_s / 4);
-  auto agent_version = std::async(std::launch::async, detect_agent_version, agent_files.version);
-  context.agent = read_agent_files(agent_files);
+  auto agent_version = start_context(options, env, context);
 
-  ImdsSettings imds = imds_settings(options, env);
-  // A hybrid (on-premises) registration takes its identity from SSM, not
-  // IMDS: there is no IMDS to require.
-  if (imds.enabled && context.agent.registration.hybrid()) {
-    imds.enabled = false;
-    imds.skipped_by =
-        "hybrid registration " + context.agent.registration.managed_instance_id->value;
-  }
-  // Early in boot the network, its resolv.conf and IMDS may not be there
-  // yet: wait for them (bounded), then check whatever the state is.
-  if (options.boot) {
-    const auto bound = std::chrono::duration_cast<netcheck::Duration>(
-        std::chrono::duration<double>(options.boot_wait_s));
-    std::cout << boot_line("boot " + std::string(SSM_REACH_VERSION) + ": " +
-                           describe(wait_for_boot(imds, bound), options.boot_wait_s));
-    std::cout.flush();
-  }
+  const ImdsSettings imds = imds_for_this_host(options, env, context);
+  wait_for_boot_if_asked(options, imds);
   // Everything up to the report ends by the deadline, counted from the
   // start; with --boot from the end of the wait, which has its own bound
   // (--boot-wait).
   RunDeadline deadline((options.boot ? netcheck::Clock::now() : started) +
                        netcheck::seconds(options.deadline_s));
 
-  std::string region_warning;
-  context.region = region_from_flag_or_env(options.region, env, &region_warning);
-  if (context.region.empty()) context.region = agent_region(context.agent);
-  resolve_resolvers(options, context);
-  context.trust_store = netcheck::find_trust_store(options.ca_file);
+  const std::string region_warning = settle_local_context(options, env, context);
 
   std::string tls_error;
   auto tls = netcheck::TlsClientContext::create(context.trust_store, &tls_error);
@@ -153,35 +257,16 @@ int run(const Options& options) {
   const std::string user_agent = std::string("ssm-reach/") + SSM_REACH_VERSION;
 
   netcheck::EventLoop loop;
-  SignedCallSettings signed_settings;
-  signed_settings.skip_reason = options.no_auth ? "--no-auth"
-                                : imds.enabled  ? ""
-                                                : "IMDS is not used (" + imds.skipped_by + ")";
-  signed_settings.timeout = step;
-  signed_settings.ca_file = context.trust_store.path;
-  signed_settings.ca_embedded = context.trust_store.embedded;
-  signed_settings.user_agent = user_agent;
-  if (proxy.https) {
-    signed_settings.proxy_curl_url = proxy.https->for_curl();
-    signed_settings.proxy_redacted = proxy.https->redacted();
-  }
-  SignedCallStarter signed_call(loop, signed_settings, &evidence.signed_call);
+  SignedCallStarter signed_call(
+      loop, signed_call_settings(options, imds, context, proxy, step, user_agent),
+      &evidence.signed_call);
   // Secret: for the signed call only, never in the evidence.
   AwsCredentials credentials;
   bool imds_done = false;
   bool targets_started = false;
-  // On EC2 (IMDS answered) and with resolvers other than the VPC's own, the
-  // VPC resolver is asked too: its answer tells a bypass from a missing
-  // endpoint. That needs both the IMDS facts and the targets' names.
+  // The VPC resolver's comparison needs both the IMDS facts and the targets.
   auto compare_resolvers = [&] {
-    if (!imds_done || !targets_started || !any_answered(context.imds)) return;
-    auto vpc = amazon_resolvers(instance_facts(context.imds).primary_cidr);
-    bool all_vpc = std::all_of(context.resolvers.begin(), context.resolvers.end(), [&](auto& r) {
-      return std::find(vpc.begin(), vpc.end(), r) != vpc.end();
-    });
-    if (all_vpc && !context.resolvers.empty()) return;
-    context.vpc_resolvers = std::move(vpc);
-    start_vpc_dns(loop, context.vpc_resolvers, step, &evidence.targets);
+    if (imds_done && targets_started) compare_with_vpc_resolver(loop, evidence, step);
   };
   ImdsCallbacks imds_callbacks;
   // The signed call needs the credentials and the instance id, not the
@@ -204,32 +289,15 @@ int run(const Options& options) {
     deadline.run(loop, netcheck::Clock::now() + imds_region_bound(imds),
                  [&] { return imds_region_settled(context.imds); });
   }
-  if (context.region.empty()) {
-    auto it = context.imds.facts.find("meta-data/placement/region");
-    if (it != context.imds.facts.end() && is_valid_region_name(it->second))
-      context.region = {it->second, "imds"};
-  }
+  take_region_from_imds(context);
 
   std::vector<Target> targets;
   if (!context.region.empty()) {
     const auto& domain = context.agent.config.service_domain;
     context.partition_suffix = domain ? domain->value : partition_suffix(context.region.value);
     targets = plan_targets(options, context.region.value, context.agent.config);
-    GatherSettings gather;
-    gather.step_timeout = step;
-    gather.resolvers = context.resolvers;
-    gather.tls = tls.get();
-    gather.ca_file = context.trust_store.path;
-    gather.ca_embedded = context.trust_store.embedded;
-    gather.user_agent = user_agent;
-    gather.on_answer = [&](const TargetEvidence& target, const AddressEvidence* address) {
-      signed_call.path_answered(target, address);
-    };
-    // A direct address is good enough for the signed call once its TLS
-    // verified: the call need not wait for that address's GET /.
-    gather.on_verified = [&](const TargetEvidence& target, const AddressEvidence& address) {
-      signed_call.path_answered(target, &address);
-    };
+    const GatherSettings gather =
+        gather_settings(context, tls.get(), step, user_agent, signed_call);
     signed_call.set_region(context.region.value);
     start_targets(loop, targets, gather, &evidence.targets);
     if (proxy.https) {
@@ -244,11 +312,7 @@ int run(const Options& options) {
     // only a longer --timeout or a shorter --deadline lets it bite.
     deadline.run(loop, netcheck::Clock::now() + 5 * step + std::chrono::seconds(1));
   } else {
-    std::cerr << "ssm-reach: no region: pass --region REGION or set AWS_REGION"
-              << (context.imds.attempted ? " (IMDS did not tell it)"
-                                         : " (IMDS is disabled: " + context.imds.skipped_by + ")")
-              << "\n";
-    if (!region_warning.empty()) std::cerr << "ssm-reach: " << region_warning << "\n";
+    say_no_region(context, region_warning);
   }
 
   context.deadline_reached = deadline.reached();
@@ -256,12 +320,7 @@ int run(const Options& options) {
   context.agent.version = agent_version.get();
   evidence.elapsed_ms = netcheck::ms_between(started, netcheck::Clock::now());
   const int code = report(evidence, options, TextStyle{want_color(env), 80});
-  // A file that cannot be written does not change what the run found: the
-  // exit status stays the diagnosis's (monitoring relies on it), and stderr
-  // says why the file is missing.
-  std::string save_error;
-  if (options.save_evidence && !save_evidence_file(*options.save_evidence, evidence, &save_error))
-    std::cerr << "ssm-reach: warning: evidence not saved: " << save_error << "\n";
+  save_evidence_if_asked(options, evidence);
   return code;
 }
 
