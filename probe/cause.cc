@@ -6,9 +6,9 @@ namespace ssmreach {
 namespace {
 
 struct CauseRow {
-  Cause cause;
-  const char* id;
-  Layer layer;
+  Cause cause = Cause::tcp_error;
+  const char* id = "";
+  Layer layer = Layer::tcp;
   std::optional<Status> severity;
 };
 

@@ -398,7 +398,7 @@ void some_addresses_fail(const TargetContext& ctx, const AddressGroups& groups,
 // What a critical target is blamed on: the failing address's own layer and
 // cause, unless the evidence proves a higher root cause.
 struct Conclusion {
-  Cause cause;
+  Cause cause = Cause::tcp_timeout;  // always given
   CauseText text;
 };
 
