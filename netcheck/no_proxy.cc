@@ -6,6 +6,9 @@
 #include <cctype>
 #include <optional>
 
+#include "netcheck/cidr.h"
+#include "netcheck/text.h"
+
 namespace netcheck {
 
 // The rules are those of golang.org/x/net/http/httpproxy (config.init,
@@ -23,14 +26,6 @@ namespace netcheck {
 // Not reproduced: Go converts non-ASCII names to punycode (IDNA) first.
 
 namespace {
-
-constexpr std::string_view kBlanks = " \t\n\v\f\r";
-
-std::string_view trim(std::string_view s) {
-  const auto first = s.find_first_not_of(kBlanks);
-  if (first == std::string_view::npos) return {};
-  return s.substr(first, s.find_last_not_of(kBlanks) - first + 1);
-}
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -74,47 +69,6 @@ bool is_loopback(const Address& a) {
   static constexpr std::array<unsigned char, 16> kLoopback = {0, 0, 0, 0, 0, 0, 0, 0,
                                                               0, 0, 0, 0, 0, 0, 0, 1};
   return a.bytes == kLoopback;
-}
-
-// The first `bits` bits of both are equal.
-bool same_prefix(const std::array<unsigned char, 16>& a, const std::array<unsigned char, 16>& b,
-                 unsigned bits) {
-  std::size_t i = 0;
-  for (; bits >= 8; bits -= 8, ++i)
-    if (a[i] != b[i]) return false;
-  if (bits == 0) return true;
-  const auto mask = static_cast<unsigned char>(0xff << (8 - bits));
-  return (a[i] & mask) == (b[i] & mask);
-}
-
-// Go's net.ParseCIDR: "address/bits", decimal bits up to the address size.
-bool parse_cidr(std::string_view text, Address& address, unsigned& bits) {
-  const auto slash = text.find('/');
-  if (slash == std::string_view::npos) return false;
-  const std::string_view digits = text.substr(slash + 1);
-  if (digits.empty() || digits.size() > 3 || !std::all_of(digits.begin(), digits.end(), [](char c) {
-        return std::isdigit(static_cast<unsigned char>(c)) != 0;
-      }))
-    return false;
-  unsigned value = 0;
-  for (char c : digits) value = value * 10 + static_cast<unsigned>(c - '0');
-  // A CIDR keeps the address family as written: "::ffff:10.0.0.0/104" is an
-  // IPv6 block, which no IPv4 host is in (as in Go).
-  const std::string_view addr_text = text.substr(0, slash);
-  auto parsed = parse_address(addr_text);
-  if (!parsed) return false;
-  const bool written_as_v6 = addr_text.find(':') != std::string_view::npos;
-  if (written_as_v6 && parsed->length == 4) {
-    Address v6;
-    v6.length = 16;
-    v6.bytes[10] = v6.bytes[11] = 0xff;
-    std::copy(parsed->bytes.begin(), parsed->bytes.begin() + 4, v6.bytes.begin() + 12);
-    parsed = v6;
-  }
-  if (value > parsed->length * 8) return false;
-  address = *parsed;
-  bits = value;
-  return true;
 }
 
 // Go's net.SplitHostPort: "host:port" or "[host]:port"; nullopt for anything
@@ -161,12 +115,12 @@ NoProxy NoProxy::parse(std::string_view text) {
       }
       Entry e;
       e.written = std::string(written);
-      Address address;
       std::string_view host = entry;
-      if (parse_cidr(entry, address, e.prefix_bits)) {
+      if (const auto cidr = parse_cidr(entry)) {
         e.kind = Entry::Kind::cidr;
-        e.address = address.bytes;
-        e.address_length = address.length;
+        e.address = cidr->bytes;
+        e.address_length = cidr->length;
+        e.prefix_bits = cidr->bits;
         list.address_entries_.push_back(std::move(e));
       } else {
         if (auto split = split_host_port(entry)) {

@@ -4,10 +4,12 @@
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <cstdint>
 #include <optional>
 #include <string_view>
+
+#include "netcheck/cidr.h"
+#include "probe/text_util.h"
 
 namespace ssmreach {
 namespace {
@@ -15,16 +17,8 @@ namespace {
 // An address as raw bytes in network order: 4 for IPv4, 16 for IPv6.
 struct RawAddress {
   int family = AF_INET;
-  std::array<std::uint8_t, 16> bytes{};
-  int bits() const { return family == AF_INET ? 32 : 128; }
+  std::array<unsigned char, 16> bytes{};
 };
-
-std::string_view trim(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return {};
-  const auto last = text.find_last_not_of(" \t\r\n");
-  return text.substr(first, last - first + 1);
-}
 
 std::optional<RawAddress> parse_raw(std::string_view text) {
   // inet_pton needs a NUL-terminated string.
@@ -41,41 +35,13 @@ std::optional<RawAddress> parse_raw(std::string_view text) {
   return std::nullopt;
 }
 
-struct Network {
-  RawAddress base;
-  int prefix = 0;
-};
-
-std::optional<Network> parse_cidr(std::string_view text) {
-  text = trim(text);
-  const auto slash = text.find('/');
-  if (slash == std::string_view::npos) return std::nullopt;
-  auto base = parse_raw(text.substr(0, slash));
-  if (!base) return std::nullopt;
-  const std::string_view digits = text.substr(slash + 1);
-  int prefix = -1;
-  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), prefix);
-  if (ec != std::errc() || end != digits.data() + digits.size() || digits.empty()) {
-    return std::nullopt;
-  }
-  if (prefix < 0 || prefix > base->bits()) return std::nullopt;
-  return Network{*base, prefix};
-}
-
-bool contains(const Network& network, const RawAddress& address) {
-  if (network.base.family != address.family) return false;
-  int remaining = network.prefix;
-  for (std::size_t i = 0; remaining > 0; ++i, remaining -= 8) {
-    const int take = std::min(remaining, 8);
-    const auto mask = static_cast<std::uint8_t>(0xFFu << (8 - take));
-    if ((network.base.bytes[i] & mask) != (address.bytes[i] & mask)) return false;
-  }
-  return true;
-}
-
+// The address is in the block (of the same family), which may be written
+// with blanks around it.
 bool in(std::string_view cidr, const RawAddress& address) {
-  const auto network = parse_cidr(cidr);
-  return network && contains(*network, address);
+  const auto block = netcheck::parse_cidr(trim(cidr));
+  const std::size_t length = address.family == AF_INET ? 4 : 16;
+  return block && block->length == length &&
+         netcheck::same_prefix(block->bytes, address.bytes, block->bits);
 }
 
 }  // namespace

@@ -9,10 +9,10 @@
 #include <cerrno>
 #include <nlohmann/json.hpp>
 #include <string_view>
-#include <system_error>
 
 #include "netcheck/unique_fd.h"
 #include "probe/region.h"
+#include "probe/text_util.h"
 
 namespace ssmreach {
 
@@ -21,18 +21,9 @@ namespace {
 // Keeps the key order of the file: the agent's decoder lets a later key win.
 using Json = nlohmann::ordered_json;
 
-std::string errno_text(int err) { return std::system_category().message(err); }
-
 std::string size_text(std::size_t bytes) {
   if (bytes % (std::size_t{1} << 20) == 0) return std::to_string(bytes >> 20) + " MiB";
   return std::to_string(bytes) + " bytes";
-}
-
-std::string_view trim(std::string_view s) {
-  auto blank = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
-  while (!s.empty() && blank(s.front())) s.remove_prefix(1);
-  while (!s.empty() && blank(s.back())) s.remove_suffix(1);
-  return s;
 }
 
 bool iequals(std::string_view a, std::string_view b) {

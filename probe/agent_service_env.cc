@@ -13,6 +13,7 @@
 
 #include "probe/agent_config.h"
 #include "probe/systemd_syntax.h"
+#include "probe/text_util.h"
 
 namespace ssmreach {
 
@@ -47,8 +48,6 @@ constexpr std::size_t kMaxDropIns = 64;             // per drop-in list
 constexpr std::size_t kMaxEnvironmentFiles = 32;    // EnvironmentFile= lines, and matches of each
 constexpr std::size_t kMaxDirectoryEntries = 1024;  // looked at per folder
 constexpr int kMaxSymlinks = 8;
-
-std::string errno_text(int err) { return std::system_category().message(err); }
 
 // Where a path really leads, below the root: a symbolic link with an
 // absolute target is followed inside `root` (a mounted volume's links point

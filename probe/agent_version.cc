@@ -13,26 +13,16 @@
 #include <charconv>
 #include <chrono>
 #include <cstdio>
-#include <system_error>
 
 #include "netcheck/unique_fd.h"
 #include "probe/agent_config.h"
+#include "probe/text_util.h"
 
 namespace ssmreach {
 
 namespace {
 
 constexpr std::string_view kPackage = "amazon-ssm-agent";
-
-std::string errno_text(int err) { return std::system_category().message(err); }
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
-    s.remove_suffix(1);
-  return s;
-}
 
 // Calls `line` for each line of `text` (without the newline).
 template <typename F>
@@ -216,46 +206,43 @@ std::optional<std::string> agent_version_from_log(const std::string& log_file, s
   return std::nullopt;
 }
 
-std::optional<std::string> agent_version_from_binary(const std::string& binary, double timeout_s,
-                                                     std::string* note) {
-  // `amazon-ssm-agent -version` prints "SSM Agent version: X" and exits
-  // (core/agent_parser.go, handleAgentVersionFlag; agents from 3.0.502.0,
-  // older ones reject the flag and exit).
+namespace {
+
+// Whether `binary` may be run as root: an absolute path to a regular,
+// executable file nobody else could have replaced; else `note` says why not.
+bool safe_to_run(const std::string& binary, std::string* note) {
   if (binary.empty() || binary.front() != '/') {
     set(note, "'" + printable_excerpt(binary) + "' is not an absolute path; not run");
-    return std::nullopt;
+    return false;
   }
   struct stat st {};
   if (::stat(binary.c_str(), &st) != 0) {
     set(note, errno == ENOENT ? binary + " does not exist" : binary + ": " + errno_text(errno));
-    return std::nullopt;
+    return false;
   }
   if (!S_ISREG(st.st_mode) || ::access(binary.c_str(), X_OK) != 0) {
     set(note, binary + " is not an executable file; not run");
-    return std::nullopt;
+    return false;
   }
   // ssm-reach often runs as root: never execute a file someone else could
   // have replaced (the agent holds its own binaries to the same rule,
   // agent/appconfig/constants_unix.go, DisallowedAgentBinaryPermissionMask).
   if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 || (st.st_uid != 0 && st.st_uid != ::geteuid())) {
     set(note, binary + " is writable by others or owned by another user; not run");
-    return std::nullopt;
+    return false;
   }
+  return true;
+}
 
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) {
-    set(note, "pipe: " + errno_text(errno));
-    return std::nullopt;
-  }
-  netcheck::UniqueFd read_end(fds[0]);
-  netcheck::UniqueFd write_end(fds[1]);
-
+// Starts `binary -version` with its stdout on `write_fd`; posix_spawn's
+// result (0 when `pid` runs).
+int spawn_version_command(const std::string& binary, int write_fd, pid_t& pid) {
   posix_spawn_file_actions_t actions;
   posix_spawnattr_t attr;
   posix_spawn_file_actions_init(&actions);
   posix_spawnattr_init(&attr);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, write_end.get(), 1);  // dup2 clears CLOEXEC
+  posix_spawn_file_actions_adddup2(&actions, write_fd, 1);  // dup2 clears CLOEXEC
   posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
   // Its own process group, so a timeout kills whatever it started too; a
   // clean signal state whatever ssm-reach ignores or blocks.
@@ -273,10 +260,31 @@ std::optional<std::string> agent_version_from_binary(const std::string& binary, 
   char* argv[] = {const_cast<char*>(binary.c_str()), const_cast<char*>("-version"), nullptr};
   char* envp[] = {const_cast<char*>("PATH=/usr/sbin:/usr/bin:/sbin:/bin"),
                   const_cast<char*>("LANG=C"), nullptr};
-  pid_t pid = -1;
-  int rc = ::posix_spawn(&pid, binary.c_str(), &actions, &attr, argv, envp);
+  const int rc = ::posix_spawn(&pid, binary.c_str(), &actions, &attr, argv, envp);
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
+  return rc;
+}
+
+}  // namespace
+
+std::optional<std::string> agent_version_from_binary(const std::string& binary, double timeout_s,
+                                                     std::string* note) {
+  // `amazon-ssm-agent -version` prints "SSM Agent version: X" and exits
+  // (core/agent_parser.go, handleAgentVersionFlag; agents from 3.0.502.0,
+  // older ones reject the flag and exit).
+  if (!safe_to_run(binary, note)) return std::nullopt;
+
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) {
+    set(note, "pipe: " + errno_text(errno));
+    return std::nullopt;
+  }
+  netcheck::UniqueFd read_end(fds[0]);
+  netcheck::UniqueFd write_end(fds[1]);
+
+  pid_t pid = -1;
+  const int rc = spawn_version_command(binary, write_end.get(), pid);
   write_end.reset();  // the child holds the only write end now: EOF when it is done
   if (rc != 0) {
     set(note, "cannot run " + binary + ": " + errno_text(rc));

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "probe/cause_text.h"
+#include "probe/http_evidence.h"
 #include "probe/ssm_api.h"
 #include "probe/text_util.h"
 
@@ -24,10 +25,6 @@ std::string fact(const Evidence& evidence, const std::string& key, const char* p
 
 std::string region_of(const Evidence& evidence) {
   return evidence.context.region.empty() ? "<region>" : evidence.context.region.value;
-}
-
-bool answered(const std::optional<HttpEvidence>& http) {
-  return http && http->outcome == netcheck::HttpOutcome::ok;
 }
 
 }  // namespace
@@ -70,7 +67,7 @@ void weigh_clock(const Evidence& evidence, std::vector<TargetVerdict>& targets) 
         "AWS rejects signed requests whose time is more than 5 minutes off, so every call "
         "the agent makes fails with \"Signature expired\".";
     t.remedy = time_sync_remedy();
-    fill_failure(tv, "auth", "auth.clock-skew", t);
+    fill_failure(tv, Cause::auth_clock_skew, t);
   }
 }
 
@@ -79,16 +76,16 @@ void weigh_credentials(const Evidence& evidence, TargetVerdict& imds) {
   if (!credentials || imds.status == Status::critical) return;
   // IMDS did not give a value the agent needs (unanswered, throttled): what
   // the credentials are is unknown, never absent.
-  if (imds.failed_layer == "imds" && imds.cause != "imds.token-failed") return;
+  if (imds.failed_layer() == Layer::imds && imds.cause != Cause::imds_token_failed) return;
   const std::string region = region_of(evidence);
   const std::string instance = fact(evidence, "meta-data/instance-id", "<instance-id>");
   const std::string account = fact(evidence, "account-id", "<account-id>");
   const auto& c = *credentials;
   CauseText t;
-  std::string cause;
+  Cause cause = Cause::auth_no_credentials;
 
   if (!c.role.empty() && !c.code.empty() && c.code != "Success") {
-    cause = "auth.no-credentials";
+    cause = Cause::auth_no_credentials;
     t.headline = "IMDS cannot hand out the role " + c.role + "'s credentials (" + c.code + ").";
     t.what = "IMDS answers the instance profile's credentials with Code \"" + c.code + "\".";
     t.why = c.code == "AssumeRoleUnauthorizedAccess"
@@ -99,7 +96,7 @@ void weigh_credentials(const Evidence& evidence, TargetVerdict& imds) {
         "still exists:\n$ aws iam get-role --role-name " +
         (c.role.empty() ? "<role>" : c.role) + " --query Role.AssumeRolePolicyDocument";
   } else if (c.source.empty()) {
-    cause = "auth.no-credentials";
+    cause = Cause::auth_no_credentials;
     // A role whose answer is unusable (malformed, oversized) is not a
     // missing instance profile: the headline must not send anyone to attach one.
     t.headline = c.role.empty() || c.error.empty()
@@ -126,7 +123,7 @@ void weigh_credentials(const Evidence& evidence, TargetVerdict& imds) {
     const auto expires = parse_utc(c.expiration);
     const auto now = parse_utc(evidence.context.started_at);
     if (!expires || !now || *expires > *now) return;
-    cause = "auth.expired-credentials";
+    cause = Cause::auth_expired_credentials;
     t.headline = "The credentials IMDS serves expired " + c.expiration + ".";
     t.what = "IMDS serves " +
              (c.role.empty() ? std::string("credentials") : "role " + c.role + "'s credentials") +
@@ -139,7 +136,7 @@ void weigh_credentials(const Evidence& evidence, TargetVerdict& imds) {
     t.remedy = time_sync_remedy();
   }
   imds.status = Status::critical;
-  fill_failure(imds, "auth", cause, t);
+  fill_failure(imds, cause, t);
   imds.impact = "The agent cannot sign its calls: the instance stays offline in Fleet Manager.";
 }
 
@@ -164,17 +161,79 @@ void weigh_unchecked(const Evidence& evidence, const std::optional<TargetVerdict
   }
   CauseText t;
   t.headline = "The agent's credentials were not checked: " + why + ".";
-  t.what = "The signed ssm:ListInstanceAssociations call, which proves the credentials, IAM and "
-           "the VPC endpoint policy, " +
-           why + ".";
+  t.what =
+      "The signed ssm:ListInstanceAssociations call, which proves the credentials, IAM and "
+      "the VPC endpoint policy, " +
+      why + ".";
   t.why = "The network path to ssm works, but whether the agent may use it is unknown.";
-  t.remedy = "Run ssm-reach again; to check by hand with the instance's credentials:\n"
-             "$ aws ssm describe-instance-information --region " +
-             region_of(evidence) + " --filters Key=InstanceIds,Values=" +
-             fact(evidence, "meta-data/instance-id", "<instance-id>");
+  t.remedy =
+      "Run ssm-reach again; to check by hand with the instance's credentials:\n"
+      "$ aws ssm describe-instance-information --region " +
+      region_of(evidence) + " --filters Key=InstanceIds,Values=" +
+      fact(evidence, "meta-data/instance-id", "<instance-id>");
   ssm->status = Status::warning;
-  fill_failure(*ssm, "auth", "auth.unchecked", t);
+  fill_failure(*ssm, Cause::auth_unchecked, t);
   ssm->impact = "Unknown: if the credentials or a policy deny the agent, it stays offline.";
+}
+
+// The words of the signed call's answer (all but what was seen): per cause
+// a headline, why and the remedy.
+CauseText signed_call_text(Cause cause, const std::string& region, const std::string& role,
+                           const std::string& said) {
+  CauseText t;
+  switch (cause) {
+    case Cause::auth_endpoint_policy_deny:
+      t.headline = "The VPC endpoint policy of ssm denies the agent.";
+      t.why =
+          "The ssm interface endpoint's policy does not allow the agent's calls, so "
+          "registration fails even though IAM allows it.";
+      t.remedy =
+          "Allow the agent's ssm actions in the endpoint's policy (or use the default "
+          "full-access policy):\n"
+          "$ aws ec2 describe-vpc-endpoints --region " +
+          region + " --filters Name=service-name,Values=com.amazonaws." + region +
+          ".ssm --query 'VpcEndpoints[].[VpcEndpointId,PolicyDocument]'\n"
+          "$ aws ec2 modify-vpc-endpoint --region " +
+          region + " --vpc-endpoint-id <vpce-id> --reset-policy";
+      break;
+    case Cause::auth_access_denied:
+      t.headline = "IAM denies the agent's calls: the role lacks SSM permissions.";
+      t.why = "The instance profile's role has no policy that allows the agent's calls.";
+      t.remedy =
+          "Attach AmazonSSMManagedInstanceCore to the role:\n"
+          "$ aws iam attach-role-policy --role-name " +
+          role + " --policy-arn arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore";
+      break;
+    case Cause::auth_clock_skew:
+      t.headline = "AWS rejects the signature: this instance's clock is off.";
+      t.why = "SigV4 signatures are valid for 5 minutes around AWS's time.";
+      t.remedy = time_sync_remedy();
+      break;
+    case Cause::auth_expired_credentials:
+      t.headline = "AWS says the instance's credentials are expired.";
+      t.why =
+          "IMDS renews credentials well before they expire: this instance's clock runs "
+          "ahead, or the credentials are stale.";
+      t.remedy = time_sync_remedy();
+      break;
+    case Cause::auth_invalid_credentials:
+      t.headline = "AWS does not accept the instance's credentials.";
+      t.why =
+          "The credentials IMDS serves are not valid for this partition or region, or a "
+          "device on the way altered the request.";
+      t.remedy =
+          "Compare with the AWS CLI on this instance:\n$ aws sts get-caller-identity "
+          "--region " +
+          region;
+      break;
+    default:  // auth.throttled, auth.service-error, auth.unexpected-answer
+      t.headline = "The signed call got an unexpected answer (" + said + ").";
+      t.why = cause == Cause::auth_throttled ? "The account's SSM API rate is exhausted for now."
+                                             : "The service answered with an error of its own.";
+      t.remedy = "Run ssm-reach again in a minute.";
+      break;
+  }
+  return t;
 }
 
 }  // namespace
@@ -197,15 +256,15 @@ void weigh_signed_call(const Evidence& evidence, const std::optional<TargetVerdi
     weigh_unchecked(evidence, imds, ssm, "the call got no answer (" + words + ")");
     return;
   }
-  const std::string cause =
+  const std::optional<Cause> cause =
       signed_call_cause(call.http.status, AwsError{call.error_type, call.error_message});
   if (!ssm) return;
-  if (cause.empty()) {
+  if (!cause) {
     if (ssm->status == Status::ok)
       ssm->headline += " Signed call ok: credentials, IAM and endpoint policy let the agent in.";
     return;
   }
-  if (ssm->cause && *ssm->cause == cause) return;  // the clock rule said it already
+  if (ssm->cause == cause) return;  // the clock rule said it already
   if (ssm->status == Status::critical) return;
 
   const std::string region = region_of(evidence);
@@ -217,58 +276,11 @@ void weigh_signed_call(const Evidence& evidence, const std::optional<TargetVerdi
   const std::string said =
       call.error_type.empty() ? "HTTP " + status : call.error_type + " (HTTP " + status + ")";
   const std::string message = call.error_message.empty() ? "" : ": \"" + call.error_message + "\"";
-  CauseText t;
-  Status severity = Status::critical;
+  CauseText t = signed_call_text(*cause, region, role, said);
   t.what = "A signed ssm:ListInstanceAssociations call for this instance, via " + call.via +
            ", was answered " + said + message + ".";
-  if (cause == "auth.endpoint-policy-deny") {
-    t.headline = "The VPC endpoint policy of ssm denies the agent.";
-    t.why =
-        "The ssm interface endpoint's policy does not allow the agent's calls, so "
-        "registration fails even though IAM allows it.";
-    t.remedy =
-        "Allow the agent's ssm actions in the endpoint's policy (or use the default "
-        "full-access policy):\n"
-        "$ aws ec2 describe-vpc-endpoints --region " +
-        region + " --filters Name=service-name,Values=com.amazonaws." + region +
-        ".ssm --query 'VpcEndpoints[].[VpcEndpointId,PolicyDocument]'\n"
-        "$ aws ec2 modify-vpc-endpoint --region " +
-        region + " --vpc-endpoint-id <vpce-id> --reset-policy";
-  } else if (cause == "auth.access-denied") {
-    t.headline = "IAM denies the agent's calls: the role lacks SSM permissions.";
-    t.why = "The instance profile's role has no policy that allows the agent's calls.";
-    t.remedy =
-        "Attach AmazonSSMManagedInstanceCore to the role:\n"
-        "$ aws iam attach-role-policy --role-name " +
-        role + " --policy-arn arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore";
-  } else if (cause == "auth.clock-skew") {
-    t.headline = "AWS rejects the signature: this instance's clock is off.";
-    t.why = "SigV4 signatures are valid for 5 minutes around AWS's time.";
-    t.remedy = time_sync_remedy();
-  } else if (cause == "auth.expired-credentials") {
-    t.headline = "AWS says the instance's credentials are expired.";
-    t.why =
-        "IMDS renews credentials well before they expire: this instance's clock runs "
-        "ahead, or the credentials are stale.";
-    t.remedy = time_sync_remedy();
-  } else if (cause == "auth.invalid-credentials") {
-    t.headline = "AWS does not accept the instance's credentials.";
-    t.why =
-        "The credentials IMDS serves are not valid for this partition or region, or a "
-        "device on the way altered the request.";
-    t.remedy =
-        "Compare with the AWS CLI on this instance:\n$ aws sts get-caller-identity "
-        "--region " +
-        region;
-  } else {
-    severity = Status::warning;
-    t.headline = "The signed call got an unexpected answer (" + said + ").";
-    t.why = cause == "auth.throttled" ? "The account's SSM API rate is exhausted for now."
-                                      : "The service answered with an error of its own.";
-    t.remedy = "Run ssm-reach again in a minute.";
-  }
-  ssm->status = severity;
-  fill_failure(*ssm, "auth", cause, t);
+  ssm->status = default_severity(*cause).value_or(Status::critical);
+  fill_failure(*ssm, *cause, t);
 }
 
 }  // namespace ssmreach::diagnosis_detail

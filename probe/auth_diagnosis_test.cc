@@ -48,8 +48,8 @@ TEST_CASE("diagnosis: an HTTP answer makes a verified address usable; silence is
   const Verdict v = diagnose(e);
   const TargetVerdict messages = target(v, "ssmmessages");
   CHECK(messages.status == Status::critical);
-  CHECK(messages.failed_layer == "http");
-  CHECK(messages.cause == "http.timeout");
+  CHECK(messages.failed_layer() == Layer::http);
+  CHECK(messages.cause == Cause::http_timeout);
   CHECK(messages.addresses[0].detail.find("no HTTP answer") != std::string::npos);
 }
 
@@ -59,8 +59,8 @@ TEST_CASE("diagnosis: a service clock 10 minutes ahead is auth.clock-skew everyw
   CHECK(*v.clock_offset_s == doctest::Approx(600));
   CHECK(v.status == Status::critical);
   for (const auto& tv : v.targets) {
-    CHECK(tv.failed_layer == "auth");
-    CHECK(tv.cause == "auth.clock-skew");
+    CHECK(tv.failed_layer() == Layer::auth);
+    CHECK(tv.cause == Cause::auth_clock_skew);
     CHECK(tv.headline.find("10 minutes behind") != std::string::npos);
     CHECK(tv.remedy.find("169.254.169.123") != std::string::npos);
   }
@@ -81,8 +81,8 @@ TEST_CASE("diagnosis: the proxy path decides a proxied target") {
     e.targets[1].proxy_path = path;
     const TargetVerdict tv = target(diagnose(e), "ssmmessages");
     CHECK(tv.status == Status::critical);
-    CHECK(tv.failed_layer == "proxy");
-    CHECK(tv.cause == "proxy.connect-denied");
+    CHECK(tv.failed_layer() == Layer::proxy);
+    CHECK(tv.cause == Cause::proxy_connect_denied);
     CHECK(tv.explanation.find("the proxy is the only problem") != std::string::npos);
     CHECK(tv.impact.find("Intermittent") == std::string::npos);
   }
@@ -90,13 +90,13 @@ TEST_CASE("diagnosis: the proxy path decides a proxied target") {
     path.failed_stage = "connect";
     path.connect_status = 407;
     e.targets[0].proxy_path = path;
-    CHECK(target(diagnose(e), "ssm").cause == "proxy.auth-required");
+    CHECK(target(diagnose(e), "ssm").cause == Cause::proxy_auth_required);
   }
   SUBCASE("nothing at the proxy's address is proxy.unreachable") {
     path.failed_stage = "proxy-connect";
     path.http.outcome = HttpOutcome::refused;
     e.targets[2].proxy_path = path;
-    CHECK(target(diagnose(e), "ec2messages").cause == "proxy.unreachable");
+    CHECK(target(diagnose(e), "ec2messages").cause == Cause::proxy_unreachable);
   }
   SUBCASE("an inspecting proxy's certificate is tls.untrusted") {
     path.failed_stage = "tls";
@@ -104,7 +104,7 @@ TEST_CASE("diagnosis: the proxy path decides a proxied target") {
     path.tls_verify_result = 20;  // X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY
     e.targets[0].proxy_path = path;
     const TargetVerdict tv = target(diagnose(e), "ssm");
-    CHECK(tv.cause == "tls.untrusted");
+    CHECK(tv.cause == Cause::tls_untrusted);
     CHECK(tv.explanation.find("inspects TLS") != std::string::npos);
   }
   SUBCASE("a working proxy makes a target ok even when direct fails") {
@@ -126,8 +126,8 @@ TEST_CASE("diagnosis: http_proxy without no_proxy for IMDS is proxy.imds-not-exc
   Verdict v = diagnose(e);
   REQUIRE(v.imds);
   CHECK(v.imds->status == Status::critical);
-  CHECK(v.imds->failed_layer == "proxy");
-  CHECK(v.imds->cause == "proxy.imds-not-excluded");
+  CHECK(v.imds->failed_layer() == Layer::proxy);
+  CHECK(v.imds->cause == Cause::proxy_imds_not_excluded);
   CHECK(v.imds->remedy.find("no_proxy=169.254.169.254,localhost") != std::string::npos);
 
   e.context.proxy.no_proxy = "localhost,169.254.169.254";
@@ -145,8 +145,8 @@ TEST_CASE("diagnosis: credentials from IMDS") {
     c.error = "no instance profile is attached (meta-data/iam/info: 404)";
     e.context.imds.credentials = c;
     const Verdict v = diagnose(e);
-    CHECK(v.imds->cause == "auth.no-credentials");
-    CHECK(v.imds->failed_layer == "auth");
+    CHECK(v.imds->cause == Cause::auth_no_credentials);
+    CHECK(v.imds->failed_layer() == Layer::auth);
     CHECK(v.status == Status::critical);
     CHECK(v.imds->remedy.find("associate-iam-instance-profile") != std::string::npos);
   }
@@ -155,7 +155,7 @@ TEST_CASE("diagnosis: credentials from IMDS") {
     c.code = "AssumeRoleUnauthorizedAccess";
     e.context.imds.credentials = c;
     const Verdict v = diagnose(e);
-    CHECK(v.imds->cause == "auth.no-credentials");
+    CHECK(v.imds->cause == Cause::auth_no_credentials);
     CHECK(v.imds->explanation.find("trust policy") != std::string::npos);
   }
   SUBCASE("expired by this instance's clock") {
@@ -164,7 +164,7 @@ TEST_CASE("diagnosis: credentials from IMDS") {
     c.code = "Success";
     c.expiration = "2024-06-01T11:00:00Z";  // an hour before started_at
     e.context.imds.credentials = c;
-    CHECK(diagnose(e).imds->cause == "auth.expired-credentials");
+    CHECK(diagnose(e).imds->cause == Cause::auth_expired_credentials);
     c.expiration = "2024-06-01T18:00:00Z";
     e.context.imds.credentials = c;
     CHECK(diagnose(e).imds->status == Status::ok);
@@ -190,7 +190,7 @@ TEST_CASE("diagnosis: the signed call's answer lands on the ssm target") {
     e.signed_call = call;
     const Verdict v = diagnose(e);
     const TargetVerdict ssm = target(v, "ssm");
-    return ssm.cause.value_or("");
+    return cause_id(ssm.cause);
   };
   CHECK(cause_for("AccessDeniedException",
                   "User: arn:aws:sts::123456789012:assumed-role/R/i-0abc is not authorized to "

@@ -5,8 +5,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 
+#include "probe/cause.h"
 #include "probe/evidence.h"
 #include "probe/instance_facts.h"
 #include "probe/text_util.h"
@@ -26,9 +28,8 @@ struct Finding {
   const AddressEvidence* evidence = nullptr;
   std::string address_class;
   bool usable = false;
-  std::string layer;   // "tcp", "tls"; empty when usable
-  std::string cause;   // "tcp.timeout"; empty when usable
-  std::string detail;  // "TCP 443 timed out after 3.0 s"
+  std::optional<Cause> cause;  // tcp.timeout; none when usable
+  std::string detail;          // "TCP 443 timed out after 3.0 s"
   // IPv6 address this instance has no route for: harmless while IPv4 works.
   bool ipv6_no_route = false;
 };
@@ -62,15 +63,15 @@ std::string time_sync_remedy();
 // "NXDOMAIN", "no answer", "it resolves": what a resolver said, in a sentence.
 std::string dns_outcome_words(netcheck::DnsOutcome outcome);
 
-// The text of a "dns.*" cause of the configured resolver's answer.
-CauseText dns_text(const std::string& cause, const TargetContext& ctx);
+// The text of a dns.* cause of the configured resolver's answer.
+CauseText dns_text(Cause cause, const TargetContext& ctx);
 
 // ---- addresses
 
 // "VPC address 10.40.1.11", "public address 52.94.1.1".
 std::string class_subject(const Finding& f);
 
-// The text of a failing address (its "tcp.*" or "tls.*" cause); `subject`
+// The text of a failing address (its tcp.*, tls.* or http.* cause); `subject`
 // names it in the headline ("VPC address 10.40.1.11", "all 2 addresses").
 CauseText address_text(const Finding& f, const std::string& subject, const TargetContext& ctx);
 
@@ -97,12 +98,11 @@ std::string service_impact(const std::string& service);
 std::string service_feature(const std::string& service);
 
 // What a connection that lands on a failing address suffers, for warnings.
-std::string partial_consequence(const std::string& cause, std::size_t failing);
+std::string partial_consequence(Cause cause, std::size_t failing);
 
 // ---- verdict
 
-// Sets the failed layer, cause and texts of a target verdict.
-void fill_failure(TargetVerdict& tv, const std::string& layer, const std::string& cause,
-                  const CauseText& text);
+// Sets the cause (and so the failed layer) and texts of a target verdict.
+void fill_failure(TargetVerdict& tv, Cause cause, const CauseText& text);
 
 }  // namespace ssmreach::diagnosis_detail

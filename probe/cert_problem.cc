@@ -36,20 +36,20 @@ CertProblem classify_verify_code(int code) {
   }
 }
 
-const char* cause_of(CertProblem problem) {
+Cause cause_of(CertProblem problem) {
   switch (problem) {
     case CertProblem::untrusted:
-      return "tls.untrusted";
+      return Cause::tls_untrusted;
     case CertProblem::hostname:
-      return "tls.hostname-mismatch";
+      return Cause::tls_hostname_mismatch;
     case CertProblem::expired:
-      return "tls.expired";
+      return Cause::tls_expired;
     case CertProblem::not_yet_valid:
-      return "tls.not-yet-valid";
+      return Cause::tls_not_yet_valid;
     case CertProblem::other:
-      return "tls.verify-failed";
+      return Cause::tls_verify_failed;
   }
-  return "tls.verify-failed";
+  return Cause::tls_verify_failed;
 }
 
 const netcheck::VerifyError* main_verify_error(const netcheck::TlsResult& tls) {

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "netcheck/tls.h"
+#include "probe/cause.h"
 
 namespace ssmreach {
 
@@ -13,8 +14,8 @@ enum class CertProblem { untrusted, hostname, expired, not_yet_valid, other };
 
 CertProblem classify_verify_code(int code);
 
-// "tls.untrusted", "tls.hostname-mismatch", ..., "tls.verify-failed".
-const char* cause_of(CertProblem problem);
+// tls.untrusted, tls.hostname-mismatch, ..., tls.verify-failed.
+Cause cause_of(CertProblem problem);
 
 // The most important verify error of a handshake (see CertProblem order);
 // nullptr when the chain verified.

@@ -13,9 +13,9 @@ TEST_CASE("cert problem: verify codes") {
   CHECK(classify_verify_code(X509_V_ERR_CERT_HAS_EXPIRED) == CertProblem::expired);
   CHECK(classify_verify_code(X509_V_ERR_CERT_NOT_YET_VALID) == CertProblem::not_yet_valid);
   CHECK(classify_verify_code(X509_V_ERR_CERT_REVOKED) == CertProblem::other);
-  CHECK(std::string(cause_of(CertProblem::untrusted)) == "tls.untrusted");
-  CHECK(std::string(cause_of(CertProblem::hostname)) == "tls.hostname-mismatch");
-  CHECK(std::string(cause_of(CertProblem::other)) == "tls.verify-failed");
+  CHECK(cause_of(CertProblem::untrusted) == Cause::tls_untrusted);
+  CHECK(cause_of(CertProblem::hostname) == Cause::tls_hostname_mismatch);
+  CHECK(cause_of(CertProblem::other) == Cause::tls_verify_failed);
 }
 
 TEST_CASE("cert problem: an untrusted chain explains the rest") {

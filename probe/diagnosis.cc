@@ -27,6 +27,7 @@
 #include "probe/auth_diagnosis.h"
 #include "probe/cause_text.h"
 #include "probe/cert_problem.h"
+#include "probe/http_evidence.h"
 #include "probe/imds_diagnosis.h"
 #include "probe/instance_facts.h"
 #include "probe/proxy_diagnosis.h"
@@ -44,132 +45,139 @@ using netcheck::TlsOutcome;
 
 // ---------------------------------------------------------------- per address
 
-Finding examine_address(const AddressEvidence& address, std::uint16_t port, const std::string& host,
-                        const InstanceFacts& facts) {
-  Finding f;
-  f.evidence = &address;
-  f.address_class = classify_address(address.ip, facts.vpc_cidrs);
+// The TCP layer of an address; false when it connected.
+bool tcp_failed(const AddressEvidence& address, std::uint16_t port, Finding& f) {
   const std::string tcp_port = "TCP " + std::to_string(port);
-
   if (!address.tcp) {
-    f.layer = "tcp";
-    f.cause = "tcp.not-probed";
+    f.cause = Cause::tcp_not_probed;
     f.detail = "not probed before the run ended";
-    return f;
+    return true;
   }
   const auto& tcp = *address.tcp;
   const std::string err = tcp.errno_name.empty() ? "" : " (" + tcp.errno_name + ")";
   switch (tcp.outcome) {
     case TcpOutcome::ok:
-      break;
+      return false;
     case TcpOutcome::timeout:
-      f.layer = "tcp";
-      f.cause = "tcp.timeout";
+      f.cause = Cause::tcp_timeout;
       f.detail = tcp_port + " timed out after " + seconds_text(tcp.ms);
-      return f;
+      return true;
     case TcpOutcome::refused:
-      f.layer = "tcp";
-      f.cause = "tcp.refused";
+      f.cause = Cause::tcp_refused;
       f.detail = tcp_port + " refused" + err;
-      return f;
+      return true;
     case TcpOutcome::unreachable:
-      f.layer = "tcp";
-      f.cause = "tcp.unreachable";
+      f.cause = Cause::tcp_unreachable;
       f.ipv6_no_route = address.ip.family == Family::v6 &&
                         (tcp.errno_name == "ENETUNREACH" || tcp.errno_name == "EADDRNOTAVAIL" ||
                          tcp.errno_name == "EAFNOSUPPORT");
       f.detail = f.ipv6_no_route ? "no IPv6 route on this instance" + err
                                  : tcp_port + " unreachable" + err;
-      return f;
+      return true;
     case TcpOutcome::error:
-      f.layer = "tcp";
-      f.cause = "tcp.error";
+      f.cause = Cause::tcp_error;
       f.detail = tcp_port + " failed" + (err.empty() ? std::string() : err);
-      return f;
+      return true;
   }
+  return false;
+}
 
+// The TLS handshake of an address; false when it completed.
+bool handshake_failed(const AddressEvidence& address, std::uint16_t port, Finding& f) {
   if (!address.tls) {
-    f.layer = "tls";
-    f.cause = "tls.not-probed";
+    f.cause = Cause::tls_not_probed;
     f.detail = "TLS not probed before the run ended";
-    return f;
+    return true;
   }
   const auto& tls = *address.tls;
   const std::string reason = openssl_reason(tls.error);
   const std::string why = reason.empty() ? "" : " (" + reason + ")";
   switch (tls.outcome) {
     case TlsOutcome::ok:
-      break;
+      return false;
     case TlsOutcome::timeout:
-      f.layer = "tls";
-      f.cause = "tls.timeout";
+      f.cause = Cause::tls_timeout;
       f.detail = "TLS handshake timed out after " + seconds_text(tls.ms);
-      return f;
+      return true;
     case TlsOutcome::protocol:
-      f.layer = "tls";
-      f.cause = "tls.protocol";
+      f.cause = Cause::tls_protocol;
       f.detail = "no TLS 1.2+ on port " + std::to_string(port) + why;
-      return f;
+      return true;
     case TlsOutcome::closed:
-      f.layer = "tls";
-      f.cause = "tls.closed";
+      f.cause = Cause::tls_closed;
       f.detail = "connection closed during the TLS handshake";
-      return f;
+      return true;
     case TlsOutcome::error:
-      f.layer = "tls";
-      f.cause = "tls.error";
+      f.cause = Cause::tls_error;
       f.detail = "TLS failed on this instance" + why;
-      return f;
+      return true;
   }
+  return false;
+}
 
-  if (const auto* error = main_verify_error(tls)) {
-    const CertProblem problem = classify_verify_code(error->code);
-    f.layer = "tls";
-    f.cause = cause_of(problem);
-    switch (problem) {
-      case CertProblem::untrusted:
-        f.detail = "certificate from untrusted issuer \"" + issuer_name(tls) + "\"";
-        break;
-      case CertProblem::hostname:
-        f.detail = "certificate does not cover " + host;
-        break;
-      case CertProblem::expired:
-        f.detail = "certificate expired " + tls.not_after;
-        break;
-      case CertProblem::not_yet_valid:
-        f.detail = "certificate not valid before " + tls.not_before;
-        break;
-      case CertProblem::other:
-        f.detail = "certificate rejected: " + error->text;
-        break;
-    }
-    return f;
+// The certificate of a completed handshake; false when it verified.
+bool certificate_failed(const netcheck::TlsResult& tls, const std::string& host, Finding& f) {
+  const auto* error = main_verify_error(tls);
+  if (!error) return false;
+  const CertProblem problem = classify_verify_code(error->code);
+  f.cause = cause_of(problem);
+  switch (problem) {
+    case CertProblem::untrusted:
+      f.detail = "certificate from untrusted issuer \"" + issuer_name(tls) + "\"";
+      break;
+    case CertProblem::hostname:
+      f.detail = "certificate does not cover " + host;
+      break;
+    case CertProblem::expired:
+      f.detail = "certificate expired " + tls.not_after;
+      break;
+    case CertProblem::not_yet_valid:
+      f.detail = "certificate not valid before " + tls.not_before;
+      break;
+    case CertProblem::other:
+      f.detail = "certificate rejected: " + error->text;
+      break;
   }
+  return true;
+}
 
+// The HTTPS request after a verified handshake: usable, or its failure.
+void judge_request(const AddressEvidence& address, Finding& f) {
+  const auto& tls = *address.tls;
   const std::string verified = tls.version.empty() ? "TLS verified" : tls.version + " verified";
   // Evidence from before the HTTP layer existed ends at TLS.
-  if (address.http) {
-    const auto& http = *address.http;
-    switch (http.outcome) {
-      case netcheck::HttpOutcome::ok:
-        break;
-      case netcheck::HttpOutcome::timeout:
-        f.layer = "http";
-        f.cause = "http.timeout";
-        f.detail = "no HTTP answer within " + seconds_text(http.ms) + " after TLS";
-        return f;
-      default:
-        f.layer = "http";
-        f.cause = "http.error";
-        f.detail = "HTTPS request failed" + (http.error.empty() ? "" : ": " + http.error);
-        return f;
-    }
+  if (!address.http) {
     f.usable = true;
-    f.detail = verified + ", HTTP " + std::to_string(http.status);
-    return f;
+    f.detail = verified;
+    return;
+  }
+  const auto& http = *address.http;
+  switch (http.outcome) {
+    case netcheck::HttpOutcome::ok:
+      break;
+    case netcheck::HttpOutcome::timeout:
+      f.cause = Cause::http_timeout;
+      f.detail = "no HTTP answer within " + seconds_text(http.ms) + " after TLS";
+      return;
+    default:
+      f.cause = Cause::http_error;
+      f.detail = "HTTPS request failed" + (http.error.empty() ? "" : ": " + http.error);
+      return;
   }
   f.usable = true;
-  f.detail = verified;
+  f.detail = verified + ", HTTP " + std::to_string(http.status);
+}
+
+// One address, layer by layer: the first failure decides.
+Finding examine_address(const AddressEvidence& address, std::uint16_t port, const std::string& host,
+                        const InstanceFacts& facts) {
+  Finding f;
+  f.evidence = &address;
+  f.address_class = classify_address(address.ip, facts.vpc_cidrs);
+  if (tcp_failed(address, port, f) || handshake_failed(address, port, f) ||
+      certificate_failed(*address.tls, host, f))
+    return f;
+  judge_request(address, f);
   return f;
 }
 
@@ -181,10 +189,7 @@ std::vector<AddressVerdict> address_verdicts(const std::vector<Finding>& finding
     av.ip = f.evidence->ip.text;
     av.address_class = f.address_class;
     av.usable = f.usable;
-    if (!f.usable) {
-      av.failed_layer = f.layer;
-      av.cause = f.cause;
-    }
+    if (!f.usable) av.cause = f.cause;
     av.detail = f.detail;
     out.push_back(std::move(av));
   }
@@ -225,37 +230,37 @@ bool same_addresses(const std::vector<netcheck::IpAddress>& a,
 
 // ---------------------------------------------------------------- DNS step
 
-std::string dns_cause(DnsOutcome outcome) {
+Cause dns_cause(DnsOutcome outcome) {
   switch (outcome) {
     case DnsOutcome::nxdomain:
-      return "dns.nxdomain";
+      return Cause::dns_nxdomain;
     case DnsOutcome::servfail:
     case DnsOutcome::refused:
-      return "dns.servfail";
+      return Cause::dns_servfail;
     case DnsOutcome::timeout:
-      return "dns.timeout";
+      return Cause::dns_timeout;
     case DnsOutcome::no_address:
-      return "dns.no-address";
+      return Cause::dns_no_address;
     case DnsOutcome::unreachable:
-      return "dns.unreachable";
+      return Cause::dns_unreachable;
     case DnsOutcome::ok:
     case DnsOutcome::skipped:
     case DnsOutcome::error:
       break;
   }
-  return "dns.error";
+  return Cause::dns_error;
 }
 
-// The cause of a failed lookup, or "" when DNS gave addresses.
-std::string lookup_cause(const TargetEvidence& te, const RunContext& context) {
+// The cause of a failed lookup, or nullopt when DNS gave addresses.
+std::optional<Cause> lookup_cause(const TargetEvidence& te, const RunContext& context) {
   const bool dns_ok = te.dns && te.dns->outcome == DnsOutcome::ok;
   const bool no_server_asked = !te.dns || te.dns->servers.empty();
   if (!dns_ok && no_server_asked && context.resolvers.empty() && !context.resolvers_error.empty()) {
-    return "dns.no-resolver";
+    return Cause::dns_no_resolver;
   }
-  if (!te.dns) return "dns.error";
+  if (!te.dns) return Cause::dns_error;
   if (!dns_ok) return dns_cause(te.dns->outcome);
-  return "";
+  return std::nullopt;
 }
 
 // DNS, the first layer (for names that are neither literals nor pinned by
@@ -263,8 +268,8 @@ std::string lookup_cause(const TargetEvidence& te, const RunContext& context) {
 bool diagnose_lookup(const TargetContext& ctx, TargetVerdict& tv) {
   const TargetEvidence& te = ctx.target;
   const RunContext& context = ctx.evidence.context;
-  const std::string cause = lookup_cause(te, context);
-  if (cause.empty()) return false;
+  const std::optional<Cause> cause = lookup_cause(te, context);
+  if (!cause) return false;
   tv.status = Status::critical;
 
   // A resolver that answers wrongly (NXDOMAIN, no record, SERVFAIL from a
@@ -277,18 +282,18 @@ bool diagnose_lookup(const TargetContext& ctx, TargetVerdict& tv) {
        te.dns->outcome == DnsOutcome::servfail || te.dns->outcome == DnsOutcome::refused);
   const bool vpc_has_endpoint = vpc && points_to_endpoint(*vpc, ctx.facts);
   if (answered_wrongly && vpc_has_endpoint) {
-    fill_failure(tv, "dns", "dns.custom-resolver-bypass",
+    fill_failure(tv, Cause::dns_custom_resolver_bypass,
                  bypass_text(ctx, dns_outcome_words(te.dns->outcome)));
     return true;
   }
-  CauseText text = dns_text(cause, ctx);
+  CauseText text = dns_text(*cause, ctx);
   // resolv.conf that names no server: the fallback is what was asked.
   const std::string& note = context.resolvers_error;
   if (!note.empty() && !context.resolvers.empty()) text.why = capitalized(note) + ". " + text.why;
   if (vpc_has_endpoint)
     text.why += " The VPC's own resolver " + vpc_resolver_text(te, ctx.facts) + " answers " +
                 list_and(ip_texts(vpc->addresses)) + " (the endpoint), so using it would work.";
-  fill_failure(tv, "dns", cause, text);
+  fill_failure(tv, *cause, text);
   return true;
 }
 
@@ -338,7 +343,7 @@ void ignore_unrouted_v6(const std::vector<const Finding*>& ignored_v6, const std
 
 // The failing address whose cause is the most common; ties go to the first.
 const Finding& most_common_failure(const std::vector<const Finding*>& failing) {
-  std::map<std::string, std::size_t> counts;
+  std::map<std::optional<Cause>, std::size_t> counts;
   for (const auto* f : failing) ++counts[f->cause];
   const Finding* representative = failing.front();
   for (const auto* f : failing) {
@@ -347,7 +352,8 @@ const Finding& most_common_failure(const std::vector<const Finding*>& failing) {
   return *representative;
 }
 
-std::size_t count_cause(const std::vector<const Finding*>& findings, const std::string& cause) {
+std::size_t count_cause(const std::vector<const Finding*>& findings,
+                        const std::optional<Cause>& cause) {
   return static_cast<std::size_t>(std::count_if(
       findings.begin(), findings.end(), [&](const Finding* f) { return f->cause == cause; }));
 }
@@ -366,8 +372,8 @@ void some_addresses_fail(const TargetContext& ctx, const AddressGroups& groups,
   text.headline = headline + "; " + std::to_string(usable.size()) + " of " + std::to_string(total) +
                   (usable.size() == 1 ? " works." : " work.");
   text.what = fails + ": " + address_list(failing) + "; " +
-              partial_consequence(representative.cause, failing.size()) + ".";
-  if (representative.cause == "tcp.timeout" && representative.address_class == "vpc") {
+              partial_consequence(*representative.cause, failing.size()) + ".";
+  if (representative.cause == Cause::tcp_timeout && representative.address_class == "vpc") {
     // One ENI answers, another does not: they share the endpoint's
     // security groups, so the difference is the subnet.
     const std::string& bad = representative.evidence->ip.text;
@@ -386,14 +392,13 @@ void some_addresses_fail(const TargetContext& ctx, const AddressGroups& groups,
                   "$ aws ec2 describe-network-acls --region " +
                   region + " --filters Name=association.subnet-id,Values=<endpoint-subnet-id>";
   }
-  fill_failure(tv, representative.layer, representative.cause, text);
+  fill_failure(tv, *representative.cause, text);
 }
 
 // What a critical target is blamed on: the failing address's own layer and
 // cause, unless the evidence proves a higher root cause.
 struct Conclusion {
-  std::string layer;
-  std::string cause;
+  Cause cause = Cause::tcp_timeout;  // always given
   CauseText text;
 };
 
@@ -408,17 +413,15 @@ void blame_the_answer(const TargetContext& ctx, const std::vector<const Finding*
     return f->address_class == "public";
   });
   const bool no_path = std::all_of(failing.begin(), failing.end(), [](const Finding* f) {
-    return f->cause == "tcp.timeout" || f->cause == "tcp.unreachable";
+    return f->cause == Cause::tcp_timeout || f->cause == Cause::tcp_unreachable;
   });
   if (te.dns && vpc && points_to_endpoint(*vpc, ctx.facts) &&
       !same_addresses(te.dns->addresses, vpc->addresses)) {
-    conclusion.layer = "dns";
-    conclusion.cause = "dns.custom-resolver-bypass";
+    conclusion.cause = Cause::dns_custom_resolver_bypass;
     conclusion.text = bypass_text(
         ctx, list_and(ip_texts(te.dns->addresses)) + ", where " + representative.detail);
   } else if (all_public && no_path) {
-    conclusion.layer = "dns";
-    conclusion.cause = "dns.public-answer";
+    conclusion.cause = Cause::dns_public_answer;
     conclusion.text = public_answer_text(ctx, representative.detail);
   }
 }
@@ -441,8 +444,7 @@ void weigh_hosts_pin(const TargetContext& ctx, const std::vector<const Finding*>
         "cause.";
     return;
   }
-  conclusion.layer = "dns";
-  conclusion.cause = "dns.hosts-override";
+  conclusion.cause = Cause::dns_hosts_override;
   const std::string pins = list_and(ip_texts(te.hosts));
   text.headline = "/etc/hosts pins " + te.target.host + " to " + te.hosts.front().text +
                   (te.hosts.size() > 1 ? " and more" : "") + "; " + representative.detail + ".";
@@ -484,14 +486,14 @@ void all_addresses_fail(const TargetContext& ctx, const std::vector<const Findin
     text.what = "None of the " + std::to_string(failing.size()) +
                 " addresses works: " + address_list(failing) + ".";
   }
-  Conclusion conclusion{representative.layer, representative.cause, std::move(text)};
+  Conclusion conclusion{*representative.cause, std::move(text)};
   const bool pinned = !ctx.target.hosts.empty();
   if (pinned) {
     weigh_hosts_pin(ctx, failing, representative, conclusion);
   } else {
     blame_the_answer(ctx, failing, representative, conclusion);
   }
-  fill_failure(tv, conclusion.layer, conclusion.cause, conclusion.text);
+  fill_failure(tv, conclusion.cause, conclusion.text);
 }
 
 bool first_address_answered(const std::vector<const Finding*>& usable) {
@@ -579,7 +581,7 @@ void no_address_probed(TargetVerdict& tv) {
   t.headline = "No address of " + tv.host + " was probed before the run ended.";
   t.what = "The name resolved, but the run ended before any address was tried.";
   t.remedy = "Run ssm-reach again, with a larger --timeout if the network is slow.";
-  fill_failure(tv, "tcp", "tcp.not-probed", t);
+  fill_failure(tv, Cause::tcp_not_probed, t);
 }
 
 // Optional services are at most a warning; a target that is not ok says
@@ -589,7 +591,7 @@ void weigh_impact(TargetVerdict& tv, bool proxied) {
   if (tv.status == Status::ok) return;
   // Through a proxy there is one path: it works or it does not.
   const bool partial =
-      !proxied && (!tv.cause || !tv.cause->starts_with("auth.")) &&
+      !proxied && tv.failed_layer() != Layer::auth &&
       std::any_of(tv.addresses.begin(), tv.addresses.end(), [](const auto& a) { return a.usable; });
   tv.impact = partial ? "Intermittent: connections that land on the failing address stall or "
                         "fail, so " +
@@ -669,10 +671,7 @@ void note_limits(const Evidence& evidence, std::vector<std::string>& notes) {
   // IMDS answered, but not with the VPC's CIDR blocks: "private" then means
   // "not known to be in the VPC", which the reader must be told.
   const auto& imds = context.imds;
-  const bool imds_answered =
-      std::any_of(imds.calls.begin(), imds.calls.end(),
-                  [](const ImdsCall& c) { return c.outcome == netcheck::HttpOutcome::ok; });
-  if (imds_answered && vpc_cidrs_from_facts(imds.facts).empty() && !evidence.targets.empty())
+  if (any_answered(imds) && vpc_cidrs_from_facts(imds.facts).empty() && !evidence.targets.empty())
     notes.push_back(
         "IMDS did not tell the VPC's CIDR blocks: addresses in private ranges are shown as "
         "private, whether or not they are in this VPC.");
@@ -712,7 +711,7 @@ Verdict diagnose(const Evidence& evidence) {
   weigh_signed_call(evidence, verdict.imds, verdict.targets, verdict.notes);
   for (std::size_t i = 0; i < verdict.targets.size(); ++i) {
     auto& tv = verdict.targets[i];
-    if (tv.cause && tv.cause->starts_with("auth."))
+    if (tv.failed_layer() == Layer::auth)
       weigh_impact(tv, evidence.targets[i].proxy_path.has_value());
   }
   weigh_ec2messages(evidence.context.agent.version, verdict.targets);

@@ -776,12 +776,12 @@ TEST_CASE("diagnosis: one rule per cause") {
     CHECK(t.status == c.status);
     CHECK(verdict.status == c.status);
     if (c.layer) {
-      CHECK(t.failed_layer.value_or("<none>") == c.layer);
+      CHECK(layer_id(t.failed_layer()) == c.layer);
     } else {
-      CHECK_FALSE(t.failed_layer.has_value());
+      CHECK_FALSE(t.failed_layer().has_value());
     }
     if (c.cause) {
-      CHECK(t.cause.value_or("<none>") == c.cause);
+      CHECK(cause_id(t.cause) == c.cause);
       CHECK_FALSE(t.explanation.empty());
       CHECK_FALSE(t.remedy.empty());
       CHECK_FALSE(t.impact.empty());
@@ -825,11 +825,11 @@ TEST_CASE("diagnosis: address verdicts carry class, cause and detail") {
   CHECK_FALSE(a[0].cause.has_value());
   CHECK(a[1].address_class == "public");
   CHECK_FALSE(a[1].usable);
-  CHECK(a[1].failed_layer == "tcp");
-  CHECK(a[1].cause == "tcp.timeout");
+  CHECK(a[1].failed_layer() == Layer::tcp);
+  CHECK(a[1].cause == Cause::tcp_timeout);
   CHECK(a[1].detail == "TCP 443 timed out after 3.0 s");
   CHECK(a[2].address_class == "vpc");
-  CHECK(a[2].cause == "tcp.unreachable");
+  CHECK(a[2].cause == Cause::tcp_unreachable);
   CHECK(has(a[2].detail, "no IPv6 route on this instance"));
 }
 
@@ -944,7 +944,7 @@ TEST_CASE("diagnosis: the clock rule") {
   SUBCASE("expired certificates on two hosts blame the clock") {
     const auto v = diagnose(evidence_with({expired_target("ssm"), expired_target("ssmmessages")}));
     for (const auto& t : v.targets) {
-      CHECK(t.cause == "tls.expired");
+      CHECK(t.cause == Cause::tls_expired);
       CHECK(has(t.explanation, "this instance's clock is the likely culprit"));
       CHECK(has(t.remedy, "169.254.169.123"));
       CHECK(has(t.remedy, "chronyc tracking"));
@@ -971,14 +971,14 @@ TEST_CASE("diagnosis: the clock rule") {
     };
     const auto v = diagnose(evidence_with(
         {resolved("ssm", {stale("ssm")}), resolved("ssmmessages", {stale("ssmmessages")})}));
-    CHECK(v.targets[0].cause == "tls.untrusted");
+    CHECK(v.targets[0].cause == Cause::tls_untrusted);
     CHECK_FALSE(any_note_has(v, "Clock suspect"));
   }
   SUBCASE("an untrusted chain that is not yet valid does not") {
     auto tls = tls_verify_errors(host_of("ssm"), {X509_V_ERR_CERT_NOT_YET_VALID,
                                                   X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY});
     const auto v = diagnose(evidence_with({resolved("ssm", {with_tls("10.40.1.11", tls)})}));
-    CHECK(v.targets[0].cause == "tls.untrusted");
+    CHECK(v.targets[0].cause == Cause::tls_untrusted);
     CHECK_FALSE(any_note_has(v, "Clock suspect"));
   }
 }
@@ -1001,8 +1001,8 @@ TEST_CASE("diagnosis: IMDS is a target; trust store notes") {
          0.3}};
     const auto v = diagnose(e);
     REQUIRE(v.imds);
-    CHECK(v.imds->cause == "imds.token-failed");
-    CHECK(v.imds->failed_layer == "imds");
+    CHECK(v.imds->cause == Cause::imds_token_failed);
+    CHECK(v.imds->failed_layer() == Layer::imds);
     CHECK(has(v.imds->remedy, "--http-put-response-hop-limit 2"));
     CHECK(has(v.imds->explanation, "falls back to IMDSv1"));
     // IMDSv1 still works: degraded, not broken, and the impact says so.
@@ -1018,7 +1018,7 @@ TEST_CASE("diagnosis: IMDS is a target; trust store notes") {
         {"PUT", "/latest/api/token", false, netcheck::HttpOutcome::ok, 403, "", 0.4}};
     const auto v = diagnose(e);
     REQUIRE(v.imds);
-    CHECK(v.imds->cause == "imds.token-failed");
+    CHECK(v.imds->cause == Cause::imds_token_failed);
     CHECK(v.imds->status == Status::critical);
   }
   SUBCASE("token PUT fails and IMDSv2 is required: critical") {
@@ -1030,7 +1030,7 @@ TEST_CASE("diagnosis: IMDS is a target; trust store notes") {
          0.3}};
     const auto v = diagnose(e);
     REQUIRE(v.imds);
-    CHECK(v.imds->cause == "imds.token-failed");
+    CHECK(v.imds->cause == Cause::imds_token_failed);
     CHECK(v.imds->status == Status::critical);
     CHECK(has(v.imds->explanation, "HTTP 401"));
     CHECK(has(v.imds->impact, "cannot start"));
@@ -1046,7 +1046,7 @@ TEST_CASE("diagnosis: IMDS is a target; trust store notes") {
          1000}};
     const auto v = diagnose(e);
     REQUIRE(v.imds);
-    CHECK(v.imds->cause == "imds.timeout");
+    CHECK(v.imds->cause == Cause::imds_timeout);
     CHECK(v.imds->status == Status::critical);
     CHECK(has(v.imds->explanation, "none of the 2 metadata GETs did"));
     CHECK(v.status == Status::critical);
@@ -1058,7 +1058,7 @@ TEST_CASE("diagnosis: IMDS is a target; trust store notes") {
         {"PUT", "/latest/api/token", false, netcheck::HttpOutcome::timeout, 0, "timeout", 1000}};
     const auto v = diagnose(e);
     REQUIRE(v.imds);
-    CHECK(v.imds->cause == "imds.unreachable");
+    CHECK(v.imds->cause == Cause::imds_unreachable);
     CHECK(v.imds->status == Status::critical);
     CHECK(has(v.imds->headline, "1.0 s"));
     CHECK(has(v.imds->remedy, "--http-endpoint enabled"));
@@ -1128,7 +1128,7 @@ TEST_CASE("diagnosis: ec2messages is required by the agent's version") {
     const auto v = run("3.3.40.0", true);
     CHECK(v.targets[2].status == Status::warning);
     CHECK_FALSE(v.targets[2].required);
-    CHECK(v.targets[2].cause == "tcp.timeout");
+    CHECK(v.targets[2].cause == Cause::tcp_timeout);
     CHECK(has(v.targets[2].explanation, "does not need ec2messages"));
     CHECK(has(v.targets[2].impact, "fallback"));
     CHECK(v.status == Status::warning);

@@ -2,6 +2,8 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
+
 namespace ssmreach {
 
 namespace {
@@ -12,6 +14,11 @@ std::string header(const netcheck::HttpResponse& response, const char* name) {
 }
 
 }  // namespace
+
+bool any_answered(const ImdsEvidence& imds) {
+  return std::any_of(imds.calls.begin(), imds.calls.end(),
+                     [](const ImdsCall& call) { return answered(call); });
+}
 
 HttpEvidence to_http_evidence(const netcheck::HttpResponse& response, std::time_t local_now) {
   HttpEvidence out;

@@ -6,6 +6,7 @@
 
 #include "netcheck/http.h"
 #include "netcheck/timer.h"
+#include "probe/http_evidence.h"
 #include "probe/imds_credentials.h"
 #include "probe/region.h"
 
@@ -194,9 +195,6 @@ void report_credentials(const ConversationPtr& conv) {
   if (conv->credentials_reported) return;
   conv->credentials_reported = true;
   auto& answers = conv->credential_answers;
-  auto answered = [](const std::optional<netcheck::HttpResponse>& r) {
-    return r && r->outcome == netcheck::HttpOutcome::ok;
-  };
   if (answered(answers.iam_info) || answered(answers.role_list))
     conv->out->credentials = credential_evidence(answers, conv->credentials_out);
   answers = CredentialAnswers{};

@@ -90,8 +90,9 @@ std::string by_hand(const ImdsEvidence& imds, const ImdsCall& call) {
       "curl -sX PUT " + base + "/latest/api/token -H 'X-aws-ec2-metadata-token-ttl-seconds: 60'";
   if (call.method == "PUT") return "$ " + token_put + " | wc -c";
   const bool secret = call.path.find("security-credentials") != std::string::npos;
-  return "$ TOKEN=$(" + token_put + ")\n$ curl -s -m 2 -w ' %{http_code}\\n' -H \"X-aws-ec2-metadata-token: $TOKEN\" " +
-         base + call.path + (secret ? " | grep -c AccessKeyId" : "");
+  return "$ TOKEN=$(" + token_put +
+         ")\n$ curl -s -m 2 -w ' %{http_code}\\n' -H \"X-aws-ec2-metadata-token: $TOKEN\" " + base +
+         call.path + (secret ? " | grep -c AccessKeyId" : "");
 }
 
 // A value the agent needs that IMDS did not give: unanswered or throttled
@@ -107,9 +108,8 @@ bool judge_need(const ImdsEvidence& imds, const Need& need, TargetVerdict& tv) {
                         "policy were not checked."
                       : "";
   CauseText t;
-  std::string cause;
+  Cause cause = Cause::imds_bad_answer;
   if (outcome == ReadOutcome::bad) {
-    cause = "imds.bad-answer";
     tv.status = Status::critical;
     const std::string said =
         call.status == 200 ? call.bad_answer : "HTTP " + std::to_string(call.status);
@@ -130,19 +130,19 @@ bool judge_need(const ImdsEvidence& imds, const Need& need, TargetVerdict& tv) {
         "The agent cannot start with this answer: the instance stays offline in Fleet "
         "Manager.";
   } else {
-    cause = outcome == ReadOutcome::throttled ? "imds.throttled" : "imds.timeout";
+    cause = outcome == ReadOutcome::throttled ? Cause::imds_throttled : Cause::imds_timeout;
     tv.status = Status::warning;
     const std::string tries =
         call.attempts > 1 ? " on all " + std::to_string(call.attempts) + " attempts" : "";
     if (outcome == ReadOutcome::throttled) {
       t.headline = "IMDS throttled the request for " + need.what + ": " +
                    std::to_string(call.status) + tries + ".";
-      t.what = "IMDS answered other requests, but " + get + " got " +
-               std::to_string(call.status) + tries + ".";
+      t.what = "IMDS answered other requests, but " + get + " got " + std::to_string(call.status) +
+               tries + ".";
     } else {
       const std::string how = http_failure_words(call);
-      t.headline = "Could not read " + need.what + " from IMDS: " + how +
-                   attempts_words(call) + ".";
+      t.headline =
+          "Could not read " + need.what + " from IMDS: " + how + attempts_words(call) + ".";
       t.what = "IMDS answered other requests, but " + get + " got " + how + attempts_words(call) +
                earlier_words(call) + ".";
     }
@@ -159,11 +159,10 @@ bool judge_need(const ImdsEvidence& imds, const Need& need, TargetVerdict& tv) {
         "request by hand:\n"
         "$ sudo ss -tnp dst 169.254.169.254\n" +
         by_hand(imds, call);
-    tv.impact =
-        "Unknown, not broken: while IMDS answers this way, the agent cannot read " + need.what +
-        " either and retries, so it may register late or not at all.";
+    tv.impact = "Unknown, not broken: while IMDS answers this way, the agent cannot read " +
+                need.what + " either and retries, so it may register late or not at all.";
   }
-  fill_failure(tv, "imds", cause, t);
+  fill_failure(tv, cause, t);
   return true;
 }
 
@@ -171,6 +170,85 @@ bool judge_unread(const ImdsEvidence& imds, TargetVerdict& tv) {
   for (const Need& need : agent_needs(imds))
     if (judge_need(imds, need, tv)) return true;
   return false;
+}
+
+// Nothing answered at the IMDS address.
+void imds_unreachable(const ImdsEvidence& imds, const ImdsCall* put, const ImdsCall* first_get,
+                      const std::string& r, const std::string& instance_id, TargetVerdict& tv) {
+  const ImdsCall* failed = put ? put : first_get;
+  const std::string words = failed ? http_failure_words(*failed) : "no request made";
+  tv.status = Status::critical;
+  CauseText t;
+  t.headline = "IMDS at " + imds.endpoint + " does not answer (" + words + ").";
+  t.what = "Nothing answered at " + imds.endpoint + " (" + words +
+           "), so the agent cannot read its region or the instance profile's credentials.";
+  t.why =
+      "The metadata service is disabled for this instance, a local firewall blocks "
+      "169.254.169.254, or this is not an EC2 instance (on premises, pass --no-imds).";
+  t.remedy =
+      "Enable the metadata service, and check this host's firewall for rules on "
+      "169.254.169.254:\n"
+      "$ aws ec2 describe-instances --region " +
+      r + " --instance-ids " + instance_id +
+      " --query 'Reservations[].Instances[].MetadataOptions'\n"
+      "$ aws ec2 modify-instance-metadata-options --region " +
+      r + " --instance-id " + instance_id +
+      " --http-endpoint enabled\n"
+      "$ sudo iptables -S OUTPUT; sudo nft list ruleset | grep 169.254.169.254";
+  fill_failure(tv, Cause::imds_unreachable, t);
+}
+
+// The IMDSv2 token PUT failed; `get_ok`: GETs answer without a token.
+void token_failed(const ImdsEvidence& imds, const ImdsCall* put, const ImdsCall* first_get,
+                  bool get_ok, const std::string& r, const std::string& instance_id,
+                  TargetVerdict& tv) {
+  const std::string put_words = http_failure_words(*put);
+  tv.status = get_ok ? Status::warning : Status::critical;
+  CauseText t;
+  t.headline = "IMDSv2 token request failed (" + put_words + "); GETs " +
+               (get_ok ? "answer without a token." : "are refused without one.");
+  t.what = "The token PUT to " + imds.endpoint + "/latest/api/token failed (" + put_words +
+           ") while plain GETs answer" +
+           (get_ok ? ": the agent falls back to IMDSv1 after a delay, and stops working "
+                     "once IMDSv2 is required."
+                   : " with " +
+                         // An evidence file may hold a PUT and no GET at all.
+                         (first_get ? http_failure_words(*first_get) : std::string("nothing")) +
+                         " (IMDSv2 is required), so the agent gets no credentials.");
+  t.why =
+      "A hop limit of 1 drops the PUT's answer for requests from a container or network "
+      "namespace, or a proxy or firewall blocks PUT requests to 169.254.169.254.";
+  t.remedy =
+      "Raise the hop limit to 2 (and keep IMDSv2 required); make sure no proxy handles "
+      "169.254.169.254 (no_proxy):\n"
+      "$ aws ec2 modify-instance-metadata-options --region " +
+      r + " --instance-id " + instance_id +
+      " --http-put-response-hop-limit 2 --http-tokens required";
+  fill_failure(tv, Cause::imds_token_failed, t);
+}
+
+// The token came, then no metadata GET (of `gets`) was answered.
+void token_then_nothing(const ImdsEvidence& imds, const ImdsCall* first_get, std::size_t gets,
+                        TargetVerdict& tv) {
+  const std::string words = http_failure_words(*first_get);
+  tv.status = Status::critical;
+  CauseText t;
+  t.headline = "IMDS gave a token, then no metadata (" + words + ").";
+  t.what = "The token PUT to " + imds.endpoint + " answered, but none of the " +
+           std::to_string(gets) + " metadata GETs did (" + words +
+           "), so the agent cannot read its region or the instance profile's credentials.";
+  t.why =
+      "Something between this instance and IMDS passes the token request but holds the "
+      "others (a local proxy or firewall rule for 169.254.169.254), or the metadata "
+      "service is failing.";
+  t.remedy =
+      "Check this host's firewall and proxy settings for 169.254.169.254, then try by "
+      "hand:\n"
+      "$ TOKEN=$(curl -sX PUT http://169.254.169.254/latest/api/token -H "
+      "'X-aws-ec2-metadata-token-ttl-seconds: 60')\n"
+      "$ curl -s -m 2 -H \"X-aws-ec2-metadata-token: $TOKEN\" "
+      "http://169.254.169.254/latest/meta-data/instance-id";
+  fill_failure(tv, Cause::imds_timeout, t);
 }
 
 }  // namespace
@@ -204,77 +282,17 @@ std::optional<TargetVerdict> diagnose_imds(const ImdsEvidence& imds, const std::
   }
 
   if (!any_answer) {
-    const ImdsCall* failed = put ? put : first_get;
-    const std::string words = failed ? http_failure_words(*failed) : "no request made";
-    tv.status = Status::critical;
-    CauseText t;
-    t.headline = "IMDS at " + imds.endpoint + " does not answer (" + words + ").";
-    t.what = "Nothing answered at " + imds.endpoint + " (" + words +
-             "), so the agent cannot read its region or the instance profile's credentials.";
-    t.why =
-        "The metadata service is disabled for this instance, a local firewall blocks "
-        "169.254.169.254, or this is not an EC2 instance (on premises, pass --no-imds).";
-    t.remedy =
-        "Enable the metadata service, and check this host's firewall for rules on "
-        "169.254.169.254:\n"
-        "$ aws ec2 describe-instances --region " +
-        r + " --instance-ids " + instance_id +
-        " --query 'Reservations[].Instances[].MetadataOptions'\n"
-        "$ aws ec2 modify-instance-metadata-options --region " +
-        r + " --instance-id " + instance_id +
-        " --http-endpoint enabled\n"
-        "$ sudo iptables -S OUTPUT; sudo nft list ruleset | grep 169.254.169.254";
-    fill_failure(tv, "imds", "imds.unreachable", t);
+    imds_unreachable(imds, put, first_get, r, instance_id, tv);
   } else if (put && !put->bad_answer.empty()) {
     // A token the agent cannot use: cut, like any answer of a streaming or
     // broken IMDS.
     judge_need(imds, Need{put, "the IMDSv2 token", false}, tv);
   } else if (put && !imds.token_ok) {
-    const std::string put_words = http_failure_words(*put);
-    tv.status = get_ok ? Status::warning : Status::critical;
-    CauseText t;
-    t.headline = "IMDSv2 token request failed (" + put_words + "); GETs " +
-                 (get_ok ? "answer without a token." : "are refused without one.");
-    t.what = "The token PUT to " + imds.endpoint + "/latest/api/token failed (" + put_words +
-             ") while plain GETs answer" +
-             (get_ok ? ": the agent falls back to IMDSv1 after a delay, and stops working "
-                       "once IMDSv2 is required."
-                     : " with " +
-                           // An evidence file may hold a PUT and no GET at all.
-                           (first_get ? http_failure_words(*first_get) : std::string("nothing")) +
-                           " (IMDSv2 is required), so the agent gets no credentials.");
-    t.why =
-        "A hop limit of 1 drops the PUT's answer for requests from a container or network "
-        "namespace, or a proxy or firewall blocks PUT requests to 169.254.169.254.";
-    t.remedy =
-        "Raise the hop limit to 2 (and keep IMDSv2 required); make sure no proxy handles "
-        "169.254.169.254 (no_proxy):\n"
-        "$ aws ec2 modify-instance-metadata-options --region " +
-        r + " --instance-id " + instance_id +
-        " --http-put-response-hop-limit 2 --http-tokens required";
-    fill_failure(tv, "imds", "imds.token-failed", t);
+    token_failed(imds, put, first_get, get_ok, r, instance_id, tv);
   } else if (first_get && !get_answered) {
     // The token came, then nothing: a metadata service that hangs (or a
     // middlebox that lets only the PUT through) starves the agent as surely.
-    const std::string words = http_failure_words(*first_get);
-    tv.status = Status::critical;
-    CauseText t;
-    t.headline = "IMDS gave a token, then no metadata (" + words + ").";
-    t.what = "The token PUT to " + imds.endpoint + " answered, but none of the " +
-             std::to_string(gets) + " metadata GETs did (" + words +
-             "), so the agent cannot read its region or the instance profile's credentials.";
-    t.why =
-        "Something between this instance and IMDS passes the token request but holds the "
-        "others (a local proxy or firewall rule for 169.254.169.254), or the metadata "
-        "service is failing.";
-    t.remedy =
-        "Check this host's firewall and proxy settings for 169.254.169.254, then try by "
-        "hand:\n"
-        "$ TOKEN=$(curl -sX PUT http://169.254.169.254/latest/api/token -H "
-        "'X-aws-ec2-metadata-token-ttl-seconds: 60')\n"
-        "$ curl -s -m 2 -H \"X-aws-ec2-metadata-token: $TOKEN\" "
-        "http://169.254.169.254/latest/meta-data/instance-id";
-    fill_failure(tv, "imds", "imds.timeout", t);
+    token_then_nothing(imds, first_get, gets, tv);
   } else if (!judge_unread(imds, tv)) {
     tv.status = Status::ok;
     tv.headline = imds.token_ok ? "IMDSv2 answers." : "IMDS answers.";

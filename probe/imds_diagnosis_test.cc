@@ -49,7 +49,9 @@ Evidence healthy_run() {
                               healthy("ec2messages", "10.40.1.12")});
   auto& imds = e.context.imds;
   imds.calls = {{"PUT", "/latest/api/token", false, HttpOutcome::ok, 200, "", 0.4},
-                answered(kDocument, 200), answered(kRoleList, 200), answered(kRole, 200)};
+                answered(kDocument, 200),
+                answered(kRoleList, 200),
+                answered(kRole, 200)};
   imds.facts["meta-data/instance-id"] = "i-0abc1234";
   CredentialEvidence c;
   c.source = "instance-profile";
@@ -102,9 +104,9 @@ TEST_CASE("IMDS diagnosis: unanswered, throttled or unusable, for each value the
     std::string path;
     std::string what;
   };
-  for (const Case& needed : {Case{kDocument, "instance identity document"},
-                             Case{kRoleList, "instance profile's role"},
-                             Case{kRole, "role's credentials"}}) {
+  for (const Case& needed :
+       {Case{kDocument, "instance identity document"}, Case{kRoleList, "instance profile's role"},
+        Case{kRole, "role's credentials"}}) {
     CAPTURE(needed.path);
     {  // a timeout is imds.timeout, a warning: unknown, not absent
       Evidence e = healthy_run();
@@ -112,8 +114,8 @@ TEST_CASE("IMDS diagnosis: unanswered, throttled or unusable, for each value the
       if (needed.path != kDocument) credentials_unread(e, needed.path + ": no answer in time");
       const Verdict v = diagnose(e);
       REQUIRE(v.imds);
-      CHECK(v.imds->cause == "imds.timeout");
-      CHECK(v.imds->failed_layer == "imds");
+      CHECK(v.imds->cause == Cause::imds_timeout);
+      CHECK(v.imds->failed_layer() == Layer::imds);
       CHECK(v.imds->status == Status::warning);
       CHECK(v.status == Status::warning);
       CHECK(v.imds->headline.find("Could not read") != std::string::npos);
@@ -130,7 +132,7 @@ TEST_CASE("IMDS diagnosis: unanswered, throttled or unusable, for each value the
       if (needed.path != kDocument)
         credentials_unread(e, needed.path + ": " + std::to_string(status));
       const Verdict v = diagnose(e);
-      CHECK(v.imds->cause == "imds.throttled");
+      CHECK(v.imds->cause == Cause::imds_throttled);
       CHECK(v.imds->status == Status::warning);
       CHECK(v.imds->headline.find("throttled") != std::string::npos);
     }
@@ -138,7 +140,7 @@ TEST_CASE("IMDS diagnosis: unanswered, throttled or unusable, for each value the
       Evidence e = healthy_run();
       replace(e, needed.path, answered(needed.path, 200, "cut at 16384 bytes"));
       const Verdict v = diagnose(e);
-      CHECK(v.imds->cause == "imds.bad-answer");
+      CHECK(v.imds->cause == Cause::imds_bad_answer);
       CHECK(v.imds->status == Status::critical);
       CHECK(v.imds->explanation.find("cut at 16384 bytes") != std::string::npos);
       CHECK(v.status == Status::critical);
@@ -148,23 +150,23 @@ TEST_CASE("IMDS diagnosis: unanswered, throttled or unusable, for each value the
 
 TEST_CASE("IMDS diagnosis: a region that is not a region name") {
   Evidence e = healthy_run();
-  replace(e, kDocument,
-          answered(kDocument, 200, "its region \"<html>\" is not a region name"));
+  replace(e, kDocument, answered(kDocument, 200, "its region \"<html>\" is not a region name"));
   const Verdict v = diagnose(e);
-  CHECK(v.imds->cause == "imds.bad-answer");
+  CHECK(v.imds->cause == Cause::imds_bad_answer);
   CHECK(v.imds->headline.find("not a region name") != std::string::npos);
 }
 
 TEST_CASE("IMDS diagnosis: absence needs a 404 or an empty role list") {
   Evidence e = healthy_run();
   e.context.imds.calls = {{"PUT", "/latest/api/token", false, HttpOutcome::ok, 200, "", 0.4},
-                          answered(kDocument, 200), answered(kRoleList, 404),
+                          answered(kDocument, 200),
+                          answered(kRoleList, 404),
                           answered("/latest/meta-data/iam/info", 404)};
   SUBCASE("404, and no Default Host Management either: auth.no-credentials") {
     e.context.imds.calls.push_back(answered(kIdentity, 404));
     credentials_unread(e, "no instance profile is attached (meta-data/iam/info: 404)");
     const Verdict v = diagnose(e);
-    CHECK(v.imds->cause == "auth.no-credentials");
+    CHECK(v.imds->cause == Cause::auth_no_credentials);
     CHECK(v.imds->status == Status::critical);
   }
   SUBCASE("404, and the identity credentials unanswered: unknown") {
@@ -172,7 +174,7 @@ TEST_CASE("IMDS diagnosis: absence needs a 404 or an empty role list") {
     credentials_unread(e, "no instance profile is attached (meta-data/iam/info: 404); " +
                               kIdentity.substr(8) + ": no answer in time");
     const Verdict v = diagnose(e);
-    CHECK(v.imds->cause == "imds.timeout");
+    CHECK(v.imds->cause == Cause::imds_timeout);
     CHECK(v.imds->status == Status::warning);
     CHECK(v.imds->headline.find("Default Host Management") != std::string::npos);
   }
@@ -185,7 +187,7 @@ TEST_CASE("IMDS diagnosis: no silent pass when the signed call did not happen") 
     skipped.skipped = "IMDS had not told the credentials when the run ended";
     e.signed_call = skipped;
     const Verdict v = diagnose(e);
-    CHECK(ssm_of(v).cause == "auth.unchecked");
+    CHECK(ssm_of(v).cause == Cause::auth_unchecked);
     CHECK(ssm_of(v).status == Status::warning);
     CHECK(v.status == Status::warning);
   }
@@ -193,7 +195,7 @@ TEST_CASE("IMDS diagnosis: no silent pass when the signed call did not happen") 
     e.signed_call->http.outcome = HttpOutcome::timeout;
     e.signed_call->http.status = 0;
     const Verdict v = diagnose(e);
-    CHECK(ssm_of(v).cause == "auth.unchecked");
+    CHECK(ssm_of(v).cause == Cause::auth_unchecked);
     CHECK(v.status == Status::warning);
   }
   SUBCASE("--no-auth: the user's choice, ok") {
@@ -214,7 +216,7 @@ TEST_CASE("IMDS diagnosis: no silent pass when the signed call did not happen") 
     replace(e, kRoleList, unanswered(kRoleList));
     credentials_unread(e, "meta-data/iam/security-credentials/: no answer in time");
     const Verdict v = diagnose(e);
-    CHECK(v.imds->cause == "imds.timeout");
+    CHECK(v.imds->cause == Cause::imds_timeout);
     CHECK_FALSE(ssm_of(v).cause);
     CHECK(ssm_of(v).status == Status::ok);
   }

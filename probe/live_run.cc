@@ -11,6 +11,7 @@
 #include "probe/agent_context.h"
 #include "probe/boot_wait.h"
 #include "probe/gather.h"
+#include "probe/http_evidence.h"
 #include "probe/imds.h"
 #include "probe/instance_facts.h"
 #include "probe/plan.h"
@@ -31,12 +32,6 @@ std::string utc_now_iso8601() {
   char text[32];
   std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return text;
-}
-
-// IMDS said anything at all: we are on EC2 (or its lab).
-bool answered(const ImdsEvidence& imds) {
-  return std::any_of(imds.calls.begin(), imds.calls.end(),
-                     [](const ImdsCall& c) { return c.outcome == netcheck::HttpOutcome::ok; });
 }
 
 void resolve_resolvers(const Options& options, RunContext& context) {
@@ -228,7 +223,7 @@ class LiveRun {
   // VPC resolver is asked too: its answer tells a bypass from a missing
   // endpoint. That needs both the IMDS facts and the targets' names.
   void compare_resolvers() {
-    if (!imds_done_ || !targets_started_ || !answered(context().imds)) return;
+    if (!imds_done_ || !targets_started_ || !any_answered(context().imds)) return;
     auto vpc = amazon_resolvers(instance_facts(context().imds).primary_cidr);
     const auto& configured = context().resolvers;
     const bool all_vpc = std::all_of(configured.begin(), configured.end(), [&](auto& r) {

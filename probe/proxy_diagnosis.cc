@@ -34,10 +34,56 @@ std::string settings_subject(const RunContext& context) {
 }
 
 struct PathConclusion {
-  std::string layer;
-  std::string cause;
+  Cause cause = Cause::http_timeout;
   CauseText text;
 };
+
+// The proxy answered CONNECT, but not with a tunnel (or not in time).
+PathConclusion connect_failure(const TargetContext& ctx, const ProxyPathEvidence& path,
+                               const std::string& target, const std::string& curl) {
+  const std::string& host = ctx.host();
+  const std::string& proxy = path.proxy;
+  PathConclusion c;
+  CauseText& t = c.text;
+  if (path.connect_status == 407) {
+    c.cause = Cause::proxy_auth_required;
+    const bool has = ctx.evidence.context.proxy.https_proxy_has_credentials;
+    t.headline = "The proxy " + proxy + " requires authentication (407).";
+    t.what = "The proxy answered CONNECT " + target + " with 407 Proxy Authentication " +
+             "Required" +
+             (has ? ": it rejects the user and password in the agent's https_proxy."
+                  : ", and the agent's https_proxy has no user and password.");
+    t.why = "The agent authenticates to a proxy only with Basic credentials in the URL.";
+    t.remedy =
+        "Put the proxy user in the agent's https_proxy (or let this instance through "
+        "without authentication):\n" +
+        agent_environment_remedy("https_proxy=http://USER:PASSWORD@" +
+                                 proxy.substr(proxy.find("://") + 3));
+    return c;
+  }
+  if (path.connect_status == 0) {
+    c.cause = Cause::proxy_timeout;
+    t.headline = "The proxy " + proxy + " does not answer CONNECT.";
+    t.what = "The proxy accepted the connection but did not answer CONNECT " + target +
+             " in time (" + seconds_text(path.http.ms) + ").";
+    t.why = "The proxy is overloaded, or it cannot reach " + host + " itself.";
+    t.remedy = "Check the proxy's own connectivity to " + host + ":\n" + curl;
+    return c;
+  }
+  c.cause = Cause::proxy_connect_denied;
+  t.headline =
+      "The proxy refuses CONNECT " + target + " (" + std::to_string(path.connect_status) + ").";
+  t.what = "The proxy " + proxy + " answered CONNECT " + target + " with HTTP " +
+           std::to_string(path.connect_status) + ".";
+  t.why =
+      "Its access rules do not allow this destination: an allow list without "
+      "*.amazonaws.com (or this endpoint's name), or CONNECT limited to other ports.";
+  t.remedy = "Allow CONNECT to " + target +
+             " on the proxy (squid: \"acl aws dstdomain .amazonaws.com\" and "
+             "\"http_access allow CONNECT aws\"), then check:\n" +
+             curl;
+  return c;
+}
 
 PathConclusion proxy_failure(const TargetContext& ctx, const ProxyPathEvidence& path) {
   const std::string& host = ctx.host();
@@ -48,8 +94,7 @@ PathConclusion proxy_failure(const TargetContext& ctx, const ProxyPathEvidence& 
   CauseText& t = c.text;
 
   if (path.failed_stage == "proxy-connect") {
-    c.layer = "proxy";
-    c.cause = "proxy.unreachable";
+    c.cause = Cause::proxy_unreachable;
     const std::string words =
         path.http.error.empty() ? to_string(path.http.outcome) : path.http.error;
     t.headline = "The proxy " + proxy + " cannot be reached.";
@@ -62,50 +107,9 @@ PathConclusion proxy_failure(const TargetContext& ctx, const ProxyPathEvidence& 
     return c;
   }
 
-  if (path.failed_stage == "connect") {
-    c.layer = "proxy";
-    if (path.connect_status == 407) {
-      c.cause = "proxy.auth-required";
-      const bool has = ctx.evidence.context.proxy.https_proxy_has_credentials;
-      t.headline = "The proxy " + proxy + " requires authentication (407).";
-      t.what = "The proxy answered CONNECT " + target + " with 407 Proxy Authentication " +
-               "Required" +
-               (has ? ": it rejects the user and password in the agent's https_proxy."
-                    : ", and the agent's https_proxy has no user and password.");
-      t.why = "The agent authenticates to a proxy only with Basic credentials in the URL.";
-      t.remedy =
-          "Put the proxy user in the agent's https_proxy (or let this instance through "
-          "without authentication):\n" +
-          agent_environment_remedy("https_proxy=http://USER:PASSWORD@" +
-                                   proxy.substr(proxy.find("://") + 3));
-      return c;
-    }
-    if (path.connect_status == 0) {
-      c.cause = "proxy.timeout";
-      t.headline = "The proxy " + proxy + " does not answer CONNECT.";
-      t.what = "The proxy accepted the connection but did not answer CONNECT " + target +
-               " in time (" + seconds_text(path.http.ms) + ").";
-      t.why = "The proxy is overloaded, or it cannot reach " + host + " itself.";
-      t.remedy = "Check the proxy's own connectivity to " + host + ":\n" + curl;
-      return c;
-    }
-    c.cause = "proxy.connect-denied";
-    t.headline =
-        "The proxy refuses CONNECT " + target + " (" + std::to_string(path.connect_status) + ").";
-    t.what = "The proxy " + proxy + " answered CONNECT " + target + " with HTTP " +
-             std::to_string(path.connect_status) + ".";
-    t.why =
-        "Its access rules do not allow this destination: an allow list without "
-        "*.amazonaws.com (or this endpoint's name), or CONNECT limited to other ports.";
-    t.remedy = "Allow CONNECT to " + target +
-               " on the proxy (squid: \"acl aws dstdomain .amazonaws.com\" and "
-               "\"http_access allow CONNECT aws\"), then check:\n" +
-               curl;
-    return c;
-  }
+  if (path.failed_stage == "connect") return connect_failure(ctx, path, target, curl);
 
   if (path.failed_stage == "tls") {
-    c.layer = "tls";
     if (path.tls_verify_result != 0) {
       const int code = static_cast<int>(path.tls_verify_result);
       const std::string text = X509_verify_cert_error_string(path.tls_verify_result);
@@ -131,7 +135,7 @@ PathConclusion proxy_failure(const TargetContext& ctx, const ProxyPathEvidence& 
       return c;
     }
     const bool timeout = path.http.outcome == netcheck::HttpOutcome::timeout;
-    c.cause = timeout ? "tls.timeout" : "tls.protocol";
+    c.cause = timeout ? Cause::tls_timeout : Cause::tls_protocol;
     t.headline = "No TLS with " + host + " through the proxy.";
     t.what = "The proxy accepted CONNECT " + target + ", but the TLS handshake through it " +
              (timeout ? "did not complete in " + seconds_text(path.http.ms) + "."
@@ -141,8 +145,7 @@ PathConclusion proxy_failure(const TargetContext& ctx, const ProxyPathEvidence& 
     return c;
   }
 
-  c.layer = "http";
-  c.cause = "http.timeout";
+  c.cause = Cause::http_timeout;
   t.headline = "No HTTP answer from " + host + " through the proxy.";
   t.what = "CONNECT and TLS through the proxy work, but the HTTPS request got no answer (" +
            (path.http.error.empty() ? seconds_text(path.http.ms) : path.http.error) + ").";
@@ -161,7 +164,6 @@ void weigh_proxy_path(const TargetContext& ctx, TargetVerdict& tv) {
   if (path.failed_stage.empty()) {
     const std::string direct = tv.status == Status::ok ? "" : " Direct: " + tv.headline;
     tv.status = Status::ok;
-    tv.failed_layer.reset();
     tv.cause.reset();
     tv.headline = "Reachable through the proxy " + path.proxy + ": CONNECT " +
                   std::to_string(path.connect_status) + ", TLS verified, HTTP " +
@@ -181,7 +183,7 @@ void weigh_proxy_path(const TargetContext& ctx, TargetVerdict& tv) {
         "\nOr let the agent go direct: add " + ctx.host() + " to no_proxy in its environment.";
   }
   tv.status = Status::critical;
-  fill_failure(tv, c.layer, c.cause, c.text);
+  fill_failure(tv, c.cause, c.text);
 }
 
 void weigh_imds_proxy(const RunContext& context, TargetVerdict& imds) {
@@ -208,7 +210,7 @@ void weigh_imds_proxy(const RunContext& context, TargetVerdict& imds) {
       "entries):\n" +
       agent_environment_remedy("no_proxy=" + endpoint.host +
                                (proxy.no_proxy.empty() ? "" : "," + proxy.no_proxy));
-  fill_failure(imds, "proxy", "proxy.imds-not-excluded", t);
+  fill_failure(imds, Cause::proxy_imds_not_excluded, t);
   imds.impact =
       "The agent cannot read its credentials or region: the instance stays offline in Fleet "
       "Manager.";

@@ -1,24 +1,8 @@
 #include "probe/report_boot.h"
 
-#include <algorithm>
-#include <cctype>
-
 namespace ssmreach {
 
 namespace {
-
-std::string upper(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return text;
-}
-
-// "ok" and "skipped" stay quiet; what needs attention is in capitals, as
-// in the text report's RESULT column.
-std::string status_word(Status status) {
-  return status == Status::ok || status == Status::skipped ? to_string(status)
-                                                           : upper(to_string(status));
-}
 
 std::string first_usable_ip(const TargetVerdict& target) {
   for (const auto& address : target.addresses)
@@ -27,12 +11,13 @@ std::string first_usable_ip(const TargetVerdict& target) {
 }
 
 std::string target_line(const TargetVerdict& target) {
+  // "ok" and "skipped" stay quiet, as in the text report's RESULT column.
   std::string line = target.service + " " + status_word(target.status);
   if (target.status == Status::ok) {
     const std::string ip = first_usable_ip(target);
     return ip.empty() ? line : line + " " + ip;
   }
-  if (target.cause) line += " " + *target.cause;
+  if (target.cause) line += std::string(" ") + to_string(*target.cause);
   std::string headline = target.headline;
   if (!headline.empty() && headline.back() == '.') headline.pop_back();
   return headline.empty() ? line : line + " " + headline;
@@ -59,7 +44,7 @@ std::string render_boot_summary(const Verdict& verdict, const std::string& detai
   if (verdict.imds) out += boot_line(target_line(*verdict.imds));
   for (const auto& target : verdict.targets) out += boot_line(target_line(target));
   for (const auto& note : verdict.notes) out += boot_line("note: " + note);
-  out += boot_line("result " + upper(to_string(verdict.status)) + " (exit " +
+  out += boot_line("result " + std::string(upper_word(verdict.status)) + " (exit " +
                    std::to_string(exit_code(verdict.status)) + ") - details: " + details);
   return out;
 }

@@ -27,11 +27,10 @@ Verdict critical_verdict() {
   Verdict v;
   v.status = Status::critical;
   v.imds = target("imds", Status::ok);
-  v.imds->addresses.push_back({"169.254.169.254", "link-local", true, {}, {}, "", false});
+  v.imds->addresses.push_back({"169.254.169.254", "link-local", true, {}, "", false});
   v.targets.push_back(target("ssm", Status::ok));
   auto broken = target("ssmmessages", Status::critical);
-  broken.cause = "tcp.timeout";
-  broken.failed_layer = "tcp";
+  broken.cause = Cause::tcp_timeout;
   broken.headline = "TCP 443 to 10.0.1.11 timed out (3.0 s).";
   v.targets.push_back(broken);
   return v;

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "probe/address_class.h"
+#include "probe/http_evidence.h"
 #include "probe/imds.h"
 #include "probe/report.h"
 #include "probe/text_util.h"
@@ -30,6 +31,16 @@ Json text_or_null(const std::string& text) { return text.empty() ? Json(nullptr)
 template <typename T>
 Json optional_or_null(const std::optional<T>& value) {
   return value ? Json(*value) : Json(nullptr);
+}
+
+// The cause's id ("tcp.timeout"), or null.
+Json cause_or_null(const std::optional<Cause>& cause) {
+  return cause ? Json(to_string(*cause)) : Json(nullptr);
+}
+
+// The failed layer ("tcp"), or null: the layer of the cause.
+Json layer_or_null(const std::optional<Cause>& cause) {
+  return cause ? Json(to_string(layer_of(*cause))) : Json(nullptr);
 }
 
 Json ip_list(const std::vector<netcheck::IpAddress>& ips) {
@@ -272,8 +283,8 @@ Json target_json(const TargetEvidence& te, const TargetVerdict* tv,
   // The verdict may relax a requirement (ec2messages for a recent agent).
   out["required"] = tv ? tv->required : te.target.required;
   out["status"] = tv ? to_string(tv->status) : to_string(Status::unknown);
-  out["failed_layer"] = tv ? optional_or_null(tv->failed_layer) : Json(nullptr);
-  out["cause"] = tv ? optional_or_null(tv->cause) : Json(nullptr);
+  out["failed_layer"] = tv ? layer_or_null(tv->cause) : Json(nullptr);
+  out["cause"] = tv ? cause_or_null(tv->cause) : Json(nullptr);
   out["headline"] = tv ? tv->headline : "";
   out["explanation"] = tv ? tv->explanation : "";
   out["impact"] = tv ? tv->impact : "";
@@ -290,8 +301,8 @@ Json target_json(const TargetEvidence& te, const TargetVerdict* tv,
     a["source"] = address.source;
     a["usable"] = av && av->usable;
     a["ignored"] = av && av->ignored;
-    a["failed_layer"] = av ? optional_or_null(av->failed_layer) : Json(nullptr);
-    a["cause"] = av ? optional_or_null(av->cause) : Json(nullptr);
+    a["failed_layer"] = av ? layer_or_null(av->cause) : Json(nullptr);
+    a["cause"] = av ? cause_or_null(av->cause) : Json(nullptr);
     a["detail"] = av ? av->detail : "";
     a["tcp"] = tcp_json(address.tcp);
     a["tls"] = tls_json(address.tls);
@@ -300,8 +311,8 @@ Json target_json(const TargetEvidence& te, const TargetVerdict* tv,
     // "expired", ...), "handshake" keeps what OpenSSL did.
     if (address.tls) {
       a["tls"]["handshake"] = a["tls"]["status"];
-      if (av && av->failed_layer == "tls" && av->cause && av->cause->starts_with("tls."))
-        a["tls"]["status"] = av->cause->substr(4);
+      if (av && av->failed_layer() == Layer::tls)
+        a["tls"]["status"] = std::string(code_of(*av->cause));
     }
     a["http"] = address.http ? http_json(*address.http) : Json(nullptr);
     addresses.push_back(std::move(a));
@@ -323,8 +334,8 @@ Json imds_target_json(const ImdsEvidence& imds, const TargetVerdict& tv,
   out["port"] = tv.port;
   out["required"] = tv.required;
   out["status"] = to_string(tv.status);
-  out["failed_layer"] = optional_or_null(tv.failed_layer);
-  out["cause"] = optional_or_null(tv.cause);
+  out["failed_layer"] = layer_or_null(tv.cause);
+  out["cause"] = cause_or_null(tv.cause);
   out["headline"] = tv.headline;
   out["explanation"] = tv.explanation;
   out["impact"] = tv.impact;
@@ -336,12 +347,11 @@ Json imds_target_json(const ImdsEvidence& imds, const TargetVerdict& tv,
   if (auto ip = netcheck::parse_ip(tv.host)) address["class"] = classify_address(*ip, vpc_cidrs);
   address["source"] = "literal";
   const ImdsCall* first = imds.calls.empty() ? nullptr : &imds.calls.front();
-  bool answered = false;
-  for (const auto& call : imds.calls) answered |= call.outcome == netcheck::HttpOutcome::ok;
   address["usable"] = tv.status == Status::ok;
-  address["tcp"] = first ? Json{{"status", answered ? "ok" : netcheck::to_string(first->outcome)},
-                                {"ms", tenth(first->ms)}}
-                         : Json(nullptr);
+  address["tcp"] =
+      first ? Json{{"status", any_answered(imds) ? "ok" : netcheck::to_string(first->outcome)},
+                   {"ms", tenth(first->ms)}}
+            : Json(nullptr);
   address["tls"] = nullptr;
   out["addresses"] = Json::array({address});
   out["token_ok"] = imds.token_ok;

@@ -154,16 +154,6 @@ void wrap_command(std::vector<std::string>& out, std::string_view command, std::
   out.push_back(line);
 }
 
-std::string upper(std::string text) {
-  for (auto& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return text;
-}
-
-// "ok" stays lower case (calm); problems shout.
-std::string status_word(Status status) {
-  return status == Status::ok ? "ok" : upper(to_string(status));
-}
-
 const char* color_code(std::string_view word) {
   if (word == "ok") return "\033[32m";
   if (word == "WARNING") return "\033[33m";
@@ -259,12 +249,18 @@ std::string tls_cell(const AddressEvidence& a, const AddressVerdict* av) {
     if (version.starts_with("TLSv")) version = "TLS" + version.substr(4);
     return version;
   }
-  const std::string cause = av && av->cause ? *av->cause : "";
-  if (cause == "tls.untrusted") return "UNTRUSTED";
-  if (cause == "tls.hostname-mismatch") return "NAME";
-  if (cause == "tls.expired") return "EXPIRED";
-  if (cause == "tls.not-yet-valid") return "NOT-YET";
-  return "VERIFY";
+  switch (av && av->cause ? *av->cause : Cause::tls_verify_failed) {
+    case Cause::tls_untrusted:
+      return "UNTRUSTED";
+    case Cause::tls_hostname_mismatch:
+      return "NAME";
+    case Cause::tls_expired:
+      return "EXPIRED";
+    case Cause::tls_not_yet_valid:
+      return "NOT-YET";
+    default:
+      return "VERIFY";
+  }
 }
 
 std::string dns_cell(const TargetEvidence& te) {
@@ -405,7 +401,7 @@ std::string auth_segment(const Evidence& evidence, const Verdict& verdict) {
       who = "role " + c->role;
     else if (c->source == "default-host-management")
       who = "Default Host Management";
-    else if (verdict.imds && verdict.imds->failed_layer == "imds")
+    else if (verdict.imds && verdict.imds->failed_layer() == Layer::imds)
       who = "credentials not read";  // unknown, not absent: IMDS's finding says why
     else
       who = "no credentials";
@@ -494,6 +490,104 @@ void header(std::vector<std::string>& out, const Evidence& evidence, const Verdi
   segments(out, second, width);
 }
 
+// The IMDS row: what its HTTP calls show (libcurl made the connections).
+void imds_row(std::vector<std::string>& out, Table& t, const Evidence& evidence,
+              const Verdict& verdict, const std::vector<std::string>& vpc_cidrs, bool color) {
+  const auto& imds = evidence.context.imds;
+  const std::string host = url_host_port(imds.endpoint).host;
+  std::string address = host;
+  if (const auto ip =
+          netcheck::IpAddress{
+              host.find(':') != std::string::npos ? netcheck::Family::v6 : netcheck::Family::v4,
+              host};
+      !host.empty()) {
+    const std::string cls = classify_address(ip, vpc_cidrs);
+    if (cls != "unknown") address += " " + short_class(cls);
+  }
+  const netcheck::HttpOutcome* first_failure = nullptr;
+  bool answered = false;
+  bool put_tried = false;
+  for (const auto& call : imds.calls) {
+    if (call.outcome == netcheck::HttpOutcome::ok) answered = true;
+    if (call.outcome != netcheck::HttpOutcome::ok && !first_failure) {
+      first_failure = &call.outcome;
+    }
+    if (call.method == "PUT") put_tried = true;
+  }
+  std::string tcp = "-";
+  if (answered) {
+    tcp = "ok";
+  } else if (first_failure) {
+    switch (*first_failure) {
+      case netcheck::HttpOutcome::timeout:
+        tcp = "TIMEOUT";
+        break;
+      case netcheck::HttpOutcome::refused:
+        tcp = "REFUSED";
+        break;
+      case netcheck::HttpOutcome::unreachable:
+        tcp = "UNREACH";
+        break;
+      default:
+        tcp = "ERROR";
+        break;
+    }
+  }
+  std::string result = verdict.imds ? status_word(verdict.imds->status) : "-";
+  if (put_tried && !imds.token_ok && answered) tcp = "NO TOKEN";
+  std::string http = "-";
+  // 200 when anything worked; else the first answer (401, 403, ...).
+  for (const auto& call : imds.calls) {
+    if (call.outcome != netcheck::HttpOutcome::ok) continue;
+    if (http == "-" || call.status == 200) http = std::to_string(call.status);
+    if (call.status == 200) break;
+  }
+  t.row(out, {"imds", address, "-", tcp, "-", http, result}, color);
+}
+
+// One row per address of each target (one "via proxy" row for a proxied one).
+void target_rows(std::vector<std::string>& out, Table& t, const Evidence& evidence,
+                 const Verdict& verdict, const std::vector<std::string>& vpc_cidrs, bool color) {
+  for (std::size_t i = 0; i < evidence.targets.size(); ++i) {
+    const auto& te = evidence.targets[i];
+    const TargetVerdict* tv = verdict_for(verdict, i, te);
+    const Status status = tv ? tv->status : Status::unknown;
+    const std::string dns = dns_cell(te);
+    bool first = true;
+    if (te.proxy_path) {
+      const ProxyCells cells = proxy_cells(*te.proxy_path);
+      t.row(out,
+            {te.target.service, "via proxy", "-", cells.tcp, cells.tls, cells.http,
+             status_word(status)},
+            color);
+      first = false;
+    } else if (te.addresses.empty()) {
+      t.row(out, {te.target.service, "-", dns, "-", "-", "-", status_word(status)}, color);
+      continue;
+    }
+    for (const auto& a : te.addresses) {
+      const AddressVerdict* av = address_verdict(tv, a.ip.text);
+      const std::string cls = av ? av->address_class : classify_address(a.ip, vpc_cidrs);
+      std::string result;
+      if (av && av->usable) {
+        // The path works, but a signed call over it would not.
+        result = tv && tv->failed_layer() == Layer::auth ? status_word(status) : "ok";
+      } else if (av && av->ignored) {
+        result = "no route";  // an IPv6 address without a route, harmless here
+      } else if (te.proxy_path) {
+        result = "-";  // direct, but the agent goes through the proxy
+      } else {
+        result = status_word(status);
+      }
+      t.row(out,
+            {first ? te.target.service : "", a.ip.text + " " + short_class(cls), dns, tcp_cell(a),
+             tls_cell(a, av), http_cell(a.http), result},
+            color);
+      first = false;
+    }
+  }
+}
+
 void table(std::vector<std::string>& out, const Evidence& evidence, const Verdict& verdict,
            const std::vector<std::string>& vpc_cidrs, std::size_t width, bool color) {
   const bool all_443 = std::all_of(evidence.targets.begin(), evidence.targets.end(),
@@ -527,97 +621,8 @@ void table(std::vector<std::string>& out, const Evidence& evidence, const Verdic
   t.row(out, {"TARGET", "ADDRESS", "DNS", all_443 ? "TCP 443" : "TCP", "TLS", "HTTP", "RESULT"},
         false);
 
-  const auto& imds = evidence.context.imds;
-  if (imds.attempted) {
-    const std::string host = url_host_port(imds.endpoint).host;
-    std::string address = host;
-    if (const auto ip =
-            netcheck::IpAddress{
-                host.find(':') != std::string::npos ? netcheck::Family::v6 : netcheck::Family::v4,
-                host};
-        !host.empty()) {
-      const std::string cls = classify_address(ip, vpc_cidrs);
-      if (cls != "unknown") address += " " + short_class(cls);
-    }
-    const netcheck::HttpOutcome* first_failure = nullptr;
-    bool answered = false;
-    bool put_tried = false;
-    for (const auto& call : imds.calls) {
-      if (call.outcome == netcheck::HttpOutcome::ok) answered = true;
-      if (call.outcome != netcheck::HttpOutcome::ok && !first_failure) {
-        first_failure = &call.outcome;
-      }
-      if (call.method == "PUT") put_tried = true;
-    }
-    std::string tcp = "-";
-    if (answered) {
-      tcp = "ok";
-    } else if (first_failure) {
-      switch (*first_failure) {
-        case netcheck::HttpOutcome::timeout:
-          tcp = "TIMEOUT";
-          break;
-        case netcheck::HttpOutcome::refused:
-          tcp = "REFUSED";
-          break;
-        case netcheck::HttpOutcome::unreachable:
-          tcp = "UNREACH";
-          break;
-        default:
-          tcp = "ERROR";
-          break;
-      }
-    }
-    std::string result = verdict.imds ? status_word(verdict.imds->status) : "-";
-    if (put_tried && !imds.token_ok && answered) tcp = "NO TOKEN";
-    std::string http = "-";
-    // 200 when anything worked; else the first answer (401, 403, ...).
-    for (const auto& call : imds.calls) {
-      if (call.outcome != netcheck::HttpOutcome::ok) continue;
-      if (http == "-" || call.status == 200) http = std::to_string(call.status);
-      if (call.status == 200) break;
-    }
-    t.row(out, {"imds", address, "-", tcp, "-", http, result}, color);
-  }
-
-  for (std::size_t i = 0; i < evidence.targets.size(); ++i) {
-    const auto& te = evidence.targets[i];
-    const TargetVerdict* tv = verdict_for(verdict, i, te);
-    const Status status = tv ? tv->status : Status::unknown;
-    const std::string dns = dns_cell(te);
-    bool first = true;
-    if (te.proxy_path) {
-      const ProxyCells cells = proxy_cells(*te.proxy_path);
-      t.row(out,
-            {te.target.service, "via proxy", "-", cells.tcp, cells.tls, cells.http,
-             status_word(status)},
-            color);
-      first = false;
-    } else if (te.addresses.empty()) {
-      t.row(out, {te.target.service, "-", dns, "-", "-", "-", status_word(status)}, color);
-      continue;
-    }
-    for (const auto& a : te.addresses) {
-      const AddressVerdict* av = address_verdict(tv, a.ip.text);
-      const std::string cls = av ? av->address_class : classify_address(a.ip, vpc_cidrs);
-      std::string result;
-      if (av && av->usable) {
-        // The path works, but a signed call over it would not.
-        result = tv && tv->failed_layer == "auth" ? status_word(status) : "ok";
-      } else if (av && av->ignored) {
-        result = "no route";  // an IPv6 address without a route, harmless here
-      } else if (te.proxy_path) {
-        result = "-";  // direct, but the agent goes through the proxy
-      } else {
-        result = status_word(status);
-      }
-      t.row(out,
-            {first ? te.target.service : "", a.ip.text + " " + short_class(cls), dns, tcp_cell(a),
-             tls_cell(a, av), http_cell(a.http), result},
-            color);
-      first = false;
-    }
-  }
+  if (evidence.context.imds.attempted) imds_row(out, t, evidence, verdict, vpc_cidrs, color);
+  target_rows(out, t, evidence, verdict, vpc_cidrs, color);
 }
 
 void labelled(std::vector<std::string>& out, const std::string& label, const std::string& text,

@@ -185,18 +185,18 @@ AwsError parse_aws_error(const std::string& body) {
   return AwsError{"", tidy_message(body)};
 }
 
-std::string signed_call_cause(long http_status, const AwsError& error) {
-  if (http_status >= 200 && http_status < 300) return "";
+std::optional<Cause> signed_call_cause(long http_status, const AwsError& error) {
+  if (http_status >= 200 && http_status < 300) return std::nullopt;
   if (is_access_denied(error.type)) {
-    return names_endpoint_policy(error.message) ? "auth.endpoint-policy-deny"
-                                                : "auth.access-denied";
+    return names_endpoint_policy(error.message) ? Cause::auth_endpoint_policy_deny
+                                                : Cause::auth_access_denied;
   }
-  if (says_clock_skew(error)) return "auth.clock-skew";
-  if (says_expired_credentials(error)) return "auth.expired-credentials";
-  if (says_invalid_credentials(error.type)) return "auth.invalid-credentials";
-  if (starts_with(error.type, "Throttling")) return "auth.throttled";
-  if (http_status >= 500 && http_status < 600) return "auth.service-error";
-  return "auth.unexpected-answer";
+  if (says_clock_skew(error)) return Cause::auth_clock_skew;
+  if (says_expired_credentials(error)) return Cause::auth_expired_credentials;
+  if (says_invalid_credentials(error.type)) return Cause::auth_invalid_credentials;
+  if (starts_with(error.type, "Throttling")) return Cause::auth_throttled;
+  if (http_status >= 500 && http_status < 600) return Cause::auth_service_error;
+  return Cause::auth_unexpected_answer;
 }
 
 }  // namespace ssmreach

@@ -3,10 +3,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "netcheck/clock.h"
 #include "netcheck/http.h"
+#include "probe/cause.h"
 #include "probe/sigv4.h"
 
 namespace ssmreach {
@@ -38,10 +40,10 @@ struct AwsError {
 // firewall) its <title>, or the start of the text. Never throws.
 AwsError parse_aws_error(const std::string& body);
 
-// The cause code for the signed call's answer: "" for 2xx, else one of
+// The cause of the signed call's answer: nullopt for 2xx, else one of
 // auth.endpoint-policy-deny, auth.access-denied, auth.clock-skew,
 // auth.expired-credentials, auth.invalid-credentials, auth.throttled,
 // auth.service-error (5xx) and auth.unexpected-answer.
-std::string signed_call_cause(long http_status, const AwsError& error);
+std::optional<Cause> signed_call_cause(long http_status, const AwsError& error);
 
 }  // namespace ssmreach

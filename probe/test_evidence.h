@@ -3,12 +3,24 @@
 
 #include <openssl/x509_vfy.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "probe/cause.h"
 #include "probe/evidence.h"
 
 namespace ssmreach::test {
+
+// The id of a cause as the JSON writes it ("tcp.timeout"), "" for none.
+inline std::string cause_id(const std::optional<Cause>& cause) {
+  return cause ? to_string(*cause) : "";
+}
+
+// The failed layer as the JSON writes it ("tcp"), "" for none.
+inline std::string layer_id(const std::optional<Layer>& layer) {
+  return layer ? to_string(*layer) : "";
+}
 
 inline netcheck::IpAddress ip(const std::string& text) {
   return {text.find(':') != std::string::npos ? netcheck::Family::v6 : netcheck::Family::v4, text};

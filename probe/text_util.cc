@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <system_error>
 
 namespace ssmreach {
 namespace {
@@ -16,6 +17,8 @@ std::string format(const char* pattern, double value) {
 }
 
 }  // namespace
+
+std::string errno_text(int err) { return std::system_category().message(err); }
 
 std::string seconds_text(double ms) { return format("%.1f s", ms / 1000.0); }
 

@@ -10,8 +10,16 @@
 #include <vector>
 
 #include "netcheck/endpoint.h"
+#include "netcheck/text.h"
 
 namespace ssmreach {
+
+// The text without leading and trailing blanks (space, \t, \n, \v, \f, \r);
+// netcheck's parsers use the same one.
+using netcheck::trim;
+
+// The system's words for an errno value: "No such file or directory".
+std::string errno_text(int err);
 
 // "3.0 s" from milliseconds.
 std::string seconds_text(double ms);

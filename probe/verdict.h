@@ -6,27 +6,28 @@
 #include <string>
 #include <vector>
 
+#include "probe/cause.h"
+#include "probe/status.h"
+
 namespace ssmreach {
 
-enum class Status { ok, warning, critical, unknown, skipped };
-
-const char* to_string(Status status);  // "ok", "warning", ...
-// Nagios convention: ok 0, warning 1, critical 2, unknown 3.
-int exit_code(Status status);
-// The more severe of two (ok < skipped < warning < critical < unknown).
-Status worst(Status a, Status b);
+// The layer of a cause, when there is one: the failed layer.
+inline std::optional<Layer> layer_of(const std::optional<Cause>& cause) {
+  return cause ? std::optional<Layer>(layer_of(*cause)) : std::nullopt;
+}
 
 // What the diagnosis concluded about one address of a target.
 struct AddressVerdict {
   std::string ip;
-  std::string address_class;  // vpc, private, public, loopback, link-local
-  bool usable = false;        // every layer checked passed
-  std::optional<std::string> failed_layer;
-  std::optional<std::string> cause;  // "tcp.timeout"
-  std::string detail;                // "TCP 443 timed out after 3.0 s"
+  std::string address_class;   // vpc, private, public, loopback, link-local
+  bool usable = false;         // every layer checked passed
+  std::optional<Cause> cause;  // tcp.timeout; its layer is the failed layer
+  std::string detail;          // "TCP 443 timed out after 3.0 s"
   // Fails, but harmlessly: an IPv6 address this instance has no route for,
   // while IPv4 addresses of the same target work. Not counted as failing.
   bool ignored = false;
+
+  std::optional<Layer> failed_layer() const { return layer_of(cause); }
 };
 
 struct TargetVerdict {
@@ -35,13 +36,14 @@ struct TargetVerdict {
   std::uint16_t port = 443;
   bool required = true;
   Status status = Status::ok;
-  std::optional<std::string> failed_layer;  // "dns", "tcp", "tls", ...
-  std::optional<std::string> cause;         // "layer.code" per the contract
-  std::string headline;                     // one line: "TCP 443 to 10.40.1.11 timed out (3.0 s)."
-  std::string explanation;                  // one or two plain sentences: what failed, why
-  std::string impact;                       // what breaks for the user
-  std::string remedy;                       // what to change; commands on their own lines
+  std::optional<Cause> cause;  // its layer is the failed layer ("dns", "tcp", ...)
+  std::string headline;        // one line: "TCP 443 to 10.40.1.11 timed out (3.0 s)."
+  std::string explanation;     // one or two plain sentences: what failed, why
+  std::string impact;          // what breaks for the user
+  std::string remedy;          // what to change; commands on their own lines
   std::vector<AddressVerdict> addresses;
+
+  std::optional<Layer> failed_layer() const { return layer_of(cause); }
 };
 
 struct Verdict {

@@ -1,4 +1,4 @@
-#include "probe/verdict.h"
+#include "probe/status.h"
 
 #include <doctest/doctest.h>
 
@@ -35,4 +35,14 @@ TEST_CASE("worst orders ok < skipped < warning < critical < unknown") {
       CHECK(ssmreach::worst(order[i], order[j]) == expected);
     }
   }
+}
+
+TEST_CASE("status words: calm in lower case, problems in capitals") {
+  CHECK(std::string(ssmreach::status_word(Status::ok)) == "ok");
+  CHECK(std::string(ssmreach::status_word(Status::skipped)) == "skipped");
+  CHECK(std::string(ssmreach::status_word(Status::warning)) == "WARNING");
+  CHECK(std::string(ssmreach::status_word(Status::critical)) == "CRITICAL");
+  CHECK(std::string(ssmreach::status_word(Status::unknown)) == "UNKNOWN");
+  CHECK(std::string(ssmreach::upper_word(Status::ok)) == "OK");
+  CHECK(std::string(ssmreach::upper_word(Status::critical)) == "CRITICAL");
 }
