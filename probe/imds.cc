@@ -142,8 +142,7 @@ void on_response(const ConversationPtr& conv, Request request,
     request.earlier += (request.earlier.empty() ? "" : ", ") + attempt_words(response);
     const auto backoff = kImdsFirstBackoff * (1 << (request.attempts - 1));
     conv->loop->add(netcheck::make_timer_task(
-        netcheck::Clock::now() + backoff,
-        [conv, request, response](bool abandoned) mutable {
+        netcheck::Clock::now() + backoff, [conv, request, response](bool abandoned) mutable {
           if (abandoned) return settle(conv, std::move(request), response);
           // Back in line: ahead of every later need, so no wait is longer
           // than one request.
@@ -175,7 +174,8 @@ void send(const ConversationPtr& conv, Request request) {
     http.headers.push_back("X-aws-ec2-metadata-token: " + conv->token);
   http.connection_share = conv->connections;
   conv->loop->add(netcheck::make_http_task(
-      std::move(http), [conv, request = std::move(request)](const netcheck::HttpResponse& response) {
+      std::move(http),
+      [conv, request = std::move(request)](const netcheck::HttpResponse& response) {
         on_response(conv, request, response);
       }));
 }
@@ -219,8 +219,8 @@ void settle(const ConversationPtr& conv, Request request, const netcheck::HttpRe
   call.attempts = request.attempts;
   call.earlier = request.earlier;
   if (answered_200(response) && response.body_truncated)
-    call.bad_answer = "cut at " + std::to_string(request.need == Need::token ? kMaxTokenAnswer
-                                                                             : kMaxAnswer) +
+    call.bad_answer = "cut at " +
+                      std::to_string(request.need == Need::token ? kMaxTokenAnswer : kMaxAnswer) +
                       " bytes, longer than any real answer";
   if (request.on_answer) request.on_answer(conv, response, call);
   conv->out->calls.push_back(std::move(call));
@@ -267,8 +267,9 @@ void on_identity_document(const ConversationPtr& conv, const netcheck::HttpRespo
   if (is_valid_region_name(region))
     facts["meta-data/placement/region"] = region;
   else
-    call.bad_answer = region.empty() ? "no region in it"
-                                     : "its region " + quote_value(region) + " is not a region name";
+    call.bad_answer = region.empty()
+                          ? "no region in it"
+                          : "its region " + quote_value(region) + " is not a region name";
 }
 
 void on_interface_fact(const ConversationPtr& conv, const netcheck::HttpResponse& response,
@@ -365,8 +366,7 @@ void start_gets(const ConversationPtr& conv) {
   enqueue(conv, std::move(mac));
 }
 
-void on_token(const ConversationPtr& conv, const netcheck::HttpResponse& response,
-              ImdsCall& call) {
+void on_token(const ConversationPtr& conv, const netcheck::HttpResponse& response, ImdsCall& call) {
   if (const std::string* body = usable_body(response, call); body && !body->empty()) {
     conv->token = *body;
     conv->out->token_ok = true;
@@ -437,11 +437,7 @@ bool is_secret_fact(const std::string& key, const std::string& value) {
 const std::vector<std::string>& imds_interface_paths() {
   static const std::vector<std::string> leaves = {
       "vpc-ipv4-cidr-block",  // the primary CIDR: its base + 2 is the VPC resolver
-      "vpc-ipv4-cidr-blocks",
-      "vpc-id",
-      "subnet-id",
-      "security-group-ids",
-      "vpc-ipv6-cidr-blocks",
+      "vpc-ipv4-cidr-blocks", "vpc-id", "subnet-id", "security-group-ids", "vpc-ipv6-cidr-blocks",
   };
   return leaves;
 }

@@ -408,8 +408,8 @@ TEST_CASE("IMDS identity document: the accountId, or nothing") {
 // A keep-alive IMDSv2 with an instance profile; `override` answers some
 // paths otherwise (nullopt: silence), before the usual answers.
 testing::Handler keepalive_imds(
-    std::function<std::optional<std::optional<std::string>>(const testing::SeenRequest&)>
-        override = {}) {
+    std::function<std::optional<std::optional<std::string>>(const testing::SeenRequest&)> override =
+        {}) {
   const std::string credentials = credentials_json("Success", "2099-01-01T00:00:00Z");
   return [=](const testing::SeenRequest& r) -> std::optional<std::string> {
     if (override)

@@ -51,7 +51,10 @@ void resolve_resolvers(const Options& options, RunContext& context) {
 class LiveRun {
  public:
   LiveRun(const Options& options, const GetEnv& env, netcheck::TimePoint started)
-      : options_(options), env_(env), started_(started), step_(netcheck::seconds(options.timeout_s)) {}
+      : options_(options),
+        env_(env),
+        started_(started),
+        step_(netcheck::seconds(options.timeout_s)) {}
 
   std::optional<Evidence> gather(std::string* error) {
     read_host();
@@ -78,8 +81,8 @@ class LiveRun {
     context().deadline_s = options_.deadline_s;
     // Up to two binaries are tried: together they take at most half the
     // deadline, so the report never waits for them.
-    AgentPaths agent_files = agent_paths(env_("SSM_REACH_AGENT_ROOT").value_or(""),
-                                         options_.agent_config.value_or(""));
+    AgentPaths agent_files =
+        agent_paths(env_("SSM_REACH_AGENT_ROOT").value_or(""), options_.agent_config.value_or(""));
     agent_files.version.exec_timeout_s =
         std::min(agent_files.version.exec_timeout_s, options_.deadline_s / 4);
     agent_version_ = std::async(std::launch::async, detect_agent_version, agent_files.version);
@@ -125,8 +128,7 @@ class LiveRun {
       return false;
     }
     proxy_ = resolve_proxy_settings(
-        options_, env_,
-        read_agent_service_environment(env_("SSM_REACH_AGENT_ROOT").value_or("")));
+        options_, env_, read_agent_service_environment(env_("SSM_REACH_AGENT_ROOT").value_or("")));
     context().proxy = proxy_.evidence;
     return true;
   }
@@ -200,8 +202,7 @@ class LiveRun {
   // deadline stops them.
   void probe_targets() {
     const auto& domain = context().agent.config.service_domain;
-    context().partition_suffix =
-        domain ? domain->value : partition_suffix(context().region.value);
+    context().partition_suffix = domain ? domain->value : partition_suffix(context().region.value);
     targets_ = plan_targets(options_, context().region.value, context().agent.config);
     const GatherSettings gather = gather_settings();
     signed_call_->set_region(context().region.value);

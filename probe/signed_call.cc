@@ -11,7 +11,8 @@ SignedCallStarter::SignedCallStarter(netcheck::EventLoop& loop, SignedCallSettin
                                      std::optional<SignedCallEvidence>* out)
     : loop_(loop), settings_(std::move(settings)), out_(out) {}
 
-void SignedCallStarter::credentials_settled(const ImdsEvidence& imds, const AwsCredentials& credentials) {
+void SignedCallStarter::credentials_settled(const ImdsEvidence& imds,
+                                            const AwsCredentials& credentials) {
   credentials_settled_ = true;
   if (auto it = imds.facts.find("meta-data/instance-id"); it != imds.facts.end())
     instance_id_ = it->second;

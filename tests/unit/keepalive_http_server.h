@@ -24,8 +24,8 @@ namespace testing {
 
 // A keep-alive response (no "Connection: close").
 inline std::string keepalive_response(int status, const std::string& body) {
-  return "HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Length: " +
-         std::to_string(body.size()) + "\r\n\r\n" + body;
+  return "HTTP/1.1 " + std::to_string(status) +
+         " X\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
 }
 
 class KeepAliveHttpServer {
