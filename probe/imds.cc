@@ -96,23 +96,6 @@ std::string quote_value(std::string_view text) {
   return "\"" + out + (text.size() > 40 ? "...\"" : "\"");
 }
 
-// "429", "no answer in time": how one attempt ended, for the record.
-std::string attempt_words(const netcheck::HttpResponse& response) {
-  switch (response.outcome) {
-    case netcheck::HttpOutcome::ok:
-      return std::to_string(response.status);
-    case netcheck::HttpOutcome::timeout:
-      return "no answer in time";
-    case netcheck::HttpOutcome::refused:
-      return "connection refused";
-    case netcheck::HttpOutcome::unreachable:
-      return "no route";
-    case netcheck::HttpOutcome::error:
-      break;
-  }
-  return response.error.empty() ? std::string("failed") : response.error;
-}
-
 // The AWS SDKs ask IMDS again after throttling (429), a server error, or a
 // transport failure; the last only once IMDS has answered (a blackholed
 // IMDS is not waited for three times over).
@@ -139,7 +122,7 @@ void on_response(const ConversationPtr& conv, Request request,
   --conv->in_flight;
   if (response.outcome == netcheck::HttpOutcome::ok) conv->answered_once = true;
   if (request.attempts < kImdsMaxAttempts && worth_another_attempt(*conv, response)) {
-    request.earlier += (request.earlier.empty() ? "" : ", ") + attempt_words(response);
+    request.earlier += (request.earlier.empty() ? "" : ", ") + imds_answer_words(response);
     const auto backoff = kImdsFirstBackoff * (1 << (request.attempts - 1));
     conv->loop->add(netcheck::make_timer_task(
         netcheck::Clock::now() + backoff, [conv, request, response](bool abandoned) mutable {

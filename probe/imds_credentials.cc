@@ -91,23 +91,6 @@ bool valid_role_name(std::string_view name) {
   return true;
 }
 
-// "404", "no answer (timed out)": how one GET ended, for an error text.
-std::string outcome_words(const netcheck::HttpResponse& response) {
-  switch (response.outcome) {
-    case netcheck::HttpOutcome::ok:
-      return response.body_truncated ? std::to_string(response.status) + ", longer than 16 KiB"
-                                     : std::to_string(response.status);
-    case netcheck::HttpOutcome::timeout:
-      return "no answer in time";
-    case netcheck::HttpOutcome::refused:
-      return "connection refused";
-    case netcheck::HttpOutcome::unreachable:
-      return "no route";
-    case netcheck::HttpOutcome::error:
-      break;
-  }
-  return response.error.empty() ? std::string("failed") : "failed: " + response.error;
-}
 
 bool answered_200(const netcheck::HttpResponse& response) {
   return response.outcome == netcheck::HttpOutcome::ok && response.status == 200 &&
@@ -123,7 +106,7 @@ bool answered_404(const std::optional<netcheck::HttpResponse>& response) {
 }
 
 std::string path_words(std::string_view path, const netcheck::HttpResponse& response) {
-  return std::string(path) + ": " + outcome_words(response);
+  return std::string(path) + ": " + imds_answer_words(response);
 }
 
 // A credentials answer at `path` into `evidence`; a problem into `problems`.
@@ -141,6 +124,23 @@ bool read_answer_at(std::string_view path, const netcheck::HttpResponse& respons
 }
 
 }  // namespace
+
+std::string imds_answer_words(const netcheck::HttpResponse& response) {
+  switch (response.outcome) {
+    case netcheck::HttpOutcome::ok:
+      return response.body_truncated ? std::to_string(response.status) + ", longer than 16 KiB"
+                                     : std::to_string(response.status);
+    case netcheck::HttpOutcome::timeout:
+      return "no answer in time";
+    case netcheck::HttpOutcome::refused:
+      return "connection refused";
+    case netcheck::HttpOutcome::unreachable:
+      return "no route";
+    case netcheck::HttpOutcome::error:
+      break;
+  }
+  return response.error.empty() ? std::string("failed") : "failed: " + response.error;
+}
 
 bool lists_no_role(const netcheck::HttpResponse& role_list) {
   if (answered_404(role_list)) return true;

@@ -42,6 +42,10 @@ inline constexpr std::size_t kMaxCredentialAnswer = std::size_t{16} * 1024;
 // something that is not an IAM role name (it becomes part of a URL path).
 std::string role_from_listing(std::string_view listing, std::string* error);
 
+// "404", "200, longer than 16 KiB", "no answer in time": how one request
+// to IMDS ended, in words for an error text or the record of an attempt.
+std::string imds_answer_words(const netcheck::HttpResponse& response);
+
 // The role list's answer says there is no role (404, or an empty listing):
 // then the agent turns to the instance identity credentials.
 bool lists_no_role(const netcheck::HttpResponse& role_list);
