@@ -108,12 +108,18 @@ bool worth_another_attempt(const Conversation& conv, const netcheck::HttpRespons
 void pump(const ConversationPtr& conv);
 void settle(const ConversationPtr& conv, Request request, const netcheck::HttpResponse& response);
 
+// Into the line for a connection: behind every request of the same or an
+// earlier need, ahead of every later one.
+void line_up(Conversation& conv, Request request) {
+  auto after = std::find_if(conv.waiting.begin(), conv.waiting.end(),
+                            [&](const Request& r) { return r.need > request.need; });
+  conv.waiting.insert(after, std::move(request));
+}
+
 void enqueue(const ConversationPtr& conv, Request request) {
   ++conv->outstanding;
   if (request.credential) ++conv->credential_requests;
-  auto after = std::find_if(conv->waiting.begin(), conv->waiting.end(),
-                            [&](const Request& r) { return r.need > request.need; });
-  conv->waiting.insert(after, std::move(request));
+  line_up(*conv, std::move(request));
   pump(conv);
 }
 
@@ -124,16 +130,15 @@ void on_response(const ConversationPtr& conv, Request request,
   if (request.attempts < kImdsMaxAttempts && worth_another_attempt(*conv, response)) {
     request.earlier += (request.earlier.empty() ? "" : ", ") + imds_answer_words(response);
     const auto backoff = kImdsFirstBackoff * (1 << (request.attempts - 1));
-    conv->loop->add(netcheck::make_timer_task(
-        netcheck::Clock::now() + backoff, [conv, request, response](bool abandoned) mutable {
-          if (abandoned) return settle(conv, std::move(request), response);
-          // Back in line: ahead of every later need, so no wait is longer
-          // than one request.
-          auto after = std::find_if(conv->waiting.begin(), conv->waiting.end(),
-                                    [&](const Request& r) { return r.need > request.need; });
-          conv->waiting.insert(after, std::move(request));
-          pump(conv);
-        }));
+    conv->loop->add(netcheck::make_timer_task(netcheck::Clock::now() + backoff,
+                                              [conv, request, response](bool abandoned) mutable {
+                                                if (abandoned)
+                                                  return settle(conv, std::move(request), response);
+                                                // Back in line, ahead of every later need: no
+                                                // longer wait than one request.
+                                                line_up(*conv, std::move(request));
+                                                pump(conv);
+                                              }));
   } else {
     // Every attempt went unanswered: IMDS has stopped answering, so the
     // requests still to come get one attempt each, not three.
