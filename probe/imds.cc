@@ -292,25 +292,15 @@ Request credential_request(std::string path, AnswerHandler on_answer) {
   return request;
 }
 
-void on_role_credentials(const ConversationPtr& conv, const netcheck::HttpResponse& response,
+// A credentials-chain answer kept in `slot` (secrets in memory only); a 200
+// that `problem` finds unusable is recorded as a bad answer.
+AnswerHandler keep_answer(std::optional<netcheck::HttpResponse> CredentialAnswers::*slot,
+                          std::string (*problem)(std::string_view)) {
+  return [slot, problem](const ConversationPtr& conv, const netcheck::HttpResponse& response,
                          ImdsCall& call) {
-  conv->credential_answers.role_credentials = response;
-  if (const std::string* body = usable_body(response, call))
-    call.bad_answer = credentials_answer_problem(*body);
-}
-
-void on_identity_credentials(const ConversationPtr& conv, const netcheck::HttpResponse& response,
-                             ImdsCall& call) {
-  conv->credential_answers.identity_credentials = response;
-  if (const std::string* body = usable_body(response, call))
-    call.bad_answer = credentials_answer_problem(*body);
-}
-
-void on_iam_info(const ConversationPtr& conv, const netcheck::HttpResponse& response,
-                 ImdsCall& call) {
-  conv->credential_answers.iam_info = response;
-  if (const std::string* body = usable_body(response, call))
-    call.bad_answer = iam_info_problem(*body);
+    conv->credential_answers.*slot = response;
+    if (const std::string* body = usable_body(response, call)) call.bad_answer = problem(*body);
+  };
 }
 
 // The role list names the role whose credentials come next; without a role
@@ -321,10 +311,12 @@ void on_role_list(const ConversationPtr& conv, const netcheck::HttpResponse& res
   conv->credential_answers.role_list = response;
   if (!call.bad_answer.empty()) return;
   if (lists_no_role(response)) {
-    enqueue(conv, credential_request(std::string(kIamInfoPath), on_iam_info));
+    enqueue(conv, credential_request(std::string(kIamInfoPath),
+                                     keep_answer(&CredentialAnswers::iam_info, iam_info_problem)));
     if (conv->credentials_out)
-      enqueue(conv,
-              credential_request(std::string(kIdentityCredentialsPath), on_identity_credentials));
+      enqueue(conv, credential_request(std::string(kIdentityCredentialsPath),
+                                       keep_answer(&CredentialAnswers::identity_credentials,
+                                                   credentials_answer_problem)));
     return;
   }
   if (!answered_200(response)) return;
@@ -335,7 +327,9 @@ void on_role_list(const ConversationPtr& conv, const netcheck::HttpResponse& res
     return;
   }
   if (conv->credentials_out)  // nowhere to keep a secret: not asked for
-    enqueue(conv, credential_request(std::string(kRoleListPath) + role, on_role_credentials));
+    enqueue(conv, credential_request(std::string(kRoleListPath) + role,
+                                     keep_answer(&CredentialAnswers::role_credentials,
+                                                 credentials_answer_problem)));
 }
 
 void start_gets(const ConversationPtr& conv) {
