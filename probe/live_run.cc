@@ -8,18 +8,18 @@
 
 #include "netcheck/event_loop.h"
 #include "netcheck/tls.h"
-#include "probe/agent_context.h"
-#include "probe/boot_wait.h"
-#include "probe/gather.h"
-#include "probe/http_evidence.h"
-#include "probe/imds.h"
-#include "probe/instance_facts.h"
-#include "probe/plan.h"
-#include "probe/proxy_settings.h"
-#include "probe/region.h"
-#include "probe/report_boot.h"
-#include "probe/run_deadline.h"
-#include "probe/signed_call.h"
+#include "probe/evidence/http_evidence.h"
+#include "probe/evidence/instance_facts.h"
+#include "probe/gather/boot_wait.h"
+#include "probe/gather/gather.h"
+#include "probe/gather/imds.h"
+#include "probe/gather/signed_call.h"
+#include "probe/host/agent_context.h"
+#include "probe/host/proxy_settings.h"
+#include "probe/plan/plan.h"
+#include "probe/plan/region.h"
+#include "probe/report/report_boot.h"
+#include "probe/util/run_deadline.h"
 #include "probe/version.h"
 
 namespace ssmreach {
@@ -88,7 +88,7 @@ class LiveRun {
     agent_version_ = std::async(std::launch::async, detect_agent_version, agent_files.version);
     context().agent = read_agent_files(agent_files);
 
-    imds_ = imds_settings(options_, env_);
+    imds_ = imds_settings(imds_flags(options_), env_);
     // A hybrid (on-premises) registration takes its identity from SSM, not
     // IMDS: there is no IMDS to require.
     if (imds_.enabled && context().agent.registration.hybrid()) {
@@ -128,7 +128,8 @@ class LiveRun {
       return false;
     }
     proxy_ = resolve_proxy_settings(
-        options_, env_, read_agent_service_environment(env_("SSM_REACH_AGENT_ROOT").value_or("")));
+        proxy_flags(options_), env_,
+        read_agent_service_environment(env_("SSM_REACH_AGENT_ROOT").value_or("")));
     context().proxy = proxy_.evidence;
     return true;
   }
@@ -203,7 +204,7 @@ class LiveRun {
   void probe_targets() {
     const auto& domain = context().agent.config.service_domain;
     context().partition_suffix = domain ? domain->value : partition_suffix(context().region.value);
-    targets_ = plan_targets(options_, context().region.value, context().agent.config);
+    targets_ = plan_targets(plan_request(options_), context().region.value, context().agent.config);
     const GatherSettings gather = gather_settings();
     signed_call_->set_region(context().region.value);
     start_targets(loop_, targets_, gather, &evidence_.targets);

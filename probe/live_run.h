@@ -8,9 +8,9 @@
 #include <string>
 
 #include "netcheck/clock.h"
-#include "probe/environment.h"
-#include "probe/evidence.h"
+#include "probe/evidence/evidence.h"
 #include "probe/options.h"
+#include "probe/util/environment.h"
 
 namespace ssmreach {
 

@@ -6,14 +6,14 @@
 
 #include "netcheck/clock.h"
 #include "netcheck/init.h"
-#include "probe/boot_json_file.h"
-#include "probe/diagnosis.h"
-#include "probe/environment.h"
-#include "probe/evidence_file.h"
+#include "probe/diagnose/diagnosis.h"
+#include "probe/evidence/evidence_file.h"
 #include "probe/live_run.h"
 #include "probe/options.h"
-#include "probe/report.h"
-#include "probe/report_boot.h"
+#include "probe/report/boot_json_file.h"
+#include "probe/report/report.h"
+#include "probe/report/report_boot.h"
+#include "probe/util/environment.h"
 
 namespace ssmreach {
 namespace {

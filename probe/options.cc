@@ -9,9 +9,9 @@
 #include <sstream>
 
 #include "netcheck/proxy_url.h"
-#include "probe/region.h"
-#include "probe/services.h"
-#include "probe/text_util.h"
+#include "probe/plan/region.h"
+#include "probe/plan/services.h"
+#include "probe/util/text_util.h"
 #include "probe/version.h"
 
 namespace ssmreach {
@@ -340,6 +340,18 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
     return result;
   }
   return result;
+}
+
+PlanRequest plan_request(const Options& options) {
+  return PlanRequest{options.services, options.endpoints};
+}
+
+ImdsFlags imds_flags(const Options& options) {
+  return ImdsFlags{options.no_imds, options.imds_endpoint, options.timeout_s};
+}
+
+ProxyFlags proxy_flags(const Options& options) {
+  return ProxyFlags{options.no_proxy, options.proxy};
 }
 
 }  // namespace ssmreach

@@ -1,4 +1,4 @@
-// The command line (see ../shared/contract.md), parsed and validated.
+// The command line (docs/contract.md), parsed and validated.
 #pragma once
 
 #include <optional>
@@ -8,15 +8,13 @@
 
 #include "netcheck/dns.h"
 #include "netcheck/endpoint.h"
+#include "probe/gather/imds.h"
+#include "probe/host/proxy_settings.h"
+#include "probe/plan/plan.h"
 
 namespace ssmreach {
 
 enum class OutputFormat { text, json };
-
-struct EndpointOverride {
-  std::string service;
-  netcheck::HostPort endpoint;
-};
 
 struct Options {
   std::optional<std::string> region;
@@ -58,5 +56,10 @@ struct ParsedCommandLine {
 };
 
 ParsedCommandLine parse_command_line(int argc, const char* const* argv);
+
+// The command line stops here: each stage gets only its own settings.
+PlanRequest plan_request(const Options& options);
+ImdsFlags imds_flags(const Options& options);
+ProxyFlags proxy_flags(const Options& options);
 
 }  // namespace ssmreach

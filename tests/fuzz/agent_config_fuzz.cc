@@ -5,7 +5,8 @@
 #include <cstdint>
 #include <string>
 
-#include "probe/agent_config.h"
+#include "probe/host/agent_config.h"
+#include "probe/plan/plan.h"
 #include "tests/fuzz/fuzz_input.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -4,8 +4,8 @@
 #include <cstdint>
 #include <string>
 
-#include "probe/agent_config.h"
-#include "probe/region.h"
+#include "probe/host/agent_config.h"
+#include "probe/plan/region.h"
 #include "tests/fuzz/fuzz_input.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

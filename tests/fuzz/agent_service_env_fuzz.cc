@@ -10,9 +10,8 @@
 #include <optional>
 #include <string>
 
-#include "probe/agent_service_env.h"
-#include "probe/options.h"
-#include "probe/proxy_settings.h"
+#include "probe/host/agent_service_env.h"
+#include "probe/host/proxy_settings.h"
 #include "tests/fuzz/fuzz_input.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -33,7 +32,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const GetEnv no_environment = [](const char*) -> std::optional<std::string> {
     return std::nullopt;
   };
-  const ProxySettings proxy = resolve_proxy_settings(Options{}, no_environment, environment);
+  const ProxySettings proxy = resolve_proxy_settings(ProxyFlags{}, no_environment, environment);
   if (proxy.https) (void)proxy.https->for_curl();
   (void)proxy.no_proxy.match("ssm.eu-west-1.amazonaws.com", 443);
   return 0;

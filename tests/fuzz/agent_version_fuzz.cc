@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string>
 
-#include "probe/agent_version.h"
+#include "probe/host/agent_version.h"
 #include "tests/fuzz/fuzz_input.h"
 
 namespace {

@@ -10,8 +10,10 @@
 #include <string>
 
 #include "netcheck/http.h"
-#include "probe/http_evidence.h"
-#include "probe/ssm_api.h"
+#include "probe/diagnose/signed_call_cause.h"
+#include "probe/evidence/aws_error.h"
+#include "probe/evidence/http_evidence.h"
+#include "probe/gather/ssm_api.h"
 #include "tests/fuzz/fuzz_input.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -3,7 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "probe/systemd_syntax.h"
+#include "probe/host/systemd_syntax.h"
 #include "tests/fuzz/fuzz_input.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

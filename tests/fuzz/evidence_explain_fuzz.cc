@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "probe/diagnosis.h"
-#include "probe/evidence_file.h"
-#include "probe/report.h"
-#include "probe/report_boot.h"
+#include "probe/diagnose/diagnosis.h"
+#include "probe/evidence/evidence_file.h"
+#include "probe/report/report.h"
+#include "probe/report/report_boot.h"
 #include "tests/fuzz/fuzz_input.h"
 
 #ifndef SSM_REACH_FUZZ_REPLAY

@@ -10,9 +10,9 @@
 #include <string>
 
 #include "netcheck/http.h"
-#include "probe/evidence.h"
-#include "probe/imds_credentials.h"
-#include "probe/sigv4.h"
+#include "probe/evidence/evidence.h"
+#include "probe/gather/imds_credentials.h"
+#include "probe/gather/sigv4.h"
 #include "tests/fuzz/fuzz_input.h"
 
 namespace {

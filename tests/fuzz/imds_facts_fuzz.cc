@@ -8,15 +8,15 @@
 #include <cstdint>
 #include <string>
 
-#include "probe/address_class.h"
-#include "probe/diagnosis.h"
-#include "probe/imds.h"
-#include "probe/instance_facts.h"
-#include "probe/region.h"
-#include "probe/report.h"
-#include "probe/report_boot.h"
-#include "probe/test_evidence.h"
+#include "probe/diagnose/diagnosis.h"
+#include "probe/evidence/address_class.h"
+#include "probe/evidence/instance_facts.h"
+#include "probe/gather/imds.h"
+#include "probe/plan/region.h"
+#include "probe/report/report.h"
+#include "probe/report/report_boot.h"
 #include "tests/fuzz/fuzz_input.h"
+#include "tests/unit/test_evidence.h"
 
 namespace {
 

@@ -5,7 +5,7 @@
 #include <optional>
 #include <string>
 
-#include "probe/environment.h"
+#include "probe/util/environment.h"
 
 namespace testing {
 

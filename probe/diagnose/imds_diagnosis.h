@@ -1,0 +1,18 @@
+// IMDS as a target of its own: whether the metadata service answers, with
+// or without an IMDSv2 token, and what the agent can do then.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "probe/diagnose/verdict.h"
+#include "probe/evidence/evidence.h"
+
+namespace ssmreach::diagnosis_detail {
+
+// imds.unreachable, imds.token-failed, imds.timeout (a token, then no GET
+// answered), or ok; nullopt when IMDS was not
+// asked. `region` fills the AWS CLI commands ("<region>" when empty).
+std::optional<TargetVerdict> diagnose_imds(const ImdsEvidence& imds, const std::string& region);
+
+}  // namespace ssmreach::diagnosis_detail
