@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "probe/text_util.h"
+#include "probe/util/json_depth.h"
 
 namespace ssmreach {
 namespace {
@@ -28,6 +29,10 @@ bool is_plain(std::string_view text) {
 std::optional<Json> parse_object(std::string_view answer, std::string* error) {
   if (answer.size() > kMaxCredentialAnswer) {
     *error = "the answer is longer than 16 KiB, not a metadata document";
+    return std::nullopt;
+  }
+  if (json_nested_too_deeply(answer)) {
+    *error = std::string("the answer is ") + json_too_deep_text();
     return std::nullopt;
   }
   Json document;
@@ -90,7 +95,6 @@ bool valid_role_name(std::string_view name) {
   }
   return true;
 }
-
 
 bool answered_200(const netcheck::HttpResponse& response) {
   return response.outcome == netcheck::HttpOutcome::ok && response.status == 200 &&

@@ -1,4 +1,4 @@
-// The command line (see ../shared/contract.md), parsed and validated.
+// The command line (see docs/contract.md), parsed and validated.
 #pragma once
 
 #include <optional>
@@ -8,6 +8,7 @@
 
 #include "netcheck/dns.h"
 #include "netcheck/endpoint.h"
+#include "probe/environment.h"
 
 namespace ssmreach {
 
@@ -37,7 +38,11 @@ struct Options {
   bool no_proxy = false;
   bool no_auth = false;  // skip the signed call
   // --save-evidence FILE: write what the run observed (evidence_file.h).
+  // "-" is stdout (util/output_file.h says what may be replaced).
   std::optional<std::string> save_evidence;
+  // --force: replace a --save-evidence or --boot-json file that is not an
+  // earlier ssm-reach report (never a device, FIFO or link).
+  bool force = false;
   // --boot: the systemd unit's mode (ssm-reach-boot.service): wait up to
   // boot_wait_s for the network and IMDS, then check; a short summary on
   // stdout (the console), the JSON report on stderr and in boot_json.
@@ -57,6 +62,16 @@ struct ParsedCommandLine {
   std::string message;
 };
 
+// Declares the options (CLI11), then validates what was given; see
+// options.cc. Messages echo values without passwords or control characters.
 ParsedCommandLine parse_command_line(int argc, const char* const* argv);
+
+inline constexpr const char* kImdsEndpointVariable = "AWS_EC2_METADATA_SERVICE_ENDPOINT";
+
+// The environment's settings that are validated like their flags, before
+// the run: AWS_EC2_METADATA_SERVICE_ENDPOINT when IMDS would use it. One
+// line for stderr ("ssm-reach: AWS_EC2_METADATA_SERVICE_ENDPOINT: ...",
+// exit 3) when one is not usable.
+std::optional<std::string> check_environment(const Options& options, const GetEnv& env);
 
 }  // namespace ssmreach
