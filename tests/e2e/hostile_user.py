@@ -47,11 +47,13 @@ import run_scenario  # noqa: E402  (also puts tests/lab on the path)
 from ssmlab import netns, pki as lab_pki, plan  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(HERE))
-GOLDEN = os.path.join(REPO, "tests", "golden", "dns-nxdomain.evidence.json")
+GOLDEN = os.path.join(REPO, "tests", "golden", "all-ok-vpc-endpoints.evidence.json")
 PASSWORD = "Hostile-S3cret-pw"
 DEEP = "[" * 200000 + "]" * 200000  # 400 KB of nested arrays
 PROXY_RUNS = 6
 LIMIT_S = 30
+AGENT_CONFIG = "/etc/amazon/ssm/amazon-ssm-agent.json"
+REGISTRATION = "/var/lib/amazon/ssm/registration"
 TOO_DEEP = "nested too deeply (more than 64 levels of arrays and objects)"
 EXIT_OUTPUT_FAILED = 4
 BATCH = 8
@@ -264,21 +266,30 @@ def nesting_cases(case, d):
         return errors
     case.run("agent-config-deep", ["--output", "json", "--agent-config", deep_config], warned)
 
-    def auto_read(run):  # the world's own agent config and registration are deep
+    def auto_read(run):  # the agent config and registration found by themselves
         errors = warned(run)
         doc = report_of(run) or {}
         registration = doc.get("context", {}).get("agent", {}).get("registration", {})
         if not any(TOO_DEEP in w for w in registration.get("warnings", [])):
             errors.append("no registration warning naming the depth: %r" % registration)
         return errors
-    case.run("agent-files-deep", ["--output", "json"], auto_read)
+    # The files the run reads by itself, below SSM_REACH_AGENT_ROOT.
+    root = os.path.join(d, "agent-root")
+    for path, text in ((AGENT_CONFIG, '{"x": %s, "Agent": {"Region": "%s"}}' % (DEEP, plan.REGION)),
+                       (REGISTRATION, '{"x": %s, "ManagedInstanceID": "%s"}'
+                                      % (DEEP, plan.MANAGED_INSTANCE_ID))):
+        os.makedirs(os.path.dirname(root + path), exist_ok=True)
+        write(root + path, text)
+    agent_root = {"SSM_REACH_AGENT_ROOT": root}
+    case.run("agent-files-deep", ["--output", "json"], auto_read, env=agent_root)
     boot_json = os.path.join(d, "boot", "boot.json")
 
     def boot(run):
         if run.returncode not in (0, 1, 2):
             return ["exit %s (crash?): %s" % (run.returncode, run.stderr[-300:])]
         return [] if os.path.isfile(boot_json) else ["no %s" % boot_json]
-    case.run("boot-deep", ["--boot", "--boot-wait", "2", "--boot-json", boot_json], boot)
+    case.run("boot-deep", ["--boot", "--boot-wait", "2", "--boot-json", boot_json], boot,
+             env=agent_root)
 
 
 def proxy_cases(case):
@@ -315,7 +326,7 @@ def deadline_and_number_cases(case):
 def secret_cases(case, d):
     url = "http://user:%s@%s" % (PASSWORD, plan.IMDS)
 
-    def no_password(evidence=None):
+    def no_password(evidence=None, shown=True):
         def check(run):
             errors = []
             if run.returncode not in (0, 1, 2):
@@ -329,7 +340,7 @@ def secret_cases(case, d):
             for where, text in texts.items():
                 if PASSWORD in text:
                     errors.append("the password is in %s" % where)
-            if "***@" not in run.stdout:
+            if shown and "***@" not in run.stdout:
                 errors.append("the redacted endpoint is not shown")
             return errors
         return check
@@ -337,8 +348,9 @@ def secret_cases(case, d):
     case.run("imds-endpoint-password-json",
              ["--output", "json", "--imds-endpoint", url, "--save-evidence", flag_evidence],
              no_password(flag_evidence))
+    # A healthy IMDS row shows the host only.
     case.run("imds-endpoint-password-text", ["--output", "text", "--imds-endpoint", url],
-             no_password())
+             no_password(shown=False))
     env_evidence = os.path.join(d, "imds-env.json")
     case.run("imds-env-password-json", ["--output", "json", "--save-evidence", env_evidence],
              no_password(env_evidence), env={"AWS_EC2_METADATA_SERVICE_ENDPOINT": url})
@@ -444,10 +456,7 @@ def run_inside(binary, pki, directory):
     files = os.path.join(directory, "files")
     os.makedirs(home)
     os.makedirs(files)
-    world = World({"agent": {
-        "config": '{"x": %s, "Agent": {"Region": "%s"}}' % (DEEP, plan.REGION),
-        "registration": '{"x": %s, "ManagedInstanceID": "%s"}' % (DEEP, plan.MANAGED_INSTANCE_ID),
-    }}, pki, directory)
+    world = World({}, pki, directory)
     case = Case(binary, clean_env(home, pki.ca_file), home)
     sock = file_cases(case, files)
     nesting_cases(case, files)
