@@ -441,8 +441,10 @@ struct NumberRange {
   std::string_view key;
   double low, high;
 };
+// A step's ms may be a little below 0: an IMDS retry the deadline cut
+// before it began is recorded from its planned start.
 constexpr NumberRange kNumberRanges[] = {
-    {"ms", 0, 1e7},           {"elapsed_ms", 0, 1e7},          {"timeout_s", 0, 3600},
+    {"ms", -1e7, 1e7},        {"elapsed_ms", 0, 1e7},          {"timeout_s", 0, 3600},
     {"deadline_s", 0, 86400}, {"clock_offset_s", -1e10, 1e10},  // 317 years either way
 };
 constexpr NumberRange kOtherNumbers = {"", -1e10, 1e10};

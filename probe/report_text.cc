@@ -182,9 +182,9 @@ std::string tcp_cell(const AddressEvidence& a) {
   switch (a.tcp->outcome) {
     case netcheck::TcpOutcome::ok: {
       char buffer[32];
-      const double ms = a.tcp->ms;
-      // Within the column's 9 characters: an evidence file's times are at
-      // most 1e7 ms (evidence_file.cc), "ok 10000s".
+      const double ms = std::max(0.0, a.tcp->ms);  // never below 0 on a connection made
+      // Within the column's 9 characters: an evidence file's times are
+      // within 1e7 ms (evidence_file.cc), "ok 10000s".
       if (ms >= 9999.5)
         std::snprintf(buffer, sizeof buffer, "ok %.0fs", ms / 1000);
       else
