@@ -209,16 +209,26 @@ class HttpTask final : public Task {
     return curl_multi_add_handle(m, e) == CURLM_OK;
   }
 
+  static bool is_connected_tcp(curl_socket_t fd) {
+    int type = 0;
+    socklen_t type_length = sizeof type;
+    if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &type_length) != 0 || type != SOCK_STREAM)
+      return false;
+    sockaddr_storage peer{};
+    socklen_t length = sizeof peer;
+    return ::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &length) == 0 &&
+           (peer.ss_family == AF_INET || peer.ss_family == AF_INET6);
+  }
+
   static int socket_callback(CURL*, curl_socket_t fd, int what, void* self_ptr, void*) {
     auto* self = static_cast<HttpTask*>(self_ptr);
     // libcurl asks to read only once a connect completed; getpeername()
     // tells a connected socket (to the server or the proxy) from one still
     // connecting or refused, which libcurl's timings do not for a tunnel.
-    if (!self->saw_connected_) {
-      sockaddr_storage peer{};
-      socklen_t length = sizeof peer;
-      self->saw_connected_ = ::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &length) == 0;
-    }
+    // Only a TCP socket to an IP address counts: libcurl also hands over
+    // its resolver's wake-up socket (a connected AF_UNIX pair), which made
+    // a proxy name that does not resolve look connected, at random.
+    if (!self->saw_connected_) self->saw_connected_ = is_connected_tcp(fd);
     try {
       if (what == CURL_POLL_REMOVE)
         self->sockets_.erase(fd);
@@ -302,6 +312,10 @@ class HttpTask final : public Task {
     response_.status = status;
     response_.curl_code = static_cast<int>(code);
     record_progress(code == CURLE_PEER_FAILED_VERIFICATION);
+    // A name that did not resolve was never connected to, whatever sockets
+    // libcurl used meanwhile.
+    if (code == CURLE_COULDNT_RESOLVE_PROXY || code == CURLE_COULDNT_RESOLVE_HOST)
+      response_.connected = false;
     if (code == CURLE_OK || (code == CURLE_WRITE_ERROR && response_.body_truncated)) {
       response_.outcome = HttpOutcome::ok;
       return;

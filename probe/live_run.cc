@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <ctime>
 #include <future>
-#include <iostream>
 #include <memory>
 
 #include "netcheck/event_loop.h"
@@ -19,7 +18,9 @@
 #include "probe/plan/plan.h"
 #include "probe/plan/region.h"
 #include "probe/report/report_boot.h"
+#include "probe/util/printable.h"
 #include "probe/util/run_deadline.h"
+#include "probe/util/standard_streams.h"
 #include "probe/version.h"
 
 namespace ssmreach {
@@ -106,9 +107,8 @@ class LiveRun {
     if (options_.boot) {
       const auto bound = std::chrono::duration_cast<netcheck::Duration>(
           std::chrono::duration<double>(options_.boot_wait_s));
-      std::cout << boot_line("boot " + std::string(SSM_REACH_VERSION) + ": " +
-                             describe(wait_for_boot(imds_, bound), options_.boot_wait_s));
-      std::cout.flush();
+      write_stdout(boot_line("boot " + std::string(SSM_REACH_VERSION) + ": " +
+                             describe(wait_for_boot(imds_, bound), options_.boot_wait_s)));
     }
     deadline_.emplace((options_.boot ? netcheck::Clock::now() : started_) +
                       netcheck::seconds(options_.deadline_s));
@@ -237,12 +237,13 @@ class LiveRun {
   }
 
   void say_no_region() {
-    std::cerr << "ssm-reach: no region: pass --region REGION or set AWS_REGION"
-              << (context().imds.attempted
-                      ? " (IMDS did not tell it)"
-                      : " (IMDS is disabled: " + context().imds.skipped_by + ")")
-              << "\n";
-    if (!region_warning_.empty()) std::cerr << "ssm-reach: " << region_warning_ << "\n";
+    write_stderr("ssm-reach: no region: pass --region REGION or set AWS_REGION" +
+                 printable_line(context().imds.attempted
+                                    ? " (IMDS did not tell it)"
+                                    : " (IMDS is disabled: " + context().imds.skipped_by + ")") +
+                 "\n");
+    if (!region_warning_.empty())
+      write_stderr("ssm-reach: " + printable_line(region_warning_) + "\n");
   }
 
   Evidence finish() {

@@ -2,7 +2,6 @@
 #include <unistd.h>
 
 #include <csignal>
-#include <iostream>
 
 #include "netcheck/clock.h"
 #include "netcheck/init.h"
@@ -14,6 +13,9 @@
 #include "probe/report/report.h"
 #include "probe/report/report_boot.h"
 #include "probe/util/environment.h"
+#include "probe/util/output_file.h"
+#include "probe/util/printable.h"
+#include "probe/util/standard_streams.h"
 
 namespace ssmreach {
 namespace {
@@ -22,20 +24,26 @@ bool want_color(const GetEnv& env) {
   return ::isatty(STDOUT_FILENO) == 1 && !env("NO_COLOR") && env("TERM") != "dumb";
 }
 
+// One line on stderr. What it names may come from the user or a file: no
+// control character of theirs reaches the terminal.
+void say(const std::string& text) { write_stderr("ssm-reach: " + printable_line(text) + "\n"); }
+
 // --boot: the JSON report to stderr (the unit's journal) and to
 // --boot-json, then the short summary on stdout (the serial console). The
 // console's last line says where the details are.
 void report_boot(const Evidence& evidence, const Verdict& verdict, const Options& options) {
   const std::string json = render_json(evidence, verdict);
-  std::cerr << json;
-  std::cerr.flush();
+  write_stderr(json);
   std::string error;
   std::string details = options.boot_json;
-  if (!write_boot_json(options.boot_json, json, &error)) {
-    std::cout << boot_line("warning: report not saved: " + error);
+  if (options.boot_json == kStdoutPath) {
+    write_stdout(json);
+    details = "stdout";
+  } else if (!write_boot_json(options.boot_json, json, &error)) {
+    write_stdout(boot_line("warning: report not saved: " + error));
     details = "journalctl -u ssm-reach-boot";
   }
-  std::cout << render_boot_summary(verdict, details);
+  write_stdout(render_boot_summary(verdict, details));
 }
 
 // Diagnoses, prints the report, and returns the exit status.
@@ -45,30 +53,51 @@ int report(const Evidence& evidence, const Options& options, TextStyle style,
   if (options.boot)
     report_boot(evidence, verdict, options);
   else if (options.output == OutputFormat::json)
-    std::cout << render_json(evidence, verdict);
+    write_stdout(render_json(evidence, verdict));
   else
-    std::cout << render_text(evidence, verdict, style, replay_of);
-  std::cout.flush();
+    write_stdout(render_text(evidence, verdict, style, replay_of));
   return exit_code(verdict.status);
+}
+
+// The files a run will write, refused before it starts (exit 3) when
+// writing them could damage something: util/output_file.h.
+bool output_files_usable(const Options& options) {
+  const auto check = [&](const char* flag, const std::string& path) {
+    const auto why = refuse_output_path(path, options.force);
+    if (why) say(std::string(flag) + ": " + *why);
+    return !why;
+  };
+  if (options.save_evidence && !check("--save-evidence", *options.save_evidence)) return false;
+  return !options.boot || check("--boot-json", options.boot_json);
 }
 
 // A live run: the evidence, then the same diagnosis and report as explain.
 int run(const Options& options) {
   const auto started = netcheck::Clock::now();
   const GetEnv env = process_environment();
+  if (auto problem = check_environment(options, env)) {
+    write_stderr(*problem + "\n");
+    return 3;
+  }
+  if (!output_files_usable(options)) return 3;
   std::string error;
   const auto evidence = gather_live_evidence(options, env, started, &error);
   if (!evidence) {
-    std::cerr << "ssm-reach: " << error << "\n";
+    say(error);
     return 3;
   }
   const int code = report(*evidence, options, TextStyle{want_color(env), 80});
+  if (!options.save_evidence) return code;
+  if (*options.save_evidence == kStdoutPath) {
+    write_stdout(evidence_to_json(*evidence));
+    return code;
+  }
   // A file that cannot be written does not change what the run found: the
   // exit status stays the diagnosis's (monitoring relies on it), and stderr
   // says why the file is missing.
   std::string save_error;
-  if (options.save_evidence && !save_evidence_file(*options.save_evidence, *evidence, &save_error))
-    std::cerr << "ssm-reach: warning: evidence not saved: " << save_error << "\n";
+  if (!save_evidence_file(*options.save_evidence, *evidence, &save_error))
+    say("warning: evidence not saved: " + save_error);
   return code;
 }
 
@@ -78,35 +107,44 @@ int explain(const Options& options) {
   std::string error;
   auto evidence = load_evidence_file(*options.explain_file, &error);
   if (!evidence) {
-    std::cerr << "ssm-reach: explain: " << error << "\n";
+    say("explain: " + error);
     return 3;
   }
   return report(*evidence, options, TextStyle{want_color(process_environment()), 80},
                 *options.explain_file);
 }
 
+int run_or_explain(int argc, char** argv) {
+  std::string error;
+  if (!netcheck::global_init(&error)) {
+    say(error);
+    return 3;
+  }
+  auto parsed = parse_command_line(argc, argv);
+  if (parsed.exit_code) {
+    const std::string line = parsed.message + (parsed.message.ends_with('\n') ? "" : "\n");
+    if (*parsed.exit_code == 0)
+      write_stdout(line);
+    else
+      write_stderr(line);
+    return *parsed.exit_code;
+  }
+  try {
+    if (parsed.options.explain_file) return explain(parsed.options);
+    return run(parsed.options);
+  } catch (const std::exception& e) {
+    say(std::string("internal error: ") + e.what());
+    return 3;
+  }
+}
+
 }  // namespace
 }  // namespace ssmreach
 
 int main(int argc, char** argv) {
-  // A peer that resets the connection must not kill us with SIGPIPE.
+  ssmreach::hold_standard_streams_open();
+  // A peer that resets the connection, or a reader of stdout that leaves,
+  // must not kill us with SIGPIPE: the write fails with EPIPE instead.
   std::signal(SIGPIPE, SIG_IGN);
-  std::string error;
-  if (!netcheck::global_init(&error)) {
-    std::cerr << "ssm-reach: " << error << "\n";
-    return 3;
-  }
-  auto parsed = ssmreach::parse_command_line(argc, argv);
-  if (parsed.exit_code) {
-    (*parsed.exit_code == 0 ? std::cout : std::cerr)
-        << parsed.message << (parsed.message.ends_with('\n') ? "" : "\n");
-    return *parsed.exit_code;
-  }
-  try {
-    if (parsed.options.explain_file) return ssmreach::explain(parsed.options);
-    return ssmreach::run(parsed.options);
-  } catch (const std::exception& e) {
-    std::cerr << "ssm-reach: internal error: " << e.what() << "\n";
-    return 3;
-  }
+  return ssmreach::exit_code_after_output(ssmreach::run_or_explain(argc, argv));
 }

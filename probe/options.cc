@@ -4,6 +4,8 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cctype>
+#include <charconv>
 #include <cmath>
 #include <memory>
 #include <sstream>
@@ -11,6 +13,7 @@
 #include "netcheck/proxy_url.h"
 #include "probe/plan/region.h"
 #include "probe/plan/services.h"
+#include "probe/util/printable.h"
 #include "probe/util/text_util.h"
 #include "probe/version.h"
 
@@ -46,20 +49,18 @@ struct UsageError {
   std::string message;
 };
 
-// A decimal number of seconds from `low` to `high`.
+// A decimal number of seconds from `low` to `high`: digits and a point only
+// (std::stod would also take "0x10", "1e1" and leading blanks).
 double parse_seconds(const char* flag, const std::string& text, double low, double high) {
-  std::size_t used = 0;
   double value = 0;
-  try {
-    value = std::stod(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used != text.size() || !std::isfinite(value) || value < low || value > high) {
+  const char* const end = text.data() + text.size();
+  const auto [stop, problem] = std::from_chars(text.data(), end, value, std::chars_format::fixed);
+  if (problem != std::errc() || stop != end || !std::isfinite(value) || value < low ||
+      value > high) {
     std::ostringstream range;
     range << low << " to " << high;
-    throw UsageError{std::string(flag) + ": '" + text + "' is not a number of seconds from " +
-                     range.str()};
+    throw UsageError{std::string(flag) + ": '" + text +
+                     "' is not a decimal number of seconds from " + range.str()};
   }
   return value;
 }
@@ -74,7 +75,9 @@ double parse_deadline(const std::string& text) {
 }
 
 // libcurl's URL parser decides what a URL is; we only insist on a scheme.
-void check_url(const char* flag, const std::string& url, const std::vector<std::string>& schemes) {
+// The URL is named without its user and password.
+std::optional<std::string> url_problem(const std::string& name, const std::string& url,
+                                       const std::vector<std::string>& schemes) {
   std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> handle(curl_url(), &curl_url_cleanup);
   char* scheme = nullptr;
   bool ok = handle && curl_url_set(handle.get(), CURLUPART_URL, url.c_str(), 0) == CURLUE_OK &&
@@ -82,9 +85,9 @@ void check_url(const char* flag, const std::string& url, const std::vector<std::
   std::string scheme_text = scheme ? scheme : "";
   curl_free(scheme);
   if (ok) ok = std::find(schemes.begin(), schemes.end(), scheme_text) != schemes.end();
-  if (!ok)
-    throw UsageError{std::string(flag) + ": '" + netcheck::redact_url_credentials(url) +
-                     "' is not a URL (expected " + join(schemes, " or ") + "://HOST[:PORT])"};
+  if (ok) return std::nullopt;
+  return name + ": '" + netcheck::redact_url_credentials(url) + "' is not a URL (expected " +
+         join(schemes, " or ") + "://HOST[:PORT])";
 }
 
 std::vector<std::string> parse_services(const std::string& text) {
@@ -104,12 +107,21 @@ std::vector<std::string> parse_services(const std::string& text) {
 EndpointOverride parse_endpoint(const std::string& text) {
   auto eq = text.find('=');
   std::string service = text.substr(0, eq);
+  // A password in the value is never repeated: not here, not in the
+  // parser's words about it.
+  const std::string shown =
+      eq == std::string::npos
+          ? text
+          : service + "=" + netcheck::redact_url_credentials(text.substr(eq + 1));
   if (eq == std::string::npos || !is_known_service(service))
-    throw UsageError{"--endpoint: '" + text + "' is not SVC=HOST[:PORT] with SVC one of " +
+    throw UsageError{"--endpoint: '" + shown + "' is not SVC=HOST[:PORT] with SVC one of " +
                      join(known_services(), ",")};
+  if (text.find('@', eq) != std::string::npos)
+    throw UsageError{"--endpoint: '" + shown +
+                     "': user information (USER:PASSWORD@) does not belong in an endpoint"};
   std::string error;
   auto endpoint = netcheck::parse_host_port(text.substr(eq + 1), 443, &error);
-  if (!endpoint) throw UsageError{"--endpoint: '" + text + "': " + error};
+  if (!endpoint) throw UsageError{"--endpoint: '" + shown + "': " + error};
   return {service, *endpoint};
 }
 
@@ -118,9 +130,10 @@ netcheck::DnsServer parse_dns_server(const std::string& text) {
   auto host_port = netcheck::parse_host_port(text, 53, &error);
   auto ip = host_port ? netcheck::parse_ip(host_port->host) : std::nullopt;
   if (!ip)
-    throw UsageError{"--dns-server: '" + text +
-                     "' is not ADDR[:PORT] with a numeric IPv4 or IPv6 address" +
-                     (error.empty() ? "" : " (" + error + ")")};
+    throw UsageError{
+        "--dns-server: '" + netcheck::redact_url_credentials(text) +
+        "' is not ADDR[:PORT] with a numeric IPv4 or IPv6 address" +
+        (error.empty() || text.find('@') != std::string::npos ? "" : " (" + error + ")")};
   return {*ip, host_port->port};
 }
 
@@ -131,213 +144,290 @@ constexpr const char* kDescription =
     "one signed read-only call (ssm:ListInstanceAssociations; --no-auth\n"
     "skips it), and names the first broken layer, its root cause and the fix.\n\n"
     "Exit status: 0 ok, 1 warning, 2 critical, 3 unknown (bad usage, no region,\n"
-    "an unreadable evidence file).\n\n"
+    "an unreadable evidence file), 4 the report could not be written (stdout\n"
+    "or stderr failed: a full disk, a closed pipe).\n\n"
     "To diagnose elsewhere: ssm-reach --save-evidence run.json, copy the file,\n"
     "then ssm-reach explain run.json.";
 
-}  // namespace
-
-ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
-  ParsedCommandLine result;
-  Options& o = result.options;
-
-  CLI::App app(kDescription, "ssm-reach");
-  app.set_version_flag("--version", std::string("ssm-reach ") + SSM_REACH_VERSION);
-  app.get_formatter()->column_width(30);
-
+// The command line as CLI11 fills it in: each option's text, validated
+// afterwards into Options. Flags without a value go straight to Options.
+struct RawOptions {
   std::string region, output = "text", ca_file, timeout, deadline, services, imds, proxy,
-                      agent_config;
+                      agent_config, save_evidence, boot_wait, boot_json, explain_file,
+                      explain_output;
   std::vector<std::string> endpoints, dns_servers;
-  // Descriptions are wrapped here (CLI11 indents after '\n'): --help must
-  // fit an 80-column serial console like the reports do.
+};
+
+// Descriptions are wrapped here (CLI11 indents after '\n'): --help must
+// fit an 80-column serial console like the reports do.
+std::string describe(const std::string& text) {
   constexpr std::size_t kDescriptionWidth = 80 - 31;
-  auto describe = [&](const std::string& text) { return wrap_words(text, kDescriptionWidth); };
-  app.add_option("--region", region,
+  return wrap_words(text, kDescriptionWidth);
+}
+
+// Declaring, part 1: what to check and how.
+void declare_check_options(CLI::App& app, RawOptions& raw, Options& o) {
+  app.add_option("--region", raw.region,
                  describe("Region to check (default: AWS_REGION, AWS_DEFAULT_REGION, the agent "
                           "config's Agent.Region, then IMDS)"))
       ->type_name("REGION");
-  app.add_option("--output", output, describe("Report format: text or json (default text)"))
+  app.add_option("--output", raw.output, describe("Report format: text or json (default text)"))
       ->type_name("FORMAT");
-  app.add_option("--ca-file", ca_file,
+  app.add_option("--ca-file", raw.ca_file,
                  describe("PEM trust store (default: AWS_CA_BUNDLE, SSL_CERT_FILE, then the "
                           "system bundle)"))
       ->type_name("PATH");
-  app.add_option("--timeout", timeout,
-                 describe("Limit for each network step, in seconds (default 3)"))
+  app.add_option("--timeout", raw.timeout,
+                 describe("Limit for each network step, in seconds (default 3, or --deadline "
+                          "if shorter)"))
       ->type_name("S");
-  app.add_option("--deadline", deadline,
+  app.add_option("--deadline", raw.deadline,
                  describe("Limit for the whole run, in seconds (default 20, or 6 x --timeout + 1 "
                           "if longer; with --boot, "
                           "counted after the boot wait): checks still running then are "
                           "reported as timed out"))
       ->type_name("S");
-  app.add_option("--services", services,
+  app.add_option("--services", raw.services,
                  describe("Comma list (default ssm,ssmmessages,ec2messages; extras: "
                           "s3,kms,logs,monitoring,sts,ec2)"))
       ->type_name("LIST");
-  app.add_option("--endpoint", endpoints, describe("Override one service's endpoint (repeatable)"))
+  app.add_option("--endpoint", raw.endpoints,
+                 describe("Override one service's endpoint (repeatable)"))
       ->type_name("SVC=HOST[:PORT]");
-  app.add_option("--dns-server", dns_servers,
+  app.add_option("--dns-server", raw.dns_servers,
                  describe("Ask this resolver instead of /etc/resolv.conf (repeatable)"))
       ->type_name("ADDR[:PORT]");
-  app.add_option("--imds-endpoint", imds,
+  app.add_option("--imds-endpoint", raw.imds,
                  describe("Instance metadata URL (default AWS_EC2_METADATA_SERVICE_ENDPOINT, "
                           "then http://169.254.169.254)"))
       ->type_name("URL");
   app.add_flag("--no-imds", o.no_imds,
                describe("Do not contact IMDS (also AWS_EC2_METADATA_DISABLED=true)"));
-  app.add_option("--agent-config", agent_config,
+  app.add_option("--agent-config", raw.agent_config,
                  describe("SSM agent config to read (default "
                           "/etc/amazon/ssm/amazon-ssm-agent.json)"))
       ->type_name("PATH");
-  auto* proxy_opt =
-      app.add_option("--proxy", proxy,
+  auto* proxy =
+      app.add_option("--proxy", raw.proxy,
                      describe("Check the path through this proxy (default: the SSM agent's "
                               "https_proxy, then this shell's)"))
           ->type_name("URL");
-  auto* no_proxy_opt = app.add_flag(
-      "--no-proxy", o.no_proxy, describe("Check only direct paths, whatever proxy is configured"));
-  proxy_opt->excludes(no_proxy_opt);
+  auto* no_proxy = app.add_flag("--no-proxy", o.no_proxy,
+                                describe("Check only direct paths, whatever proxy is configured"));
+  proxy->excludes(no_proxy);
   app.add_flag("--no-auth", o.no_auth,
                describe("Skip the signed read-only call (ssm:ListInstanceAssociations) "
                         "that checks credentials, IAM and the endpoint policy"));
-  std::string save_evidence;
-  app.add_option("--save-evidence", save_evidence,
-                 describe("Also write everything observed to FILE (JSON, no secrets) for "
-                          "'ssm-reach explain FILE'"))
-      ->type_name("FILE");
+}
 
+// Declaring, part 2: where the results go, the boot mode, and `explain`
+// (returned: of the options above only --output applies to it).
+CLI::App* declare_output_options(CLI::App& app, RawOptions& raw, Options& o) {
+  app.add_option("--save-evidence", raw.save_evidence,
+                 describe("Also write everything observed to FILE (JSON, no secrets; - for "
+                          "stdout) for 'ssm-reach explain FILE'"))
+      ->type_name("FILE");
+  app.add_flag("--force", o.force,
+               describe("Replace an existing --save-evidence or --boot-json file even when it "
+                        "is not an earlier ssm-reach report or evidence file"));
   app.add_flag("--boot", o.boot,
                describe("Boot check, for ssm-reach-boot.service: wait for the "
                         "network and IMDS (see --boot-wait), then print one "
                         "'ssm-reach:' line per target for the serial console and "
                         "write the JSON report to stderr and --boot-json"));
-  std::string boot_wait, boot_json;
-  app.add_option("--boot-wait", boot_wait,
+  app.add_option("--boot-wait", raw.boot_wait,
                  describe("--boot: longest wait for the network and IMDS, in seconds "
                           "(default 60)"))
       ->type_name("S");
-  app.add_option("--boot-json", boot_json,
+  app.add_option("--boot-json", raw.boot_json,
                  describe("--boot: where the JSON report goes (default "
                           "/var/log/ssm-reach/boot.json)"))
       ->type_name("PATH");
 
-  // `explain` replays a file: of the options above only --output applies.
-  std::string explain_file, explain_output;
   auto* explain = app.add_subcommand(
       "explain", describe("Diagnose an evidence file saved with --save-evidence, offline "
                           "(contacts nothing); same report and exit status as the run that "
                           "saved it"));
-  explain->add_option("FILE", explain_file, describe("Evidence file written by --save-evidence"));
+  explain->add_option("FILE", raw.explain_file,
+                      describe("Evidence file written by --save-evidence (at most 8 MiB)"));
   explain
-      ->add_option("--output", explain_output,
+      ->add_option("--output", raw.explain_output,
                    describe("Report format: text or json (default text)"))
       ->type_name("FORMAT");
-  // Live-run flags after FILE reach the check below, which names them.
+  // Live-run flags after FILE reach validate_explain, which names them.
   explain->fallthrough();
   app.require_subcommand(0, 1);
+  return explain;
+}
 
+// Validating: each part turns RawOptions into Options or throws UsageError.
+void validate_explain(const CLI::App& app, const CLI::App& explain, RawOptions& raw, Options& o) {
+  if (!explain.parsed()) return;
+  for (const CLI::Option* option : app.get_options()) {
+    const std::string name = option->get_name();
+    if (option->count() > 0 && name != "--output" && name != "--help")
+      throw UsageError{"explain: " + name +
+                       " does not apply (explain replays FILE and contacts nothing; only "
+                       "--output does)"};
+  }
+  if (raw.explain_file.empty())
+    throw UsageError{"explain: needs FILE, an evidence file written with --save-evidence"};
+  o.explain_file = raw.explain_file;
+  if (explain.count("--output")) raw.output = raw.explain_output;
+}
+
+void validate_report(const CLI::App& app, const RawOptions& raw, Options& o) {
+  if (app.count("--region")) {
+    if (!is_valid_region_name(raw.region))
+      throw UsageError{"--region: '" + raw.region +
+                       "' is not a region name (like us-east-1 or eu-central-2)"};
+    o.region = raw.region;
+  }
+  if (raw.output == "json")
+    o.output = OutputFormat::json;
+  else if (raw.output != "text")
+    throw UsageError{"--output: '" + raw.output + "' is not one of: text, json"};
+  if (app.count("--ca-file")) {
+    if (raw.ca_file.empty()) throw UsageError{"--ca-file: needs a path to a PEM file"};
+    o.ca_file = raw.ca_file;
+  }
+}
+
+void validate_timing(const CLI::App& app, const RawOptions& raw, Options& o) {
+  if (app.count("--timeout")) o.timeout_s = parse_timeout(raw.timeout);
+  if (app.count("--deadline")) {
+    o.deadline_s = parse_deadline(raw.deadline);
+    // The default step shrinks to fit a short deadline the user gave.
+    if (!app.count("--timeout")) o.timeout_s = std::min(o.timeout_s, o.deadline_s);
+  } else {
+    // The contract takes any --timeout: the default deadline grows to fit
+    // a run of long steps (the region wait and five steps, plus a second).
+    o.deadline_s = std::max(o.deadline_s, 6 * o.timeout_s + 1);
+  }
+  // One step longer than the whole run, given both, could never finish.
+  if (o.timeout_s > o.deadline_s) {
+    std::ostringstream why;
+    why << "--timeout: " << o.timeout_s << " s per step is longer than the whole run's --deadline ("
+        << o.deadline_s << " s); raise --deadline too";
+    throw UsageError{why.str()};
+  }
+}
+
+void validate_sources(const CLI::App& app, const RawOptions& raw, Options& o) {
+  if (app.count("--agent-config")) {
+    if (raw.agent_config.empty()) throw UsageError{"--agent-config: needs a path to a JSON file"};
+    o.agent_config = raw.agent_config;
+  }
+  if (app.count("--services")) o.services = parse_services(raw.services);
+  for (const auto& e : raw.endpoints) o.endpoints.push_back(parse_endpoint(e));
+  for (const auto& d : raw.dns_servers) o.dns_servers.push_back(parse_dns_server(d));
+  if (app.count("--imds-endpoint")) {
+    if (auto problem = url_problem("--imds-endpoint", raw.imds, {"http", "https"}))
+      throw UsageError{*problem};
+    o.imds_endpoint = raw.imds;
+  }
+}
+
+void validate_outputs(const CLI::App& app, const RawOptions& raw, Options& o) {
+  if (app.count("--save-evidence")) {
+    if (raw.save_evidence.empty()) throw UsageError{"--save-evidence: needs a file name"};
+    o.save_evidence = raw.save_evidence;
+  }
+  for (const char* flag : {"--boot-wait", "--boot-json"})
+    if (!o.boot && app.count(flag))
+      throw UsageError{std::string(flag) + ": applies only with --boot"};
+  if (o.force && !o.boot && !o.save_evidence)
+    throw UsageError{"--force: applies only with --save-evidence or --boot"};
+  if (o.boot && app.count("--output"))
+    throw UsageError{
+        "--boot: prints its own summary and writes JSON to --boot-json; "
+        "--output does not apply"};
+  if (app.count("--boot-wait")) o.boot_wait_s = parse_seconds("--boot-wait", raw.boot_wait, 0, 600);
+  if (app.count("--boot-json")) {
+    if (raw.boot_json.empty()) throw UsageError{"--boot-json: needs a file name"};
+    o.boot_json = raw.boot_json;
+  }
+}
+
+void validate_proxy(const CLI::App& app, const RawOptions& raw, Options& o) {
+  if (!app.count("--proxy")) return;
+  // The same rules as the agent's https_proxy (a missing scheme is http).
+  std::string error;
+  if (!netcheck::parse_proxy_url(raw.proxy, &error))
+    throw UsageError{"--proxy: '" + netcheck::redact_url_credentials(raw.proxy) + "': " + error +
+                     " (expected [http://|https://][USER:PASSWORD@]HOST[:PORT])"};
+  o.proxy = raw.proxy;
+}
+
+// Declaring: every option and subcommand, with where CLI11 puts its text.
+// Returns the `explain` subcommand.
+const CLI::App* declare(CLI::App& app, RawOptions& raw, Options& o) {
+  app.set_version_flag("--version", std::string("ssm-reach ") + SSM_REACH_VERSION);
+  app.get_formatter()->column_width(30);
+  declare_check_options(app, raw, o);
+  return declare_output_options(app, raw, o);
+}
+
+// Validating: what CLI11 parsed, into Options, in the order the checks are
+// named in --help; the first problem is the usage error.
+void validate(const CLI::App& app, const CLI::App& explain, RawOptions& raw, Options& o) {
+  validate_explain(app, explain, raw, o);
+  validate_report(app, raw, o);
+  validate_timing(app, raw, o);
+  validate_sources(app, raw, o);
+  validate_outputs(app, raw, o);
+  validate_proxy(app, raw, o);
+}
+
+ParsedCommandLine usage_error(std::string message) {
+  ParsedCommandLine result;
+  result.exit_code = 3;
+  // Values from the command line are echoed: no control character of
+  // theirs reaches the terminal.
+  result.message = printable_line(message);
+  return result;
+}
+
+}  // namespace
+
+std::optional<std::string> check_environment(const Options& options, const GetEnv& env) {
+  // Where the AWS SDKs read it: only when IMDS is asked and no flag names
+  // it. An empty value is unset to them; anything else must be a URL, or
+  // their configuration fails (and so does the agent's).
+  if (options.explain_file || options.no_imds || options.imds_endpoint) return std::nullopt;
+  if (auto disabled = env("AWS_EC2_METADATA_DISABLED")) {
+    std::transform(disabled->begin(), disabled->end(), disabled->begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (*disabled == "true") return std::nullopt;
+  }
+  const auto endpoint = env(kImdsEndpointVariable);
+  if (!endpoint || endpoint->empty()) return std::nullopt;
+  if (auto problem = url_problem(kImdsEndpointVariable, *endpoint, {"http", "https"}))
+    return "ssm-reach: " + printable_line(*problem);
+  return std::nullopt;
+}
+
+ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
+  ParsedCommandLine result;
+  RawOptions raw;
+  CLI::App app(kDescription, "ssm-reach");
+  const CLI::App* explain = declare(app, raw, result.options);
   try {
     app.parse(argc, argv);
-    if (explain->parsed()) {
-      for (const CLI::Option* option : app.get_options()) {
-        const std::string name = option->get_name();
-        if (option->count() > 0 && name != "--output" && name != "--help")
-          throw UsageError{"explain: " + name +
-                           " does not apply (explain replays FILE and contacts nothing; only "
-                           "--output does)"};
-      }
-      if (explain_file.empty())
-        throw UsageError{"explain: needs FILE, an evidence file written with --save-evidence"};
-      o.explain_file = explain_file;
-      if (explain->count("--output")) output = explain_output;
-    }
-    if (app.count("--region")) {
-      if (!is_valid_region_name(region))
-        throw UsageError{"--region: '" + region +
-                         "' is not a region name (like us-east-1 or eu-central-2)"};
-      o.region = region;
-    }
-    if (output == "json")
-      o.output = OutputFormat::json;
-    else if (output != "text")
-      throw UsageError{"--output: '" + output + "' is not one of: text, json"};
-    if (app.count("--ca-file")) {
-      if (ca_file.empty()) throw UsageError{"--ca-file: needs a path to a PEM file"};
-      o.ca_file = ca_file;
-    }
-    if (app.count("--timeout")) o.timeout_s = parse_timeout(timeout);
-    if (app.count("--deadline")) {
-      o.deadline_s = parse_deadline(deadline);
-    } else {
-      // The contract takes any --timeout: the default deadline grows to fit
-      // a run of long steps (the region wait and five steps, plus a second).
-      o.deadline_s = std::max(o.deadline_s, 6 * o.timeout_s + 1);
-    }
-    // One step longer than the whole run, given both, could never finish.
-    if (o.timeout_s > o.deadline_s) {
-      std::ostringstream why;
-      why << "--timeout: " << o.timeout_s
-          << " s per step is longer than the whole run's --deadline (" << o.deadline_s
-          << " s); raise --deadline too";
-      throw UsageError{why.str()};
-    }
-    if (app.count("--agent-config")) {
-      if (agent_config.empty()) throw UsageError{"--agent-config: needs a path to a JSON file"};
-      o.agent_config = agent_config;
-    }
-    if (app.count("--services")) o.services = parse_services(services);
-    for (const auto& e : endpoints) o.endpoints.push_back(parse_endpoint(e));
-    for (const auto& d : dns_servers) o.dns_servers.push_back(parse_dns_server(d));
-    if (app.count("--imds-endpoint")) {
-      check_url("--imds-endpoint", imds, {"http", "https"});
-      o.imds_endpoint = imds;
-    }
-    if (app.count("--save-evidence")) {
-      if (save_evidence.empty()) throw UsageError{"--save-evidence: needs a file name"};
-      o.save_evidence = save_evidence;
-    }
-    for (const char* flag : {"--boot-wait", "--boot-json"})
-      if (!o.boot && app.count(flag))
-        throw UsageError{std::string(flag) + ": applies only with --boot"};
-    if (o.boot && app.count("--output"))
-      throw UsageError{
-          "--boot: prints its own summary and writes JSON to --boot-json; "
-          "--output does not apply"};
-    if (app.count("--boot-wait")) o.boot_wait_s = parse_seconds("--boot-wait", boot_wait, 0, 600);
-    if (app.count("--boot-json")) {
-      if (boot_json.empty()) throw UsageError{"--boot-json: needs a file name"};
-      o.boot_json = boot_json;
-    }
-    if (app.count("--proxy")) {
-      // The same rules as the agent's https_proxy (a missing scheme is http).
-      std::string error;
-      if (!netcheck::parse_proxy_url(proxy, &error))
-        throw UsageError{"--proxy: '" + netcheck::redact_url_credentials(proxy) + "': " + error +
-                         " (expected [http://|https://][USER:PASSWORD@]HOST[:PORT])"};
-      o.proxy = proxy;
-    }
+    validate(app, *explain, raw, result.options);
   } catch (const CLI::CallForHelp&) {
     result.exit_code = 0;
     result.message = app.help();
-    return result;
   } catch (const CLI::CallForVersion&) {
     result.exit_code = 0;
     result.message = std::string("ssm-reach ") + SSM_REACH_VERSION + "\n";
-    return result;
   } catch (const CLI::ExtrasError& e) {
-    result.exit_code = 3;
-    result.message = std::string("ssm-reach: unexpected argument: ") + e.what() +
-                     "; run 'ssm-reach --help' for the options";
-    return result;
+    return usage_error(std::string("ssm-reach: unexpected argument: ") + e.what() +
+                       "; run 'ssm-reach --help' for the options");
   } catch (const CLI::ParseError& e) {
-    result.exit_code = 3;
-    result.message = std::string("ssm-reach: ") + e.what() + "; run 'ssm-reach --help'";
-    return result;
+    return usage_error(std::string("ssm-reach: ") + e.what() + "; run 'ssm-reach --help'");
   } catch (const UsageError& e) {
-    result.exit_code = 3;
-    result.message = "ssm-reach: " + e.message;
-    return result;
+    return usage_error("ssm-reach: " + e.message);
   }
   return result;
 }

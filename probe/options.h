@@ -11,6 +11,7 @@
 #include "probe/gather/imds.h"
 #include "probe/host/proxy_settings.h"
 #include "probe/plan/plan.h"
+#include "probe/util/environment.h"
 
 namespace ssmreach {
 
@@ -35,7 +36,11 @@ struct Options {
   bool no_proxy = false;
   bool no_auth = false;  // skip the signed call
   // --save-evidence FILE: write what the run observed (evidence_file.h).
+  // "-" is stdout (util/output_file.h says what may be replaced).
   std::optional<std::string> save_evidence;
+  // --force: replace a --save-evidence or --boot-json file that is not an
+  // earlier ssm-reach report (never a device, FIFO or link).
+  bool force = false;
   // --boot: the systemd unit's mode (ssm-reach-boot.service): wait up to
   // boot_wait_s for the network and IMDS, then check; a short summary on
   // stdout (the console), the JSON report on stderr and in boot_json.
@@ -55,11 +60,21 @@ struct ParsedCommandLine {
   std::string message;
 };
 
+// Declares the options (CLI11), then validates what was given; see
+// options.cc. Messages echo values without passwords or control characters.
 ParsedCommandLine parse_command_line(int argc, const char* const* argv);
 
 // The command line stops here: each stage gets only its own settings.
 PlanRequest plan_request(const Options& options);
 ImdsFlags imds_flags(const Options& options);
 ProxyFlags proxy_flags(const Options& options);
+
+inline constexpr const char* kImdsEndpointVariable = "AWS_EC2_METADATA_SERVICE_ENDPOINT";
+
+// The environment's settings that are validated like their flags, before
+// the run: AWS_EC2_METADATA_SERVICE_ENDPOINT when IMDS would use it. One
+// line for stderr ("ssm-reach: AWS_EC2_METADATA_SERVICE_ENDPOINT: ...",
+// exit 3) when one is not usable.
+std::optional<std::string> check_environment(const Options& options, const GetEnv& env);
 
 }  // namespace ssmreach

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <initializer_list>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -233,6 +234,134 @@ TEST_CASE("--boot, --boot-wait and --boot-json") {
     std::istringstream lines(h.message);
     for (std::string line; std::getline(lines, line);) CHECK(line.size() <= 80);
   }
+}
+
+}  // namespace ssmreach
+
+namespace ssmreach {
+namespace {
+
+ParsedCommandLine parse_args(std::vector<const char*> args) {
+  args.insert(args.begin(), "ssm-reach");
+  return parse_command_line(static_cast<int>(args.size()), args.data());
+}
+
+}  // namespace
+
+TEST_CASE("--deadline alone: the default step shrinks to fit (issue 15, 5)") {
+  auto p = parse_args({"--deadline", "1"});
+  REQUIRE_FALSE(p.exit_code);
+  CHECK(p.options.deadline_s == doctest::Approx(1.0));
+  CHECK(p.options.timeout_s == doctest::Approx(1.0));
+  auto two = parse_args({"--deadline", "2.5"});
+  REQUIRE_FALSE(two.exit_code);
+  CHECK(two.options.timeout_s == doctest::Approx(2.5));
+  // A long deadline keeps the default step.
+  CHECK(parse_args({"--deadline", "60"}).options.timeout_s == doctest::Approx(3.0));
+  // A --timeout the user gave still has to fit.
+  auto both = parse_args({"--deadline", "1", "--timeout", "2"});
+  CHECK(both.exit_code == 3);
+}
+
+TEST_CASE("seconds are decimal numbers only (issue 15, 12)") {
+  for (const char* bad : {"0x10", "1e1", " 3", "3 ", "+3", "3s", "inf", "0x1p3", ""}) {
+    CAPTURE(bad);
+    auto p = parse_args({"--timeout", bad});
+    REQUIRE(p.exit_code == 3);
+    CHECK(p.message.find("--timeout") != std::string::npos);
+    CHECK(p.message.find("decimal number of seconds") != std::string::npos);
+    CHECK(parse_args({"--deadline", bad}).exit_code == 3);
+    CHECK(parse_args({"--boot", "--boot-wait", bad}).exit_code == 3);
+  }
+  CHECK(parse_args({"--timeout", "0.25"}).options.timeout_s == doctest::Approx(0.25));
+  CHECK(parse_args({"--timeout", "2."}).options.timeout_s == doctest::Approx(2.0));
+  CHECK(parse_args({"--timeout", ".5"}).options.timeout_s == doctest::Approx(0.5));
+  CHECK(parse_args({"--timeout", "10"}).options.timeout_s == doctest::Approx(10.0));
+}
+
+TEST_CASE("usage errors never repeat a password (issue 15, 6)") {
+  for (std::vector<const char*> args :
+       {std::vector<const char*>{"--endpoint", "ssm=user:s3cret@host"},
+        {"--endpoint", "ssm=https://user:s3cret@host"},
+        {"--endpoint", "bogus=user:s3cret@host"},
+        {"--endpoint", "ssm=user:s3cret@host:99999"},
+        {"--imds-endpoint", "ftp://user:s3cret@host"},
+        {"--dns-server", "user:s3cret@10.0.0.2"}}) {
+    auto p = parse_args(args);
+    CAPTURE(p.message);
+    REQUIRE(p.exit_code == 3);
+    CHECK(p.message.find("s3cret") == std::string::npos);
+    CHECK(p.message.find(args[0]) != std::string::npos);
+  }
+  auto endpoint = parse_args({"--endpoint", "ssm=user:s3cret@host"});
+  CHECK(endpoint.message.find("'ssm=***@host'") != std::string::npos);
+  CHECK(endpoint.message.find("user information") != std::string::npos);
+}
+
+TEST_CASE("usage errors print control characters escaped (issue 15, 10)") {
+  for (std::vector<const char*> args : {std::vector<const char*>{"--region", "us-east-1\x1b[2J"},
+                                        {"--region", "us-east-1\nssm-reach: all ok"},
+                                        {"--endpoint", "ssm=host\x1b]0;pwned\x07"},
+                                        {"--services", "ssm,\x1b[31m"},
+                                        {"--output", "\x1b[1mjson"},
+                                        {"--bogus\x1b[2J"}}) {
+    auto p = parse_args(args);
+    CAPTURE(p.message);
+    REQUIRE(p.exit_code == 3);
+    CHECK(p.message.find('\x1b') == std::string::npos);
+    CHECK(p.message.find('\n') == std::string::npos);
+    CHECK(p.message.find('\x07') == std::string::npos);
+  }
+  CHECK(parse_args({"--region", "us-east-1\x1b[2J"}).message.find("'us-east-1\\x1b[2J'") !=
+        std::string::npos);
+}
+
+TEST_CASE("--force applies to the files a run writes; - is stdout") {
+  auto save = parse_args({"--save-evidence", "-", "--force"});
+  REQUIRE_FALSE(save.exit_code);
+  CHECK(save.options.save_evidence == "-");
+  CHECK(save.options.force);
+  CHECK_FALSE(parse_args({"--boot", "--force"}).exit_code);
+  CHECK_FALSE(parse_args({}).options.force);
+  auto alone = parse_args({"--force"});
+  REQUIRE(alone.exit_code == 3);
+  CHECK(alone.message.find("--force: applies only with --save-evidence or --boot") !=
+        std::string::npos);
+  CHECK(parse_args({"explain", "a.json", "--force"}).exit_code == 3);
+}
+
+TEST_CASE("AWS_EC2_METADATA_SERVICE_ENDPOINT is validated like --imds-endpoint (issue 15, 7)") {
+  auto env_with = [](std::map<std::string, std::string> vars) -> GetEnv {
+    return [vars](const char* name) -> std::optional<std::string> {
+      auto it = vars.find(name);
+      if (it == vars.end() || it->second.empty()) return std::nullopt;
+      return it->second;
+    };
+  };
+  const Options defaults;
+  auto problem =
+      check_environment(defaults, env_with({{"AWS_EC2_METADATA_SERVICE_ENDPOINT", "garbage"}}));
+  REQUIRE(problem);
+  CHECK(
+      problem->starts_with("ssm-reach: AWS_EC2_METADATA_SERVICE_ENDPOINT: 'garbage' is not a URL"));
+  auto secret = check_environment(
+      defaults, env_with({{"AWS_EC2_METADATA_SERVICE_ENDPOINT", "ftp://u:s3cret@h\x1b"}}));
+  REQUIRE(secret);
+  CHECK(secret->find("s3cret") == std::string::npos);
+  CHECK(secret->find('\x1b') == std::string::npos);
+  CHECK_FALSE(check_environment(
+      defaults, env_with({{"AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:8080"}})));
+  CHECK_FALSE(check_environment(defaults, env_with({{"AWS_EC2_METADATA_SERVICE_ENDPOINT", ""}})));
+  // Not used, so not judged: a flag names the endpoint, or IMDS is off.
+  const auto garbage = env_with(
+      {{"AWS_EC2_METADATA_SERVICE_ENDPOINT", "garbage"}, {"AWS_EC2_METADATA_DISABLED", "TRUE"}});
+  CHECK_FALSE(check_environment(defaults, garbage));
+  Options flag;
+  flag.imds_endpoint = "http://127.0.0.1";
+  CHECK_FALSE(check_environment(flag, env_with({{"AWS_EC2_METADATA_SERVICE_ENDPOINT", "x"}})));
+  Options off;
+  off.no_imds = true;
+  CHECK_FALSE(check_environment(off, env_with({{"AWS_EC2_METADATA_SERVICE_ENDPOINT", "x"}})));
 }
 
 }  // namespace ssmreach

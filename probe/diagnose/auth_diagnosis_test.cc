@@ -98,6 +98,17 @@ TEST_CASE("diagnosis: the proxy path decides a proxied target") {
     e.targets[2].proxy_path = path;
     CHECK(target(diagnose(e), "ec2messages").cause == Cause::proxy_unreachable);
   }
+  SUBCASE("a proxy name that does not resolve is proxy.unreachable, and says so") {
+    path.proxy = "http://garbage:80";
+    path.failed_stage = "proxy-connect";
+    path.http.outcome = HttpOutcome::error;
+    path.http.error = "Could not resolve proxy: garbage";
+    e.targets[0].proxy_path = path;
+    const TargetVerdict tv = target(diagnose(e), "ssm");
+    CHECK(tv.cause == Cause::proxy_unreachable);
+    CHECK(tv.headline.find("its name does not resolve") != std::string::npos);
+    CHECK(tv.explanation.find("do not know the proxy's host name") != std::string::npos);
+  }
   SUBCASE("an inspecting proxy's certificate is tls.untrusted") {
     path.failed_stage = "tls";
     path.connect_status = 200;

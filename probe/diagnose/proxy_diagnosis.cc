@@ -97,11 +97,16 @@ PathConclusion proxy_failure(const TargetContext& ctx, const ProxyPathEvidence& 
     c.cause = Cause::proxy_unreachable;
     const std::string words =
         path.http.error.empty() ? to_string(path.http.outcome) : path.http.error;
-    t.headline = "The proxy " + proxy + " cannot be reached.";
+    // libcurl's words for CURLE_COULDNT_RESOLVE_PROXY (lib/hostip.c).
+    const bool unresolved = path.http.error.starts_with("Could not resolve proxy");
+    t.headline = "The proxy " + proxy +
+                 (unresolved ? ": its name does not resolve." : " cannot be reached.");
     t.what = "Connecting to the proxy " + proxy + " failed (" + words + ").";
-    t.why =
-        "The proxy is down, the address or port in the agent's https_proxy is wrong, or a "
-        "security group or firewall keeps this instance from it.";
+    t.why = unresolved
+                ? "This instance's resolvers do not know the proxy's host name: the name in "
+                  "the agent's https_proxy is misspelt, or it is known only in another network."
+                : "The proxy is down, the address or port in the agent's https_proxy is wrong, "
+                  "or a security group or firewall keeps this instance from it.";
     t.remedy = "Check the proxy setting (from " + settings_source(ctx.evidence.context) +
                ") and that the proxy answers:\n" + curl;
     return c;

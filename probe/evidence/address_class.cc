@@ -93,6 +93,8 @@ netcheck::HostPort url_host_port(const std::string& url) {
     rest.remove_prefix(scheme + 3);
   }
   rest = rest.substr(0, rest.find('/'));
+  // USER:PASSWORD@ (or the "***@" left of it) is not part of the host.
+  if (const auto at = rest.rfind('@'); at != std::string_view::npos) rest.remove_prefix(at + 1);
   if (auto parsed = netcheck::parse_host_port(rest, port)) return *parsed;
   return {std::string(rest), port};
 }

@@ -87,3 +87,15 @@ TEST_CASE("vpc_cidrs_from_facts reads every interface's IPv4 and IPv6 blocks") {
   CHECK(std::find(cidrs.begin(), cidrs.end(), "2600:1f14:abc::/56") != cidrs.end());
   CHECK(ssmreach::vpc_cidrs_from_facts({}).empty());
 }
+
+namespace ssmreach {
+
+TEST_CASE("url_host_port leaves out a user and password (issue 15, 6)") {
+  CHECK(url_host_port("http://user:pw@10.0.0.1:8080/x").host == "10.0.0.1");
+  CHECK(url_host_port("http://user:pw@10.0.0.1:8080/x").port == 8080);
+  CHECK(url_host_port("http://***@169.254.169.254").host == "169.254.169.254");
+  CHECK(url_host_port("https://[fd00:ec2::254]").host == "fd00:ec2::254");
+  CHECK(url_host_port("https://[fd00:ec2::254]").port == 443);
+}
+
+}  // namespace ssmreach

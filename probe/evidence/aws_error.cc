@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "netcheck/text.h"
+#include "probe/util/json_depth.h"
 
 namespace ssmreach {
 namespace {
@@ -46,6 +47,7 @@ std::optional<AwsError> json_error(const std::string& body) {
   // ordered_json and string_view iterators, as every JSON reader here: one
   // parser instantiation in the binary (the release's size budget).
   const std::string_view body_text = body;
+  if (json_nested_too_deeply(body_text)) return std::nullopt;
   const auto json = nlohmann::ordered_json::parse(body_text.begin(), body_text.end(), nullptr,
                                                   /*allow_exceptions=*/false);
   if (json.is_discarded() || !json.is_object()) return std::nullopt;

@@ -1,6 +1,7 @@
 #include "probe/evidence/evidence_file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
@@ -9,10 +10,12 @@
 #include <concepts>
 #include <cstdint>
 #include <cstring>
+#include <iomanip>
 #include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <span>
+#include <sstream>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -20,6 +23,8 @@
 #include "netcheck/unique_fd.h"
 #include "probe/evidence/secret_fact.h"
 #include "probe/util/atomic_file.h"
+#include "probe/util/json_depth.h"
+#include "probe/util/output_file.h"
 
 namespace ssmreach {
 namespace {
@@ -429,6 +434,34 @@ T integer_from(const Json& json, const std::string& path) {
                                    : static_cast<T>(json.get<std::int64_t>());
 }
 
+// What a number of the file may be: a run's times cannot pass its limits
+// (--timeout 300 s, --deadline 3600 s, --boot-wait 600 s), so 1e308 in
+// elapsed_ms is not a record of a run, and printing it would overflow.
+struct NumberRange {
+  std::string_view key;
+  double low, high;
+};
+// A step's ms may be a little below 0: an IMDS retry the deadline cut
+// before it began is recorded from its planned start.
+constexpr NumberRange kNumberRanges[] = {
+    {"ms", -1e7, 1e7},        {"elapsed_ms", 0, 1e7},          {"timeout_s", 0, 3600},
+    {"deadline_s", 0, 86400}, {"clock_offset_s", -1e10, 1e10},  // 317 years either way
+};
+constexpr NumberRange kOtherNumbers = {"", -1e10, 1e10};
+
+void check_range(const std::string& path, const Json& json, double value) {
+  const auto dot = path.rfind('.');
+  const std::string_view key =
+      dot == std::string::npos ? std::string_view(path) : std::string_view(path).substr(dot + 1);
+  NumberRange range = kOtherNumbers;
+  for (const auto& r : kNumberRanges)
+    if (r.key == key) range = r;
+  if (std::isfinite(value) && value >= range.low && value <= range.high) return;
+  std::ostringstream limits;
+  limits << std::fixed << std::setprecision(0) << range.low << " to " << range.high;
+  fail(path, json.dump() + " is out of range (" + limits.str() + ")");
+}
+
 template <class E>
 std::string names_of() {
   std::string names;
@@ -480,6 +513,7 @@ void from_value(const Json& json, const std::string& path, T& out) {
     } else {
       if (!json.is_number()) fail(path, expected("a number", json));
       out = json.template get<T>();
+      check_range(path, json, static_cast<double>(out));
     }
   } else if constexpr (std::is_enum_v<T>) {
     std::string name;
@@ -587,6 +621,10 @@ std::string evidence_to_json(const Evidence& evidence) {
 
 std::optional<Evidence> evidence_from_json(std::string_view text, std::string* error) {
   try {
+    if (json_nested_too_deeply(text)) {
+      set_error(error, std::string("not read: ") + json_too_deep_text());
+      return std::nullopt;
+    }
     const Json document = Json::parse(text.begin(), text.end());
     check_schema(document);
     Evidence evidence;
@@ -624,11 +662,27 @@ bool save_evidence_file(const std::string& path, const Evidence& evidence, std::
 
 std::optional<Evidence> load_evidence_file(const std::string& path, std::string* error) {
   // Far above any real run (a few hundred KiB); stops a wrong file (a disk
-  // image, /dev/zero) from filling memory.
-  constexpr std::size_t kMaxBytes = 64 << 20;
-  netcheck::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  // image, /dev/zero) from filling memory and the parser from taking
+  // seconds. O_NONBLOCK: a FIFO must not hang explain; it is refused below.
+  constexpr std::size_t kMaxBytes = kMaxEvidenceFileBytes;
+  netcheck::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
   if (!fd.valid()) {
     set_error(error, system_error(path, errno));
+    return std::nullopt;
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) {
+    set_error(error, system_error(path, errno));
+    return std::nullopt;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    set_error(error, path + ": is " + file_kind_text(st.st_mode) +
+                         ", not a regular file; explain reads evidence files");
+    return std::nullopt;
+  }
+  const std::string too_large = path + ": larger than 8 MiB, the limit for an evidence file";
+  if (static_cast<std::uint64_t>(st.st_size) > kMaxBytes) {
+    set_error(error, too_large);
     return std::nullopt;
   }
   std::string text;
@@ -637,13 +691,13 @@ std::optional<Evidence> load_evidence_file(const std::string& path, std::string*
     const ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
-      set_error(error, system_error(path, errno));  // EISDIR for a directory
+      set_error(error, system_error(path, errno));
       return std::nullopt;
     }
     if (n == 0) break;
     text.append(buffer, static_cast<std::size_t>(n));
-    if (text.size() > kMaxBytes) {
-      set_error(error, path + ": larger than 64 MiB, not an evidence file");
+    if (text.size() > kMaxBytes) {  // it grew while read
+      set_error(error, too_large);
       return std::nullopt;
     }
   }

@@ -17,6 +17,7 @@
 // a field of it that looks like a credentials answer is dropped too.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -45,7 +46,13 @@ std::optional<Evidence> evidence_from_json(std::string_view text, std::string* e
 // reason); no temporary file is left.
 bool save_evidence_file(const std::string& path, const Evidence& evidence, std::string* error);
 
-// Reads and parses FILE; errors are one line starting with the path.
+// The largest evidence file explain reads (real ones are a few hundred KiB).
+inline constexpr std::size_t kMaxEvidenceFileBytes = std::size_t{8} << 20;
+
+// Reads and parses FILE: a regular file of at most kMaxEvidenceFileBytes
+// (a FIFO or device is refused without blocking), nested at most
+// kMaxJsonDepth deep, its times within what a run can take. Errors are one
+// line starting with the path.
 std::optional<Evidence> load_evidence_file(const std::string& path, std::string* error);
 
 }  // namespace ssmreach

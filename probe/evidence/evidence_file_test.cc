@@ -469,6 +469,19 @@ TEST_CASE("evidence file: every reading error is one line naming the JSON path")
       {"verify error",
        [](Json& j) { j["targets"][5]["addresses"][0]["tls"]["verify_errors"][1].erase("depth"); },
        "targets[5].addresses[0].tls.verify_errors[1].depth: missing"},
+      {"a time beyond any run", [](Json& j) { j["elapsed_ms"] = 1e308; },
+       "elapsed_ms: 1e+308 is out of range (0 to 10000000)"},
+      {"a huge TCP time", [](Json& j) { j["targets"][0]["addresses"][0]["tcp"]["ms"] = 1e12; },
+       "targets[0].addresses[0].tcp.ms: 1000000000000.0 is out of range (-10000000 to 10000000)"},
+      {"a negative time", [](Json& j) { j["targets"][0]["dns"]["ms"] = -5e7; },
+       "targets[0].dns.ms: -50000000.0 is out of range (-10000000 to 10000000)"},
+      {"a negative run", [](Json& j) { j["elapsed_ms"] = -1.0; },
+       "elapsed_ms: -1.0 is out of range (0 to 10000000)"},
+      {"a clock centuries off",
+       [](Json& j) { j["targets"][0]["addresses"][0]["http"]["clock_offset_s"] = -1e11; },
+       "clock_offset_s: -100000000000.0 is out of range (-10000000000 to 10000000000)"},
+      {"a deadline of days", [](Json& j) { j["context"]["deadline_s"] = 1e6; },
+       "context.deadline_s: 1000000.0 is out of range (0 to 86400)"},
       {"line break in a value",
        [](Json& j) { j["targets"][1]["addresses"][0]["tcp"]["outcome"] = "bo\ngus"; },
        "unknown value 'bo\\ngus'"},
@@ -483,6 +496,17 @@ TEST_CASE("evidence file: every reading error is one line naming the JSON path")
     CHECK(error.find(c.must_mention) != std::string::npos);
     CHECK(error.find('\n') == std::string::npos);
   }
+}
+
+TEST_CASE("evidence file: nested too deeply is an error naming the limit, not a crash") {
+  // 400 KB of nested arrays before the other keys overflowed the stack
+  // (exit 139) in nlohmann's parser (issue 15, 2).
+  const std::string deep =
+      "{\"schema\": \"ssm-reach-evidence/v1\", \"x\": " + std::string(400000, '[') +
+      std::string(400000, ']') + "}";
+  std::string error;
+  CHECK_FALSE(evidence_from_json(deep, &error));
+  CHECK(error == "not read: nested too deeply (more than 64 levels of arrays and objects)");
 }
 
 TEST_CASE("evidence file: text that is not JSON") {
@@ -567,7 +591,26 @@ TEST_CASE("evidence file: save and load") {
       ++entries;
     CHECK(entries == 2);  // run.json and blocked/
     CHECK_FALSE(load_evidence_file(blocked, &error));
-    CHECK(error == blocked + ": Is a directory");
+    CHECK(error == blocked + ": is a directory, not a regular file; explain reads evidence files");
+  }
+  SUBCASE("a FIFO is refused at once, not waited on (issue 15, 9)") {
+    const auto fifo = (dir.path / "fifo").string();
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    CHECK_FALSE(load_evidence_file(fifo, &error));
+    CHECK(error == fifo + ": is a FIFO, not a regular file; explain reads evidence files");
+    CHECK_FALSE(load_evidence_file("/dev/zero", &error));
+    CHECK(error ==
+          "/dev/zero: is a character device, not a regular file; explain reads "
+          "evidence files");
+  }
+  SUBCASE("a file over 8 MiB is refused before it is read (issue 15, 9)") {
+    const auto big = (dir.path / "big.json").string();
+    std::ofstream(big) << std::string(kMaxEvidenceFileBytes + 1, ' ');
+    CHECK_FALSE(load_evidence_file(big, &error));
+    CHECK(error == big + ": larger than 8 MiB, the limit for an evidence file");
+    std::filesystem::resize_file(big, kMaxEvidenceFileBytes);
+    CHECK_FALSE(load_evidence_file(big, &error));
+    CHECK(error.find("not JSON") != std::string::npos);  // read, then judged
   }
   SUBCASE("a bad file names itself and the JSON path") {
     const auto bad = (dir.path / "bad.json").string();

@@ -5,10 +5,12 @@
 #include <nlohmann/json.hpp>
 
 #include "netcheck/http.h"
+#include "netcheck/proxy_url.h"
 #include "netcheck/timer.h"
 #include "probe/evidence/http_evidence.h"
 #include "probe/gather/imds_credentials.h"
 #include "probe/plan/region.h"
+#include "probe/util/json_depth.h"
 
 namespace ssmreach {
 
@@ -231,6 +233,10 @@ void on_identity_document(const ConversationPtr& conv, const netcheck::HttpRespo
   conv->identity_settled = true;
   const std::string* body = usable_body(response, call);
   if (!body) return;
+  if (json_nested_too_deeply(*body)) {
+    call.bad_answer = json_too_deep_text();
+    return;
+  }
   const auto document =
       Json::parse(body->begin(), body->end(), nullptr, /*allow_exceptions=*/false);
   if (!document.is_object()) {
@@ -398,6 +404,7 @@ bool imds_region_settled(const ImdsEvidence& imds) {
 }
 
 std::optional<std::string> account_id_from_identity_document(std::string_view document_text) {
+  if (json_nested_too_deeply(document_text)) return std::nullopt;
   auto document = Json::parse(document_text.begin(), document_text.end(), nullptr,
                               /*allow_exceptions=*/false);
   if (document.is_object() && document.contains("accountId") && document["accountId"].is_string())
@@ -415,7 +422,8 @@ const std::vector<std::string>& imds_interface_paths() {
 
 void start_imds(netcheck::EventLoop& loop, const ImdsSettings& settings, ImdsEvidence* out,
                 AwsCredentials* credentials_out, ImdsCallbacks callbacks) {
-  out->endpoint = settings.endpoint;
+  // The evidence (and every report) names it without USER:PASSWORD@.
+  out->endpoint = netcheck::redact_url_credentials(settings.endpoint);
   out->skipped_by = settings.skipped_by;
   if (!settings.enabled) {
     if (callbacks.on_credentials) callbacks.on_credentials();

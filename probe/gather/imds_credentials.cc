@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "probe/util/json_depth.h"
 #include "probe/util/text_util.h"
 
 namespace ssmreach {
@@ -28,6 +29,10 @@ bool is_plain(std::string_view text) {
 std::optional<Json> parse_object(std::string_view answer, std::string* error) {
   if (answer.size() > kMaxCredentialAnswer) {
     *error = "the answer is longer than 16 KiB, not a metadata document";
+    return std::nullopt;
+  }
+  if (json_nested_too_deeply(answer)) {
+    *error = std::string("the answer is ") + json_too_deep_text();
     return std::nullopt;
   }
   Json document;

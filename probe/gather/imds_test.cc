@@ -588,6 +588,39 @@ TEST_CASE("IMDS: credentials without their keys are a bad answer") {
   CHECK(keys.empty());
 }
 
+TEST_CASE("IMDS: answers nested too deeply are bad answers, not a crash (issue 15, 2)") {
+  // 16 KiB of '[' passes the size limit; nlohmann's parser recursed on it.
+  const std::string deep = "{\"region\":" + std::string(16000, '[') + "}";
+  testing::KeepAliveHttpServer imds(keepalive_imds(
+      [&](const testing::SeenRequest& r) -> std::optional<std::optional<std::string>> {
+        if (r.path == "/latest/dynamic/instance-identity/document" || r.path == kRolePath)
+          return std::optional<std::string>(testing::keepalive_response(200, deep));
+        return std::nullopt;
+      }));
+  const auto [e, keys] = converse(imds.url(), std::chrono::seconds(1));
+  const auto* document = find_call(e, "/latest/dynamic/instance-identity/document");
+  REQUIRE(document);
+  CHECK(document->bad_answer == "nested too deeply (more than 64 levels of arrays and objects)");
+  CHECK_FALSE(e.facts.contains("meta-data/placement/region"));
+  const auto* role = find_call(e, kRolePath);
+  REQUIRE(role);
+  CHECK(role->bad_answer.find("nested too deeply") != std::string::npos);
+  CHECK(keys.empty());
+  CHECK_FALSE(account_id_from_identity_document(deep));
+}
+
+TEST_CASE("IMDS: a user and password in the endpoint are never recorded (issue 15, 6)") {
+  testing::LoopbackHttpServer imds(imds_handler("ok", false));
+  std::string url = imds.url();
+  url.insert(url.find("://") + 3, "user:s3cret@");
+  const auto e = converse(url, std::chrono::seconds(1)).evidence;
+  CHECK(e.endpoint.find("s3cret") == std::string::npos);
+  CHECK(e.endpoint.starts_with("http://***@127.0.0.1:"));
+  Evidence whole;
+  whole.context.imds = e;
+  CHECK(evidence_to_json(whole).find("s3cret") == std::string::npos);
+}
+
 TEST_CASE("IMDS: the region bound covers the token and the identity document's attempts") {
   ImdsSettings settings;
   settings.timeout = std::chrono::seconds(1);

@@ -10,8 +10,10 @@
 #include <nlohmann/json.hpp>
 #include <string_view>
 
+#include "netcheck/proxy_url.h"
 #include "netcheck/unique_fd.h"
 #include "probe/plan/region.h"
+#include "probe/util/json_depth.h"
 #include "probe/util/text_util.h"
 
 namespace ssmreach {
@@ -156,6 +158,13 @@ bool fill_from_text(const std::string& text, AgentConfig& config) {
                               "parser rejects; save the file without it");
     return false;
   }
+  if (json_nested_too_deeply(text)) {
+    // The agent's Go decoder would take it, but no setting of its lives
+    // that deep: reading it here could only overflow the stack.
+    config.warnings.push_back(file + ": " + json_too_deep_text() +
+                              "; not read, so its settings are unknown");
+    return false;
+  }
   Json root;
   try {
     const std::string_view view = text;
@@ -198,7 +207,9 @@ bool fill_from_text(const std::string& text, AgentConfig& config) {
     std::string error;
     auto hp = parse_agent_endpoint(s->value, &error);
     if (!hp) {
-      config.warnings.push_back(file + ": " + s->key + " " + in_quotes(s->value) +
+      // A password in the URL is not repeated.
+      config.warnings.push_back(file + ": " + s->key + " " +
+                                in_quotes(netcheck::redact_url_credentials(s->value)) +
                                 " is not usable (" + error + "); ignored");
       continue;
     }
@@ -345,6 +356,11 @@ AgentRegistration read_registration(const std::string& path) {
     reg.present = true;
     if (read.status == FileRead::Status::failed) {
       reg.warnings.push_back(path + ": cannot read: " + read.error +
+                             "; whether this is a hybrid (on-premises) registration is unknown");
+      return reg;
+    }
+    if (json_nested_too_deeply(read.text)) {
+      reg.warnings.push_back(path + ": " + json_too_deep_text() +
                              "; whether this is a hybrid (on-premises) registration is unknown");
       return reg;
     }

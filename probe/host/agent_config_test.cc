@@ -214,6 +214,26 @@ TEST_CASE("file contents quoted in warnings stay printable") {
   CHECK(printable_excerpt("caf\xC3\xA9\t", 80) == "caf???");
 }
 
+TEST_CASE("a config nested too deeply is a warning, not a crash (issue 15, 2)") {
+  // 400 KB of nested arrays before the settings: nlohmann's parser recursed.
+  auto config = read_text("{\"x\": " + std::string(200000, '[') + std::string(200000, ']') +
+                          ", \"Agent\": {\"Region\": \"eu-west-1\"}}");
+  CHECK_FALSE(config.region);
+  REQUIRE(config.warnings.size() == 1);
+  CHECK(contains(config.warnings[0],
+                 "amazon-ssm-agent.json: nested too deeply (more than 64 "
+                 "levels of arrays and objects)"));
+  // Real configs nest a few levels: read as before.
+  CHECK(read_text(R"({"Agent": {"Region": "eu-west-1"}, "Os": {"x": [[1]]}})").region);
+}
+
+TEST_CASE("a password in an endpoint URL is not repeated in the warning (issue 15, 6)") {
+  auto config = read_text(R"({"Ssm": {"Endpoint": "https://user:s3cret@ssm.example.com"}})");
+  REQUIRE(config.warnings.size() == 1);
+  CHECK_FALSE(contains(config.warnings[0], "s3cret"));
+  CHECK(contains(config.warnings[0], "'https://***@ssm.example.com'"));
+}
+
 TEST_CASE("missing, directory, oversized and unreadable config files") {
   TempDir dir;
   SUBCASE("no file at any path: no warning, nothing found") {
@@ -251,11 +271,11 @@ TEST_CASE("missing, directory, oversized and unreadable config files") {
     REQUIRE(config.warnings.size() == 1);
     CHECK(contains(config.warnings[0], "larger than 1 MiB"));
   }
-  SUBCASE("deeply nested JSON within the limit neither crashes nor counts") {
+  SUBCASE("deeply nested JSON within the size limit neither crashes nor counts") {
     std::string deep = std::string(150000, '[') + std::string(150000, ']');
     auto config = read_agent_config({dir.write("deep.json", deep)});
     REQUIRE(config.warnings.size() == 1);
-    CHECK(contains(config.warnings[0], "top level is array"));
+    CHECK(contains(config.warnings[0], "nested too deeply"));
   }
 }
 
@@ -342,6 +362,11 @@ TEST_CASE("hybrid registration: present, absent, malformed") {
                 "ManagedInstanceID 'mi-?[2J' is not a managed-instance ID", false},
            Case{"bad region", R"({"ManagedInstanceID": "mi-0abc", "Region": "Mars"})",
                 "Region 'Mars' is not a region name", true},
+           Case{"nested too deeply",
+                "{\"x\": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
+                "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]], "
+                "\"ManagedInstanceID\": \"mi-0abc\"}",
+                "nested too deeply (more than 64 levels", false},
        }) {
     const std::string label = c.name;
     INFO(label);

@@ -182,8 +182,13 @@ std::string tcp_cell(const AddressEvidence& a) {
   switch (a.tcp->outcome) {
     case netcheck::TcpOutcome::ok: {
       char buffer[32];
-      const double ms = a.tcp->ms;
-      std::snprintf(buffer, sizeof buffer, ms < 10 ? "ok %.1fms" : "ok %.0fms", ms);
+      const double ms = std::max(0.0, a.tcp->ms);  // never below 0 on a connection made
+      // Within the column's 9 characters: an evidence file's times are
+      // within 1e7 ms (evidence_file.cc), "ok 10000s".
+      if (ms >= 9999.5)
+        std::snprintf(buffer, sizeof buffer, "ok %.0fs", ms / 1000);
+      else
+        std::snprintf(buffer, sizeof buffer, ms < 10 ? "ok %.1fms" : "ok %.0fms", ms);
       return buffer;
     }
     case netcheck::TcpOutcome::timeout:

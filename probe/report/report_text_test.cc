@@ -1,8 +1,10 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <functional>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "probe/diagnose/diagnosis.h"
@@ -408,4 +410,24 @@ TEST_CASE("text: the same problem on different addresses still shares one block"
   // Neither is ssm: each impact is kept, named.
   CHECK(has(text, "ssmmessages: Session Manager"));
   CHECK(has(text, "ec2messages: Run Command"));
+}
+
+TEST_CASE("text: a long TCP time stays in its column (issue 15, 9)") {
+  for (const auto& [ms, cell] : std::vector<std::pair<double, std::string>>{{0.8, "ok 0.8ms"},
+                                                                            {9999.0, "ok 9999ms"},
+                                                                            {12345.0, "ok 12s"},
+                                                                            {1e7, "ok 10000s"},
+                                                                            {-1e7, "ok 0.0ms"}}) {
+    auto e = evidence_with({healthy("ssm", "10.40.1.10"), healthy("ssmmessages", "10.40.1.11"),
+                            healthy("ec2messages", "10.40.1.12")});
+    e.targets[0].addresses[0].tcp->ms = ms;
+    const auto lines = lines_of(render_text(e, diagnose(e), {false, 80}));
+    const auto row = std::find_if(lines.begin(), lines.end(),
+                                  [](const std::string& l) { return l.starts_with("ssm "); });
+    REQUIRE(row != lines.end());
+    CAPTURE(*row);
+    CHECK(has(*row, cell));
+    CHECK(has(*row, "TLS1.3"));  // the rest of the row did not move to the next line
+    CHECK(row->ends_with("ok"));
+  }
 }

@@ -10,8 +10,10 @@
 namespace ssmreach {
 
 // Writes `text` to a new file PATH.XXXXXX (random, made with O_EXCL, so a
-// symlink planted beside PATH is never followed), syncs it and renames it
-// over `path`. With
+// symlink planted beside PATH is never followed; PATH's name is cut when
+// the suffix would pass NAME_MAX), syncs it and renames it over `path`,
+// which must be a regular file or not exist: a device, FIFO, socket,
+// directory or symbolic link there is never replaced. With
 // `exact_mode` the file gets that mode whatever the umask; without, 0666
 // less the umask. False, with `error` as "FILE: reason", when it cannot; the
 // temporary file is removed then.

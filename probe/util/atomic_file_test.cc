@@ -85,3 +85,36 @@ TEST_CASE("atomic file: modes and leftovers") {
     CHECK(error == nowhere + ": No such file or directory");
   }
 }
+
+TEST_CASE("atomic file: only a regular file is replaced, never a device, FIFO or link") {
+  // A rename over a device node replaces the node itself: as root,
+  // --save-evidence /dev/null used to turn /dev/null into a JSON file.
+  ScratchDirectory dir;
+  const auto fifo = dir.path / "fifo";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  const auto link = dir.path / "stdout";
+  std::filesystem::create_symlink("/dev/null", link);
+  for (const auto& path : {fifo, link, dir.path}) {
+    CAPTURE(path);
+    std::string error;
+    CHECK_FALSE(write_file_atomically(path.string(), "{}\n", std::nullopt, &error));
+    CHECK(error.find("not a regular file; not replaced") != std::string::npos);
+  }
+  CHECK(std::filesystem::is_fifo(fifo));
+  CHECK(std::filesystem::is_symlink(link));
+  CHECK(std::distance(std::filesystem::directory_iterator(dir.path),
+                      std::filesystem::directory_iterator()) == 2);  // no temporary left
+}
+
+TEST_CASE("atomic file: a name of NAME_MAX bytes is written (the temporary name is cut)") {
+  ScratchDirectory dir;
+  const auto file = dir.path / std::string(255, 'n');
+  std::string error;
+  REQUIRE(write_file_atomically(file.string(), "{}\n", std::nullopt, &error));
+  CHECK(contents(file) == "{}\n");
+  CHECK(std::distance(std::filesystem::directory_iterator(dir.path),
+                      std::filesystem::directory_iterator()) == 1);
+  const auto short_name = dir.path / std::string(248, 's');  // 248 + ".XXXXXX" = 255
+  REQUIRE(write_file_atomically(short_name.string(), "x", std::nullopt, &error));
+  CHECK(contents(short_name) == "x");
+}

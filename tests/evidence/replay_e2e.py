@@ -90,7 +90,7 @@ def main():
             f.write(live.stdout)
         for path, words in ((os.path.join(tmp, "missing.json"), "No such file"),
                             (os.path.join(tmp, "report.json"), "is a report, not evidence"),
-                            (tmp, "Is a directory")):
+                            (tmp, "is a directory, not a regular file")):
             bad = run([binary, "explain", path], loopback=False)
             check(bad.returncode == 3, "explain " + path + " exits 3")
             check(bad.stdout == "", "explain " + path + " prints no report")
