@@ -179,6 +179,80 @@ void note_shell_against_agent(const ProxyVariables& agent_vars, const ProxyVaria
                     (agent_only.size() == 1 ? "it" : "them"));
 }
 
+// --proxy URL: for https and http alike; notes where it differs from the
+// agent's own proxy.
+void use_flag_proxy(const std::string& flag, const ProxyVariables& agent_vars,
+                    const AgentServiceEnvironment& agent, ProxySettings& settings) {
+  auto& notes = settings.evidence.notes;
+  settings.evidence.source = "--proxy";
+  std::string error;
+  if (auto url = netcheck::parse_proxy_url(flag, &error)) {
+    settings.https = settings.http = url;
+  } else {
+    notes.push_back("--proxy '" + printable_excerpt(netcheck::redact_url_credentials(flag), 120) +
+                    "' cannot be used: " + error + "; this run connects directly");
+  }
+  if (agent_vars.https && settings.https &&
+      shown(*agent_vars.https, Kind::https) != settings.https->redacted())
+    notes.push_back("--proxy replaces " + std::string(kAgent) + "'s own proxy " +
+                    shown(*agent_vars.https, Kind::https) + " (from " + agent_vars.https->source +
+                    ") for this run");
+  else if (!agent_vars.https && !agent.unit.empty())
+    notes.push_back(std::string(kAgent) +
+                    "'s environment has no https_proxy: the agent itself connects directly, "
+                    "not through --proxy");
+}
+
+// Shell proxy variables the agent's unit does not have: they change what
+// commands typed here do, not what the agent does.
+void note_shell_only(const ProxyVariables& shell_vars, const AgentServiceEnvironment& agent,
+                     std::vector<std::string>& notes) {
+  if (agent.unit.empty()) {
+    notes.push_back(std::string(kAgent) +
+                    "'s systemd unit was not found; using this shell's proxy settings, "
+                    "which the agent may not share");
+    return;
+  }
+  for (const auto& k : kKinds) {
+    const auto& s = shell_vars[k.kind];
+    if (!s || k.kind == Kind::no_proxy) continue;
+    notes.push_back("this shell's " + s->name + " is not in " + kAgent + "'s environment" +
+                    shell_only_consequence(k.kind) +
+                    " (this run checks the agent's direct path; --proxy URL checks the "
+                    "shell's proxy)");
+  }
+}
+
+// No flag: the agent's service environment when it has a unit, else this
+// shell's, read the way Go reads them.
+void use_sources(const ProxyVariables& agent_vars, const ProxyVariables& shell_vars,
+                 const AgentServiceEnvironment& agent, ProxySettings& settings) {
+  auto& ev = settings.evidence;
+  auto& notes = ev.notes;
+  const bool from_agent = agent_sets_any(agent);
+  const bool agent_governs = from_agent || !agent.unit.empty();
+  const ProxyVariables& chosen = agent_governs ? agent_vars : shell_vars;
+  settings.https = use(chosen.https, from_agent, notes);
+  settings.http = use(chosen.http, from_agent, notes);
+  for (const auto& k : kKinds) {
+    if (chosen[k.kind]) {
+      ev.source = chosen[k.kind]->source;
+      break;
+    }
+  }
+  if (agent_governs && !from_agent) ev.source = agent.unit_file;  // which sets no proxy
+  note_shadowed(chosen, notes);
+  if (chosen.http && !chosen.https)
+    notes.push_back(chosen.http->name + " is set but https_proxy is not: Go uses " +
+                    chosen.http->name +
+                    " only for http:// URLs, so the agent's HTTPS requests to its endpoints "
+                    "go direct");
+  if (from_agent)
+    note_shell_against_agent(agent_vars, shell_vars, notes);
+  else if (shell_vars.any_proxy())
+    note_shell_only(shell_vars, agent, notes);
+}
+
 }  // namespace
 
 ProxySettings resolve_proxy_settings(const ProxyFlags& flags, const GetEnv& env,
@@ -220,60 +294,10 @@ ProxySettings resolve_proxy_settings(const ProxyFlags& flags, const GetEnv& env,
     return settings;
   }
 
-  if (flags.proxy) {
-    ev.source = "--proxy";
-    std::string error;
-    if (auto url = netcheck::parse_proxy_url(*flags.proxy, &error)) {
-      settings.https = settings.http = url;
-    } else {
-      notes.push_back("--proxy '" +
-                      printable_excerpt(netcheck::redact_url_credentials(*flags.proxy), 120) +
-                      "' cannot be used: " + error + "; this run connects directly");
-    }
-    if (agent_vars.https && settings.https &&
-        shown(*agent_vars.https, Kind::https) != settings.https->redacted())
-      notes.push_back("--proxy replaces " + std::string(kAgent) + "'s own proxy " +
-                      shown(*agent_vars.https, Kind::https) + " (from " + agent_vars.https->source +
-                      ") for this run");
-    else if (!agent_vars.https && !agent.unit.empty())
-      notes.push_back(std::string(kAgent) +
-                      "'s environment has no https_proxy: the agent itself connects directly, "
-                      "not through --proxy");
-  } else {
-    settings.https = use(chosen.https, from_agent, notes);
-    settings.http = use(chosen.http, from_agent, notes);
-    for (const auto& k : kKinds) {
-      if (chosen[k.kind]) {
-        ev.source = chosen[k.kind]->source;
-        break;
-      }
-    }
-    if (agent_governs && !from_agent) ev.source = agent.unit_file;  // which sets no proxy
-    note_shadowed(chosen, notes);
-    if (chosen.http && !chosen.https)
-      notes.push_back(chosen.http->name + " is set but https_proxy is not: Go uses " +
-                      chosen.http->name +
-                      " only for http:// URLs, so the agent's HTTPS requests to its endpoints "
-                      "go direct");
-    if (from_agent) {
-      note_shell_against_agent(agent_vars, shell_vars, notes);
-    } else if (shell_vars.any_proxy()) {
-      if (agent.unit.empty()) {
-        notes.push_back(std::string(kAgent) +
-                        "'s systemd unit was not found; using this shell's proxy settings, "
-                        "which the agent may not share");
-      } else {
-        for (const auto& k : kKinds) {
-          const auto& s = shell_vars[k.kind];
-          if (!s || k.kind == Kind::no_proxy) continue;
-          notes.push_back("this shell's " + s->name + " is not in " + kAgent + "'s environment" +
-                          shell_only_consequence(k.kind) +
-                          " (this run checks the agent's direct path; --proxy URL checks the "
-                          "shell's proxy)");
-        }
-      }
-    }
-  }
+  if (flags.proxy)
+    use_flag_proxy(*flags.proxy, agent_vars, agent, settings);
+  else
+    use_sources(agent_vars, shell_vars, agent, settings);
 
   if (chosen.no_proxy) {
     ev.no_proxy = chosen.no_proxy->value;
