@@ -8,12 +8,16 @@
 #include "netcheck/init.h"
 #include "probe/diagnose/diagnosis.h"
 #include "probe/evidence/evidence_file.h"
+#include "probe/fleet/fleet.h"
 #include "probe/live_run.h"
 #include "probe/options.h"
 #include "probe/report/boot_json_file.h"
 #include "probe/report/report.h"
 #include "probe/report/report_boot.h"
+#include "probe/report/report_prometheus.h"
+#include "probe/report/textfile.h"
 #include "probe/util/environment.h"
+#include "probe/watch.h"
 
 namespace ssmreach {
 namespace {
@@ -46,9 +50,17 @@ int report(const Evidence& evidence, const Options& options, TextStyle style,
     report_boot(evidence, verdict, options);
   else if (options.output == OutputFormat::json)
     std::cout << render_json(evidence, verdict);
+  else if (options.output == OutputFormat::prometheus)
+    std::cout << render_prometheus(evidence, verdict);
   else
     std::cout << render_text(evidence, verdict, style, replay_of);
   std::cout.flush();
+  // Like the evidence file: a textfile that cannot be written does not
+  // change the diagnosis's exit status; stderr says why it is missing.
+  std::string textfile_error;
+  if (options.textfile &&
+      !write_textfile(*options.textfile, render_prometheus(evidence, verdict), &textfile_error))
+    std::cerr << "ssm-reach: warning: textfile not written: " << textfile_error << "\n";
   return exit_code(verdict.status);
 }
 
@@ -104,6 +116,10 @@ int main(int argc, char** argv) {
   }
   try {
     if (parsed.options.explain_file) return ssmreach::explain(parsed.options);
+    if (parsed.options.fleet)
+      return ssmreach::run_fleet(parsed.options.fleet_files,
+                                 parsed.options.output == ssmreach::OutputFormat::json);
+    if (parsed.options.watch_s) return ssmreach::run_watch(parsed.options);
     return ssmreach::run(parsed.options);
   } catch (const std::exception& e) {
     std::cerr << "ssm-reach: internal error: " << e.what() << "\n";

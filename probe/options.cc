@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <memory>
 #include <sstream>
 
@@ -124,6 +125,79 @@ netcheck::DnsServer parse_dns_server(const std::string& text) {
   return {*ip, host_port->port};
 }
 
+// Monitoring (README "Monitoring a fleet"): --textfile, --watch and the
+// `fleet` subcommand, registered and checked here as one block.
+struct MonitoringArgs {
+  std::string textfile, watch, fleet_output;
+  std::vector<std::string> fleet_files;
+  CLI::App* fleet = nullptr;
+};
+
+void add_monitoring_options(CLI::App& app, MonitoringArgs& args,
+                            const std::function<std::string(const std::string&)>& describe) {
+  app.add_option("--textfile", args.textfile,
+                 describe("Also write the verdict as Prometheus metrics to PATH (*.prom, "
+                          "replaced atomically) for node_exporter's textfile collector"))
+      ->type_name("PATH");
+  app.add_option("--watch", args.watch,
+                 describe("Run again every S seconds and print only what changed; Ctrl-C "
+                          "or SIGTERM prints failures per address and names flapping ones"))
+      ->type_name("S");
+  args.fleet = app.add_subcommand(
+      "fleet", describe("The boot checks' verdicts of many instances, from the JSON of 'aws "
+                        "ec2 get-console-output' (files, or - for stdin); contacts nothing"));
+  args.fleet->add_option("FILE", args.fleet_files,
+                         describe("get-console-output JSON: one document, an array, or "
+                                  "several in a row; - reads stdin"));
+  args.fleet
+      ->add_option("--output", args.fleet_output,
+                   describe("Table format: text or json (default text)"))
+      ->type_name("FORMAT");
+  args.fleet->fallthrough();
+}
+
+// Checks the block's flags against the others; `output` is --output's text.
+void check_monitoring_options(const CLI::App& app, const MonitoringArgs& args, std::string& output,
+                              Options& o) {
+  if (args.fleet->parsed()) {
+    for (const CLI::Option* option : app.get_options()) {
+      const std::string name = option->get_name();
+      if (option->count() > 0 && name != "--help")
+        throw UsageError{"fleet: " + name +
+                         " does not apply (fleet reads console output and contacts nothing; "
+                         "only its own --output does)"};
+    }
+    if (args.fleet_files.empty())
+      throw UsageError{
+          "fleet: needs FILE..., the JSON of 'aws ec2 get-console-output' (- for "
+          "stdin)"};
+    const std::string format = args.fleet_output.empty() ? "text" : args.fleet_output;
+    if (format != "text" && format != "json")
+      throw UsageError{"fleet: --output: '" + format + "' is not one of: text, json"};
+    o.fleet = true;
+    o.fleet_files = args.fleet_files;
+    output = format;
+    return;
+  }
+  if (app.count("--textfile")) {
+    if (!args.textfile.ends_with(".prom") || args.textfile.ends_with("/.prom"))
+      throw UsageError{"--textfile: '" + args.textfile +
+                       "': node_exporter's textfile collector reads only files named *.prom"};
+    o.textfile = args.textfile;
+  }
+  if (app.count("--watch")) {
+    o.watch_s = parse_seconds("--watch", args.watch, 1, 86400);
+    if (o.boot) throw UsageError{"--watch: does not apply with --boot (one check per boot)"};
+    if (app.count("--save-evidence"))
+      throw UsageError{
+          "--watch: --save-evidence does not apply (every run would replace it); "
+          "save one run without --watch"};
+    if (output != "text")
+      throw UsageError{"--watch: prints what changed as text; --output " + output +
+                       " does not apply (--textfile writes the metrics after every run)"};
+  }
+}
+
 constexpr const char* kDescription =
     "Checks, from this instance, every layer of the path the AWS Systems\n"
     "Manager agent needs (IMDS, DNS, TCP 443, TLS, HTTP, its proxy, its\n"
@@ -156,7 +230,8 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
                  describe("Region to check (default: AWS_REGION, AWS_DEFAULT_REGION, the agent "
                           "config's Agent.Region, then IMDS)"))
       ->type_name("REGION");
-  app.add_option("--output", output, describe("Report format: text or json (default text)"))
+  app.add_option("--output", output,
+                 describe("Report format: text, json or prometheus (default text)"))
       ->type_name("FORMAT");
   app.add_option("--ca-file", ca_file,
                  describe("PEM trust store (default: AWS_CA_BUNDLE, SSL_CERT_FILE, then the "
@@ -231,10 +306,12 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
   explain->add_option("FILE", explain_file, describe("Evidence file written by --save-evidence"));
   explain
       ->add_option("--output", explain_output,
-                   describe("Report format: text or json (default text)"))
+                   describe("Report format: text, json or prometheus (default text)"))
       ->type_name("FORMAT");
   // Live-run flags after FILE reach the check below, which names them.
   explain->fallthrough();
+  MonitoringArgs monitoring;
+  add_monitoring_options(app, monitoring, describe);
   app.require_subcommand(0, 1);
 
   try {
@@ -252,6 +329,7 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
       o.explain_file = explain_file;
       if (explain->count("--output")) output = explain_output;
     }
+    check_monitoring_options(app, monitoring, output, o);
     if (app.count("--region")) {
       if (!is_valid_region_name(region))
         throw UsageError{"--region: '" + region +
@@ -260,8 +338,10 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
     }
     if (output == "json")
       o.output = OutputFormat::json;
+    else if (output == "prometheus")
+      o.output = OutputFormat::prometheus;
     else if (output != "text")
-      throw UsageError{"--output: '" + output + "' is not one of: text, json"};
+      throw UsageError{"--output: '" + output + "' is not one of: text, json, prometheus"};
     if (app.count("--ca-file")) {
       if (ca_file.empty()) throw UsageError{"--ca-file: needs a path to a PEM file"};
       o.ca_file = ca_file;
