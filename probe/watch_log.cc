@@ -18,7 +18,7 @@ std::string status_and_cause(Status status, const std::optional<Cause>& cause) {
 
 // Plain ASCII within 80 columns, as the boot lines are (without their prefix).
 std::string fitted(const std::string& text) {
-  std::string line = boot_line(text);
+  std::string line = boot_line(text, 80 + std::string_view(kBootLinePrefix).size());
   return line.substr(std::string_view(kBootLinePrefix).size(),
                      line.size() - std::string_view(kBootLinePrefix).size() - 1);
 }
