@@ -173,14 +173,15 @@ void write_addresses(Exposition& out, const std::vector<TargetView>& targets) {
       if (av && !av->ignored) rows.push_back({&t, &a, av});
     }
   }
+  // No cause label here: one series per address whatever happens to it,
+  // so changes() and alerts follow an address that flaps.
   out.family("ssm_reach_address_up",
              "Per address of a target: 1 when every layer checked on it passed, 0 when one "
-             "failed (cause says which).");
+             "failed.");
   for (const auto& r : rows)
     out.sample({{"target", r.target->verdict.service},
                 {"address", r.verdict->ip},
-                {"class", r.verdict->address_class},
-                {"cause", cause_label(r.verdict->cause)}},
+                {"class", r.verdict->address_class}},
                r.verdict->usable ? 1 : 0);
 
   auto latency = [&](const char* name, const char* help, auto seconds_of) {

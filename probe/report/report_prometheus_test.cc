@@ -134,14 +134,12 @@ TEST_CASE("prometheus: per-address up and latency gauges, only for what complete
   const Run r = critical_run();
   const std::string text = render_prometheus(r.evidence, r.verdict);
   CHECK(has_line(text,
-                 "ssm_reach_address_up{target=\"ssm\",address=\"10.0.1.10\",class=\"vpc\","
-                 "cause=\"\"} 1"));
+                 "ssm_reach_address_up{target=\"ssm\",address=\"10.0.1.10\",class=\"vpc\"} 1"));
   CHECK(has_line(text,
-                 "ssm_reach_address_up{target=\"ssm\",address=\"10.0.1.13\",class=\"vpc\","
-                 "cause=\"tcp.timeout\"} 0"));
+                 "ssm_reach_address_up{target=\"ssm\",address=\"10.0.1.13\",class=\"vpc\"} 0"));
   CHECK(has_line(text,
                  "ssm_reach_address_up{target=\"imds\",address=\"169.254.169.254\",class=\"link-"
-                 "local\",cause=\"\"} 1"));
+                 "local\"} 1"));
   CHECK(
       has_line(text, "ssm_reach_tcp_connect_seconds{target=\"ssm\",address=\"10.0.1.10\"} 0.0008"));
   CHECK(has_line(text,
