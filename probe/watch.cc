@@ -81,9 +81,9 @@ int run_watch(const Options& options) {
   const GetEnv env = process_environment();
   const auto interval = std::chrono::duration_cast<netcheck::Duration>(
       std::chrono::duration<double>(*options.watch_s));
-  const std::string began = utc_text("%Y-%m-%dT%H:%M:%SZ");
-  std::cout << "Watching every " << seconds_words(*options.watch_s) << " from " << began
-            << "; Ctrl-C prints the summary.\n";
+  const std::string began = utc_text("%H:%M:%S");
+  std::cout << "Watching every " << seconds_words(*options.watch_s) << " from "
+            << utc_text("%Y-%m-%dT%H:%M:%SZ") << "; Ctrl-C prints the summary.\n";
   std::cout.flush();
   WatchLog log;
   std::string last_textfile_error;
@@ -108,7 +108,7 @@ int run_watch(const Options& options) {
     }
     sleep_until(started + interval);
   }
-  std::cout << "\n" << log.summary("from " + began + " to " + utc_text("%Y-%m-%dT%H:%M:%SZ"));
+  std::cout << "\n" << log.summary("from " + began + " to " + utc_text("%H:%M:%S") + " UTC");
   std::cout.flush();
   return exit_code(log.worst());
 }

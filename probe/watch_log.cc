@@ -158,9 +158,9 @@ std::string WatchLog::flapping_sentence(const Track& t) const {
 }
 
 std::string WatchLog::summary(const std::string& span) const {
-  std::string out = "Summary: " + count_of(static_cast<std::size_t>(runs_), "run", "runs") + " " +
-                    span + "; worst result " + upper_word(worst_) + " (exit " +
-                    std::to_string(exit_code(worst_)) + ")\n";
+  std::string out = wrapped("Summary: " + count_of(static_cast<std::size_t>(runs_), "run", "runs") +
+                            " " + span + "; worst result " + upper_word(worst_) + " (exit " +
+                            std::to_string(exit_code(worst_)) + ")");
   std::vector<std::vector<std::string>> rows{
       {"TARGET", "ADDRESS", "FAILED", "CHANGES", "LAST CAUSE", ""}};
   for (const auto& t : tracks_) {

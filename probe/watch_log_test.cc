@@ -49,8 +49,9 @@ TEST_CASE("watch: the first run says where things stand, later runs only what ch
 TEST_CASE("watch: failures per address, and an ENI that fails in two spells is flapping") {
   WatchLog log;
   for (bool up : {true, false, true, false, false, true}) log.add(run(up), "10:00:00");
-  const std::string summary = log.summary("from A to B");
-  CHECK(summary.starts_with("Summary: 6 runs from A to B; worst result WARNING (exit 1)\n"));
+  const std::string summary = log.summary("from 10:00:00 to 10:00:30 UTC");
+  CHECK(summary.starts_with(
+      "Summary: 6 runs from 10:00:00 to 10:00:30 UTC; worst result WARNING (exit 1)\n"));
   CHECK(summary.find("ssm     10.0.1.10 vpc  0 of 6  0        -") != std::string::npos);
   CHECK(summary.find("ssm     10.0.1.13 vpc  3 of 6  4        tcp.timeout  FLAPPING") !=
         std::string::npos);
