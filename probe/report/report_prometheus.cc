@@ -249,6 +249,8 @@ std::string render_prometheus(const Evidence& evidence, const Verdict& verdict) 
     if (i < evidence.targets.size() &&
         evidence.targets[i].target.service == verdict.targets[i].service)
       te = &evidence.targets[i];
+    // An endpoint without its evidence (never from diagnose()) still gets
+    // an endpoint's layers, and no addresses.
     static const TargetEvidence kNoEvidence{};
     targets.push_back({verdict.targets[i], te ? te : &kNoEvidence});
   }
