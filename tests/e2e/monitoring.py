@@ -268,6 +268,9 @@ def watch(binary, pki, directory, env, home, flapping):
         return errors + ["the watch did not end after the signal (killed)"]
     with open(os.path.join(directory, "watch.stderr"), "w") as f:
         f.write(w.stderr)
+    if run_scenario.SANITIZER_REPORT.search(w.stderr):
+        errors.append("sanitizer report on stderr: %s"
+                      % run_scenario.SANITIZER_REPORT.search(w.stderr).group(0))
     errors += ["line over 80 columns: %r" % line for line in w.seen if len(line) > 80]
     if "the summary follows" not in w.stderr:
         errors.append("stderr does not say the watch is stopping: %r" % w.stderr[-300:])
