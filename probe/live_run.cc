@@ -107,8 +107,8 @@ class LiveRun {
     if (options_.boot) {
       const auto bound = std::chrono::duration_cast<netcheck::Duration>(
           std::chrono::duration<double>(options_.boot_wait_s));
-      write_stdout(boot_line("boot " + std::string(SSM_REACH_VERSION) + ": " +
-                             describe(wait_for_boot(imds_, bound), options_.boot_wait_s)));
+      const std::string waited = describe(wait_for_boot(imds_, bound), options_.boot_wait_s);
+      write_stdout(boot_start_line(SSM_REACH_VERSION, utc_now_iso8601(), waited));
     }
     deadline_.emplace((options_.boot ? netcheck::Clock::now() : started_) +
                       netcheck::seconds(options_.deadline_s));

@@ -7,15 +7,19 @@
 #include "netcheck/init.h"
 #include "probe/diagnose/diagnosis.h"
 #include "probe/evidence/evidence_file.h"
+#include "probe/fleet/fleet.h"
 #include "probe/live_run.h"
 #include "probe/options.h"
 #include "probe/report/boot_json_file.h"
 #include "probe/report/report.h"
 #include "probe/report/report_boot.h"
+#include "probe/report/report_prometheus.h"
+#include "probe/report/textfile.h"
 #include "probe/util/environment.h"
 #include "probe/util/output_file.h"
 #include "probe/util/printable.h"
 #include "probe/util/standard_streams.h"
+#include "probe/watch.h"
 
 namespace ssmreach {
 namespace {
@@ -54,8 +58,16 @@ int report(const Evidence& evidence, const Options& options, TextStyle style,
     report_boot(evidence, verdict, options);
   else if (options.output == OutputFormat::json)
     write_stdout(render_json(evidence, verdict));
+  else if (options.output == OutputFormat::prometheus)
+    write_stdout(render_prometheus(evidence, verdict));
   else
     write_stdout(render_text(evidence, verdict, style, replay_of));
+  // Like the evidence file: a textfile that cannot be written does not
+  // change the diagnosis's exit status; stderr says why it is missing.
+  std::string textfile_error;
+  if (options.textfile &&
+      !write_textfile(*options.textfile, render_prometheus(evidence, verdict), &textfile_error))
+    say("warning: textfile not written: " + textfile_error);
   return exit_code(verdict.status);
 }
 
@@ -131,6 +143,9 @@ int run_or_explain(int argc, char** argv) {
   }
   try {
     if (parsed.options.explain_file) return explain(parsed.options);
+    if (parsed.options.fleet)
+      return run_fleet(parsed.options.fleet_files, parsed.options.output == OutputFormat::json);
+    if (parsed.options.watch_s) return run_watch(parsed.options);
     return run(parsed.options);
   } catch (const std::exception& e) {
     say(std::string("internal error: ") + e.what());

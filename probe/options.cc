@@ -7,6 +7,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <functional>
 #include <memory>
 #include <sstream>
 
@@ -151,11 +152,85 @@ constexpr const char* kDescription =
 
 // The command line as CLI11 fills it in: each option's text, validated
 // afterwards into Options. Flags without a value go straight to Options.
+// Monitoring (README "Monitoring a fleet"): --textfile, --watch and the
+// `fleet` subcommand, registered and checked here as one block.
+struct MonitoringArgs {
+  std::string textfile, watch, fleet_output;
+  std::vector<std::string> fleet_files;
+  CLI::App* fleet = nullptr;
+};
+
+void add_monitoring_options(CLI::App& app, MonitoringArgs& args,
+                            const std::function<std::string(const std::string&)>& describe) {
+  app.add_option("--textfile", args.textfile,
+                 describe("Also write the verdict as Prometheus metrics to PATH (*.prom, "
+                          "replaced atomically) for node_exporter's textfile collector"))
+      ->type_name("PATH");
+  app.add_option("--watch", args.watch,
+                 describe("Run again every S seconds and print only what changed; Ctrl-C "
+                          "or SIGTERM prints failures per address and names flapping ones"))
+      ->type_name("S");
+  args.fleet = app.add_subcommand(
+      "fleet", describe("The boot checks' verdicts of many instances, from the JSON of 'aws "
+                        "ec2 get-console-output' (files, or - for stdin); contacts nothing"));
+  args.fleet->add_option("FILE", args.fleet_files,
+                         describe("get-console-output JSON: one document, an array, or "
+                                  "several in a row; - reads stdin"));
+  args.fleet
+      ->add_option("--output", args.fleet_output,
+                   describe("Table format: text or json (default text)"))
+      ->type_name("FORMAT");
+  args.fleet->fallthrough();
+}
+
+// Checks the block's flags against the others; `output` is --output's text.
+void check_monitoring_options(const CLI::App& app, const MonitoringArgs& args, std::string& output,
+                              Options& o) {
+  if (args.fleet->parsed()) {
+    for (const CLI::Option* option : app.get_options()) {
+      const std::string name = option->get_name();
+      if (option->count() > 0 && name != "--help")
+        throw UsageError{"fleet: " + name +
+                         " does not apply (fleet reads console output and contacts nothing; "
+                         "only its own --output does)"};
+    }
+    if (args.fleet_files.empty())
+      throw UsageError{
+          "fleet: needs FILE..., the JSON of 'aws ec2 get-console-output' (- for "
+          "stdin)"};
+    const std::string format = args.fleet_output.empty() ? "text" : args.fleet_output;
+    if (format != "text" && format != "json")
+      throw UsageError{"fleet: --output: '" + format + "' is not one of: text, json"};
+    o.fleet = true;
+    o.fleet_files = args.fleet_files;
+    output = format;
+    return;
+  }
+  if (app.count("--textfile")) {
+    if (!args.textfile.ends_with(".prom") || args.textfile.ends_with("/.prom"))
+      throw UsageError{"--textfile: '" + args.textfile +
+                       "': node_exporter's textfile collector reads only files named *.prom"};
+    o.textfile = args.textfile;
+  }
+  if (app.count("--watch")) {
+    o.watch_s = parse_seconds("--watch", args.watch, 1, 86400);
+    if (o.boot) throw UsageError{"--watch: does not apply with --boot (one check per boot)"};
+    if (app.count("--save-evidence"))
+      throw UsageError{
+          "--watch: --save-evidence does not apply (every run would replace it); "
+          "save one run without --watch"};
+    if (output != "text")
+      throw UsageError{"--watch: prints what changed as text; --output " + output +
+                       " does not apply (--textfile writes the metrics after every run)"};
+  }
+}
+
 struct RawOptions {
   std::string region, output = "text", ca_file, timeout, deadline, services, imds, proxy,
                       agent_config, save_evidence, boot_wait, boot_json, explain_file,
                       explain_output;
   std::vector<std::string> endpoints, dns_servers;
+  MonitoringArgs monitoring;
 };
 
 // Descriptions are wrapped here (CLI11 indents after '\n'): --help must
@@ -171,7 +246,8 @@ void declare_check_options(CLI::App& app, RawOptions& raw, Options& o) {
                  describe("Region to check (default: AWS_REGION, AWS_DEFAULT_REGION, the agent "
                           "config's Agent.Region, then IMDS)"))
       ->type_name("REGION");
-  app.add_option("--output", raw.output, describe("Report format: text or json (default text)"))
+  app.add_option("--output", raw.output,
+                 describe("Report format: text, json or prometheus (default text)"))
       ->type_name("FORMAT");
   app.add_option("--ca-file", raw.ca_file,
                  describe("PEM trust store (default: AWS_CA_BUNDLE, SSL_CERT_FILE, then the "
@@ -252,10 +328,11 @@ CLI::App* declare_output_options(CLI::App& app, RawOptions& raw, Options& o) {
                       describe("Evidence file written by --save-evidence (at most 8 MiB)"));
   explain
       ->add_option("--output", raw.explain_output,
-                   describe("Report format: text or json (default text)"))
+                   describe("Report format: text, json or prometheus (default text)"))
       ->type_name("FORMAT");
   // Live-run flags after FILE reach validate_explain, which names them.
   explain->fallthrough();
+  add_monitoring_options(app, raw.monitoring, describe);
   app.require_subcommand(0, 1);
   return explain;
 }
@@ -285,8 +362,10 @@ void validate_report(const CLI::App& app, const RawOptions& raw, Options& o) {
   }
   if (raw.output == "json")
     o.output = OutputFormat::json;
+  else if (raw.output == "prometheus")
+    o.output = OutputFormat::prometheus;
   else if (raw.output != "text")
-    throw UsageError{"--output: '" + raw.output + "' is not one of: text, json"};
+    throw UsageError{"--output: '" + raw.output + "' is not one of: text, json, prometheus"};
   if (app.count("--ca-file")) {
     if (raw.ca_file.empty()) throw UsageError{"--ca-file: needs a path to a PEM file"};
     o.ca_file = raw.ca_file;
@@ -372,6 +451,7 @@ const CLI::App* declare(CLI::App& app, RawOptions& raw, Options& o) {
 // named in --help; the first problem is the usage error.
 void validate(const CLI::App& app, const CLI::App& explain, RawOptions& raw, Options& o) {
   validate_explain(app, explain, raw, o);
+  check_monitoring_options(app, raw.monitoring, raw.output, o);
   validate_report(app, raw, o);
   validate_timing(app, raw, o);
   validate_sources(app, raw, o);

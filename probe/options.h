@@ -15,7 +15,7 @@
 
 namespace ssmreach {
 
-enum class OutputFormat { text, json };
+enum class OutputFormat { text, json, prometheus };
 
 struct Options {
   std::optional<std::string> region;
@@ -49,6 +49,17 @@ struct Options {
   std::string boot_json = "/var/log/ssm-reach/boot.json";
   // `ssm-reach explain FILE`: diagnose a saved evidence file; contact nothing.
   std::optional<std::string> explain_file;
+  // Monitoring (README "Monitoring a fleet"). --textfile PATH: also write the
+  // verdict as Prometheus metrics to PATH, atomically, for node_exporter's
+  // textfile collector.
+  std::optional<std::string> textfile;
+  // --watch S: run again every S seconds, print what changed, and a summary
+  // when stopped (Ctrl-C, SIGTERM).
+  std::optional<double> watch_s;
+  // `ssm-reach fleet FILE...`: the boot checks' verdicts from the console
+  // output of many instances ("-" is stdin); contacts nothing.
+  std::vector<std::string> fleet_files;
+  bool fleet = false;
 };
 
 // What main should do after parsing.

@@ -39,6 +39,12 @@ std::string boot_line(const std::string& text, std::size_t width) {
   return line + "\n";
 }
 
+std::string boot_start_line(const std::string& version, const std::string& utc_time,
+                            const std::string& wait_text) {
+  return boot_line("boot/" + std::to_string(kBootLinesFormat) + " " + version + " " + utc_time +
+                   ": " + wait_text);
+}
+
 std::string render_boot_summary(const Verdict& verdict, const std::string& details) {
   std::string out;
   if (verdict.imds) out += boot_line(target_line(*verdict.imds));

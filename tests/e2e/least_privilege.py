@@ -16,6 +16,7 @@ a socket to a path, or executes a program:
            it 0755), writes only boot.json (the same way)
   explain  explain E: writes nothing
   text     --output text: writes nothing
+  textfile --output prometheus --textfile T: writes only T (the same way)
 and each of them executes exactly one program: ssm-reach itself.
 Then a fake agent is put at /usr/bin/amazon-ssm-agent (the lab's own mount
 namespace) and ssm-reach must run it once, by that fixed path, with argv
@@ -155,6 +156,7 @@ def run_inside(binary, pki, directory):
     evidence = os.path.join(directory, "evidence.json")
     boot_dir = os.path.join(directory, "boot-dir-missing")
     boot_json = os.path.join(boot_dir, "boot.json")
+    textfile = os.path.join(directory, "ssm_reach.prom")
     region = ["--region", plan.REGION]
     errors = []
 
@@ -172,6 +174,7 @@ def run_inside(binary, pki, directory):
         plain = []
         for kind, args in (("json", region + ["--output", "json", "--save-evidence", evidence]),
                            ("text", region + ["--output", "text"]),
+                           ("textfile", region + ["--output", "prometheus", "--textfile", textfile]),
                            ("boot", region + ["--boot", "--boot-wait", "5",
                                               "--boot-json", boot_json]),
                            ("explain", ["explain", evidence])):
@@ -200,7 +203,7 @@ def run_inside(binary, pki, directory):
                                                         " (killed)" if run.timed_out else "",
                                                         run.stderr[-300:]))
     asked = {"json": ([evidence], ()), "boot": ([boot_json], (boot_dir,)),
-             "text": ([], ()), "explain": ([], ())}
+             "text": ([], ()), "explain": ([], ()), "textfile": ([textfile], ())}
     for run in plain:
         files, dirs = asked[run.kind]
         found, execs = audit(syscalls(run.log), files, dirs)
@@ -256,7 +259,8 @@ def run_inside(binary, pki, directory):
         for e in errors:
             print("  - " + e)
         return 1
-    print("PASS least_privilege: writes only --save-evidence / --boot-json, runs only itself, "
+    print("PASS least_privilege: writes only --save-evidence / --boot-json / --textfile, runs "
+          "only itself, "
           "and the agent's -version by its fixed path (%s)"
           % ", ".join("%s %.1f s" % (r.kind, r.seconds) for r in plain + [answering, hanging]))
     return 0

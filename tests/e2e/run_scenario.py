@@ -380,6 +380,55 @@ def check_boot_run(s, run, boot_json):
     return errors
 
 
+BOOT_START = re.compile(r"^ssm-reach: boot/1 \S+ \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ: ")
+CONSOLE_NOISE = ("[    0.000000] Linux version 6.1.0-13-cloud-amd64 (debian-kernel@lists.debian.org)\n"
+                 "[    1.234567] EXT4-fs (nvme0n1p1): mounted filesystem with ordered data mode.\n")
+
+
+def check_boot_fleet(run, boot_json, binary, env, home, limit, directory):
+    """The console lines read back: the first names the format (boot/1) and
+    when; `ssm-reach fleet` of them, wrapped as get-console-output's JSON with
+    kernel noise and CR LF around them, finds the verdict and the failing
+    targets (with their causes) that the JSON report has."""
+    lines = run.stdout.split("\n")
+    if not BOOT_START.match(lines[0]):
+        return ["the first boot line does not start with 'ssm-reach: boot/1 VERSION TIME: ': %r"
+                % lines[0]]
+    try:
+        with open(boot_json) as f:
+            report = json.load(f)
+    except (OSError, ValueError):
+        return []  # check_boot_run said why
+    console = {"InstanceId": plan.INSTANCE_ID, "Timestamp": "2026-12-06T10:00:00+00:00",
+               "Output": (CONSOLE_NOISE + run.stdout + "\nlogin: ").replace("\n", "\r\n")}
+    document = os.path.join(directory, "console-output.json")
+    with open(document, "w") as f:
+        json.dump(console, f, indent=4)
+    from ssmlab.probe_run import ProbeRun
+    fleet = ProbeRun(binary, ["fleet", "--output", "json", document], env, home, limit)
+    fleet.kind = "fleet"
+    fleet.start().wait()
+    try:
+        doc = json.loads(fleet.stdout)
+        instance = doc["instances"][0]
+    except (ValueError, KeyError, IndexError):
+        return ["fleet of the boot console: not its JSON (exit %s): %r %r"
+                % (fleet.returncode, fleet.stdout[:300], fleet.stderr[:300])]
+    errors = []
+    if instance.get("verdict") != report.get("status"):
+        errors.append("fleet reads the verdict %r from the boot lines, the report says %r"
+                      % (instance.get("verdict"), report.get("status")))
+    want = sorted((t["service"], t["cause"]) for t in report.get("targets", [])
+                  if t.get("status") not in ("ok", "skipped"))
+    got = sorted((t["target"], t["cause"]) for t in instance.get("failing", []))
+    if got != want:
+        errors.append("fleet reads the failing targets %s from the boot lines, the report has %s"
+                      % (got, want))
+    if instance.get("unreadable_lines"):
+        errors.append("fleet found %s unreadable boot lines" % instance["unreadable_lines"])
+    return errors
+
+
 # What AddressSanitizer, LeakSanitizer, UBSan and valgrind print on an error.
 # The asan preset also makes such runs exit 66, but a check must not rely on
 # the exit code alone: a usage scenario expects exit 3 and a sanitizer
@@ -629,6 +678,7 @@ def run_inside(s, binary, pki, artifacts, wrapper=(), as_nobody=False):
     elif s.get("boot"):
         errors += check_common(s, runs[0], "--boot")
         errors += check_boot_run(s, runs[0], boot_json)
+        errors += check_boot_fleet(runs[0], boot_json, binary, env, home, limit, directory)
     elif MEMCHECK_ONLY:
         errors += check_memcheck_runs(runs, replay, evidence)
         runs.append(replay)

@@ -1,5 +1,6 @@
 // `ssm-reach explain FILE` on any file: the evidence reader, then the
-// diagnosis and every report (text at two widths, JSON, boot summary) on
+// diagnosis and every report (text at two widths, JSON, boot summary,
+// Prometheus metrics) on
 // whatever it accepts. Evidence files travel by e-mail and serial console
 // and may be hand-edited: nothing in them is trusted.
 #include <cstddef>
@@ -15,6 +16,7 @@
 #include "probe/evidence/evidence_file.h"
 #include "probe/report/report.h"
 #include "probe/report/report_boot.h"
+#include "probe/report/report_prometheus.h"
 #include "tests/fuzz/fuzz_input.h"
 
 #ifndef SSM_REACH_FUZZ_REPLAY
@@ -125,6 +127,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)render_text(*evidence, verdict, TextStyle{true, 40});
   (void)render_json(*evidence, verdict);
   (void)render_boot_summary(verdict, "/var/log/ssm-reach.json");
+  (void)render_prometheus(*evidence, verdict);
   // What the reader accepted, written again, is read again (save, then
   // explain, on a support engineer's laptop).
   std::string again_error;

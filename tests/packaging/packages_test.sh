@@ -37,6 +37,9 @@ done
 
 expected_common="/usr/bin/ssm-reach
 /usr/lib/systemd/system/ssm-reach-boot.service
+/usr/lib/systemd/system/ssm-reach-check.service
+/usr/lib/systemd/system/ssm-reach-check.timer
+/usr/share/doc/ssm-reach/examples/ssm-reach.rules.yml
 /usr/share/doc/ssm-reach/README.md
 /usr/share/man/man1/ssm-reach.1.gz"
 for rpm in "${rpms[@]}"; do
@@ -54,6 +57,8 @@ for rpm in "${rpms[@]}"; do
   scripts=$(rpm -qp --scripts "$rpm" 2>/dev/null)
   grep -q "systemctl --no-reload enable ssm-reach-boot.service" <<<"$scripts" || fail "$rpm: %post enables"
   if grep -Eq "systemctl .*(start|restart)" <<<"$scripts"; then fail "$rpm: a scriptlet starts a unit"; fi
+  # The periodic check is installed disabled.
+  if grep -Eq "systemctl .*enable.*ssm-reach-check" <<<"$scripts"; then fail "$rpm: %post enables the timer"; fi
   echo "ok: $rpm"
 done
 
@@ -65,6 +70,9 @@ for deb in "${debs[@]}"; do
 /usr/share/doc/ssm-reach/copyright"
   if dpkg-deb -I "$deb" postinst | grep -Eq "(systemctl|deb-systemd-invoke) .*start"; then
     fail "$deb: postinst starts a unit"
+  fi
+  if dpkg-deb -I "$deb" postinst | grep -v '^ *#' | grep -q "ssm-reach-check"; then
+    fail "$deb: postinst touches the periodic check, which is installed disabled"
   fi
   echo "ok: $deb"
 done
