@@ -14,12 +14,17 @@
 #include "probe/options.h"
 #include "probe/report.h"
 #include "probe/report_boot.h"
+#include "probe/util/report_width.h"
 
 namespace ssmreach {
 namespace {
 
-bool want_color(const GetEnv& env) {
-  return ::isatty(STDOUT_FILENO) == 1 && !env("NO_COLOR") && env("TERM") != "dumb";
+// Colour only on a terminal, and never with NO_COLOR; the terminal's width
+// (COLUMNS first), else 80 columns.
+TextStyle text_style(const GetEnv& env) {
+  const bool terminal = ::isatty(STDOUT_FILENO) == 1;
+  return TextStyle{terminal && !env("NO_COLOR") && env("TERM") != "dumb",
+                   report_width(terminal, env("COLUMNS"), terminal_columns(STDOUT_FILENO))};
 }
 
 // --boot: the JSON report to stderr (the unit's journal) and to
@@ -62,7 +67,7 @@ int run(const Options& options) {
     std::cerr << "ssm-reach: " << error << "\n";
     return 3;
   }
-  const int code = report(*evidence, options, TextStyle{want_color(env), 80});
+  const int code = report(*evidence, options, text_style(env));
   // A file that cannot be written does not change what the run found: the
   // exit status stays the diagnosis's (monitoring relies on it), and stderr
   // says why the file is missing.
@@ -81,8 +86,7 @@ int explain(const Options& options) {
     std::cerr << "ssm-reach: explain: " << error << "\n";
     return 3;
   }
-  return report(*evidence, options, TextStyle{want_color(process_environment()), 80},
-                *options.explain_file);
+  return report(*evidence, options, text_style(process_environment()), *options.explain_file);
 }
 
 }  // namespace
