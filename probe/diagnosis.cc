@@ -696,7 +696,7 @@ void note_limits(const Evidence& evidence, const std::optional<ImdsSummary>& imd
 // table's cells, the findings by root cause, the one-line summary.
 void present(const Evidence& evidence, Verdict& verdict) {
   fill_table_cells(evidence, verdict);
-  for (auto& tv : verdict.targets) tv.problem_key = problem_key(tv);
+  assign_problem_keys(verdict.targets);
   verdict.problems = group_problems(verdict);
   verdict.summary = summary_line(verdict);
 }

@@ -260,6 +260,23 @@ std::string address_template(std::string_view text) {
   return out;
 }
 
+bool same_up_to_names(std::string_view a, std::string_view a_service, std::string_view b,
+                      std::string_view b_service) {
+  const auto a_lines = lines_of(a), b_lines = lines_of(b);
+  if (a_lines.size() != b_lines.size()) return false;
+  for (std::size_t i = 0; i < a_lines.size(); ++i) {
+    const auto a_words = words_of(a_lines[i]), b_words = words_of(b_lines[i]);
+    if (a_words.size() != b_words.size()) return false;
+    for (std::size_t k = 0; k < a_words.size(); ++k) {
+      if (a_words[k] == b_words[k]) continue;
+      const std::string x = service_template(a_words[k], a_service);
+      const std::string y = service_template(b_words[k], b_service);
+      if (x != y && address_template(x) != address_template(y)) return false;
+    }
+  }
+  return true;
+}
+
 std::optional<std::string> merge_prose(const std::vector<std::string>& texts,
                                        const std::vector<std::string>& services,
                                        HostNames host_names) {

@@ -19,6 +19,14 @@ std::string service_template(std::string_view text, std::string_view service);
 // `text` with every IPv4 and IPv6 address literal replaced by "\x02".
 std::string address_template(std::string_view text);
 
+// Whether two targets' texts (`a` of service `a_service`, `b` of
+// `b_service`) say the same, line for line and word for word, up to the
+// service's own name where it stands (ssm.region.amazonaws.com,
+// com.amazonaws.region.ssm) and address literals. Words both say alike
+// count as alike, whatever they contain ("/etc/amazon/ssm/...").
+bool same_up_to_names(std::string_view a, std::string_view a_service, std::string_view b,
+                      std::string_view b_service);
+
 // How merged prose names the services' host names.
 enum class HostNames {
   listed,  // "{ssm,ssmmessages}.eu-west-1.amazonaws.com": exact

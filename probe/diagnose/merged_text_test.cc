@@ -134,3 +134,15 @@ TEST_CASE("merged text: a headline may call the services' host names each endpoi
   CHECK(merge_prose(connect, kThree, HostNames::each) ==
         "CONNECT {ssm,ssmmessages,ec2messages}.eu-west-1.amazonaws.com:443 refused");
 }
+
+TEST_CASE("merged text: texts the same up to names and addresses") {
+  CHECK(same_up_to_names("nslookup ssm.r.amazonaws.com 10.0.0.2", "ssm",
+                         "nslookup kms.r.amazonaws.com 10.0.0.2", "kms"));
+  CHECK(same_up_to_names("to 10.0.1.10 for ssm", "ssm", "to 10.0.1.11 for kms", "kms"));
+  CHECK(same_up_to_names("see /etc/amazon/ssm/x\n$ a", "ssm", "see /etc/amazon/ssm/x\n$ a", "kms"));
+  CHECK(same_up_to_names("for ssm", "ssm", "for ssm", "kms"));
+  CHECK_FALSE(same_up_to_names("for ssm", "ssm", "for s3", "kms"));
+  CHECK_FALSE(same_up_to_names("a\nb", "ssm", "a", "kms"));
+  CHECK_FALSE(same_up_to_names("a b", "ssm", "a b c", "kms"));
+  CHECK_FALSE(same_up_to_names("port 443", "ssm", "port 8443", "kms"));
+}

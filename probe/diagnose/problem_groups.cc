@@ -58,10 +58,24 @@ Problem problem_of(const std::vector<const TargetVerdict*>& members) {
 
 }  // namespace
 
-std::string problem_key(const TargetVerdict& tv) {
-  if (!has_finding(tv)) return "";
-  return std::string(to_string(tv.status)) + "|" + (tv.cause ? to_string(*tv.cause) : "") + "|" +
-         address_template(service_template(tv.remedy, tv.service));
+void assign_problem_keys(std::vector<TargetVerdict>& targets) {
+  std::vector<const TargetVerdict*> firsts;  // the first target of each finding
+  for (auto& tv : targets) {
+    tv.problem_key.clear();
+    if (!has_finding(tv)) continue;
+    const auto same = std::find_if(firsts.begin(), firsts.end(), [&](const TargetVerdict* first) {
+      return first->status == tv.status && first->cause == tv.cause &&
+             same_up_to_names(first->remedy, first->service, tv.remedy, tv.service);
+    });
+    if (same != firsts.end()) {
+      tv.problem_key = (*same)->problem_key;
+      continue;
+    }
+    tv.problem_key = std::string(to_string(tv.status)) + "|" +
+                     (tv.cause ? to_string(*tv.cause) : "") + "|" +
+                     address_template(service_template(tv.remedy, tv.service));
+    firsts.push_back(&tv);
+  }
 }
 
 std::vector<Problem> group_problems(const Verdict& verdict) {

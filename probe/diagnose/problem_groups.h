@@ -12,9 +12,11 @@
 
 namespace ssmreach {
 
-// Equal for targets with the same status, cause and remedy up to service
-// name and addresses; "" for a target without a finding (ok, skipped).
-std::string problem_key(const TargetVerdict& tv);
+// Sets each target's problem_key: equal for targets with the same status,
+// cause and remedy up to service names and addresses (the first such
+// target's status, cause and remedy, names and addresses marked); "" for a
+// target without a finding (ok, skipped).
+void assign_problem_keys(std::vector<TargetVerdict>& targets);
 
 // The findings, one per key (IMDS's of its own), the most severe first and
 // otherwise IMDS, then the targets, in order. Reads each target's

@@ -123,14 +123,39 @@ TEST_CASE("problem groups: the key ignores service names and addresses only") {
   b.service = "ssmmessages";
   b.remedy =
       "Look:\n$ openssl s_client -connect 10.0.1.11:443 -servername ssmmessages.r.amazonaws.com";
-  CHECK(problem_key(a) == problem_key(b));
   TargetVerdict c = b;
+  c.service = "ec2messages";
   c.remedy += " -showcerts";
-  CHECK(problem_key(a) != problem_key(c));
   TargetVerdict d = b;
+  d.service = "kms";
   d.status = Status::warning;
-  CHECK(problem_key(a) != problem_key(d));
   TargetVerdict ok = a;
+  ok.service = "s3";
   ok.status = Status::ok;
-  CHECK(problem_key(ok).empty());
+  std::vector<TargetVerdict> targets = {a, b, c, d, ok};
+  assign_problem_keys(targets);
+  CHECK_FALSE(targets[0].problem_key.empty());
+  CHECK(targets[0].problem_key == targets[1].problem_key);
+  CHECK(targets[0].problem_key != targets[2].problem_key);
+  CHECK(targets[0].problem_key != targets[3].problem_key);
+  CHECK(targets[2].problem_key != targets[3].problem_key);
+  CHECK(targets[4].problem_key.empty());
+}
+
+TEST_CASE("problem groups: words every target says alike never split them") {
+  // "ssm" in the agent's config path is no service name: ssm's text says it
+  // exactly as the others do.
+  std::vector<TargetVerdict> targets;
+  for (const std::string s : {"ssm", "ssmmessages", "ec2messages"}) {
+    TargetVerdict tv;
+    tv.service = s;
+    tv.status = Status::critical;
+    tv.cause = Cause::dns_nxdomain;
+    tv.remedy = "Check /etc/amazon/ssm/amazon-ssm-agent.json:\n$ nslookup " + s +
+                ".eu-west-1.amazonaws.com 10.40.0.2";
+    targets.push_back(tv);
+  }
+  assign_problem_keys(targets);
+  CHECK(targets[0].problem_key == targets[1].problem_key);
+  CHECK(targets[0].problem_key == targets[2].problem_key);
 }
