@@ -18,14 +18,19 @@
 #include "probe/util/environment.h"
 #include "probe/util/output_file.h"
 #include "probe/util/printable.h"
+#include "probe/util/report_width.h"
 #include "probe/util/standard_streams.h"
 #include "probe/watch.h"
 
 namespace ssmreach {
 namespace {
 
-bool want_color(const GetEnv& env) {
-  return ::isatty(STDOUT_FILENO) == 1 && !env("NO_COLOR") && env("TERM") != "dumb";
+// Colour only on a terminal, and never with NO_COLOR; the terminal's width
+// (COLUMNS first), else 80 columns.
+TextStyle text_style(const GetEnv& env) {
+  const bool terminal = ::isatty(STDOUT_FILENO) == 1;
+  return TextStyle{terminal && !env("NO_COLOR") && env("TERM") != "dumb",
+                   report_width(terminal, env("COLUMNS"), terminal_columns(STDOUT_FILENO))};
 }
 
 // One line on stderr. What it names may come from the user or a file: no
@@ -98,7 +103,7 @@ int run(const Options& options) {
     say(error);
     return 3;
   }
-  const int code = report(*evidence, options, TextStyle{want_color(env), 80});
+  const int code = report(*evidence, options, text_style(env));
   if (!options.save_evidence) return code;
   if (*options.save_evidence == kStdoutPath) {
     write_stdout(evidence_to_json(*evidence));
@@ -122,8 +127,7 @@ int explain(const Options& options) {
     say("explain: " + error);
     return 3;
   }
-  return report(*evidence, options, TextStyle{want_color(process_environment()), 80},
-                *options.explain_file);
+  return report(*evidence, options, text_style(process_environment()), *options.explain_file);
 }
 
 int run_or_explain(int argc, char** argv) {

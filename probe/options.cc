@@ -147,6 +147,8 @@ constexpr const char* kDescription =
     "Exit status: 0 ok, 1 warning, 2 critical, 3 unknown (bad usage, no region,\n"
     "an unreadable evidence file), 4 the report could not be written (stdout\n"
     "or stderr failed: a full disk, a closed pipe).\n\n"
+    "The text report is 80 columns wide; on a terminal it takes COLUMNS or the\n"
+    "terminal's width (60 to 120). NO_COLOR turns its colour off.\n\n"
     "To diagnose elsewhere: ssm-reach --save-evidence run.json, copy the file,\n"
     "then ssm-reach explain run.json.";
 

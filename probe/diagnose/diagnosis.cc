@@ -27,7 +27,10 @@
 #include "probe/diagnose/cause_text.h"
 #include "probe/diagnose/cert_problem.h"
 #include "probe/diagnose/imds_diagnosis.h"
+#include "probe/diagnose/imds_summary.h"
+#include "probe/diagnose/problem_groups.h"
 #include "probe/diagnose/proxy_diagnosis.h"
+#include "probe/diagnose/table_cells.h"
 #include "probe/evidence/address_class.h"
 #include "probe/evidence/http_evidence.h"
 #include "probe/evidence/instance_facts.h"
@@ -666,12 +669,13 @@ void weigh_ec2messages(const AgentVersion& version, std::vector<TargetVerdict>& 
 
 // Run-wide limits that left something unchecked: the deadline, and names
 // with more addresses than one run probes.
-void note_limits(const Evidence& evidence, std::vector<std::string>& notes) {
+void note_limits(const Evidence& evidence, const std::optional<ImdsSummary>& imds,
+                 std::vector<std::string>& notes) {
   const RunContext& context = evidence.context;
   // IMDS answered, but not with the VPC's CIDR blocks: "private" then means
   // "not known to be in the VPC", which the reader must be told.
-  const auto& imds = context.imds;
-  if (any_answered(imds) && vpc_cidrs_from_facts(imds.facts).empty() && !evidence.targets.empty())
+  if (imds && imds->answered && vpc_cidrs_from_facts(context.imds.facts).empty() &&
+      !evidence.targets.empty())
     notes.push_back(
         "IMDS did not tell the VPC's CIDR blocks: addresses in private ranges are shown as "
         "private, whether or not they are in this VPC.");
@@ -689,6 +693,15 @@ void note_limits(const Evidence& evidence, std::vector<std::string>& notes) {
   }
 }
 
+// What the renderers show, decided here so that they only format: the
+// table's cells, the findings by root cause, the one-line summary.
+void present(const Evidence& evidence, Verdict& verdict) {
+  fill_table_cells(evidence, verdict);
+  assign_problem_keys(verdict.targets);
+  verdict.problems = group_problems(verdict);
+  verdict.summary = summary_line(verdict);
+}
+
 }  // namespace
 
 Verdict diagnose(const Evidence& evidence) {
@@ -703,7 +716,10 @@ Verdict diagnose(const Evidence& evidence) {
   verdict.clock_offset_s = service_clock_offset(evidence);
   weigh_clock(evidence, verdict.targets);
   // IMDS first: whether it explains a signed call that was not made.
-  verdict.imds = diagnose_imds(evidence.context.imds, evidence.context.region.value);
+  const ImdsEvidence& imds = evidence.context.imds;
+  if (imds.attempted) verdict.imds_summary = summarize_imds(imds, facts.vpc_cidrs);
+  if (verdict.imds_summary)
+    verdict.imds = diagnose_imds(imds, *verdict.imds_summary, evidence.context.region.value);
   if (verdict.imds) {
     weigh_imds_proxy(evidence.context, *verdict.imds);
     weigh_credentials(evidence, *verdict.imds);
@@ -715,7 +731,7 @@ Verdict diagnose(const Evidence& evidence) {
       weigh_impact(tv, evidence.targets[i].proxy_path.has_value());
   }
   weigh_ec2messages(evidence.context.agent.version, verdict.targets);
-  note_limits(evidence, verdict.notes);
+  note_limits(evidence, verdict.imds_summary, verdict.notes);
   for (const auto& note : evidence.context.proxy.notes) verdict.notes.push_back("Proxy: " + note);
   // A config or registration the agent cannot use changes what it does.
   for (const auto& w : evidence.context.agent.config.warnings)
@@ -759,6 +775,7 @@ Verdict diagnose(const Evidence& evidence) {
                             ": no certificate can be verified. Pass --ca-file.");
   }
   if (verdict.imds) verdict.status = worst(verdict.status, verdict.imds->status);
+  present(evidence, verdict);
   return verdict;
 }
 

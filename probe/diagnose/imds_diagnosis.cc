@@ -253,7 +253,8 @@ void token_then_nothing(const ImdsEvidence& imds, const ImdsCall* first_get, std
 
 }  // namespace
 
-std::optional<TargetVerdict> diagnose_imds(const ImdsEvidence& imds, const std::string& region) {
+std::optional<TargetVerdict> diagnose_imds(const ImdsEvidence& imds, const ImdsSummary& summary,
+                                           const std::string& region) {
   if (!imds.attempted) return std::nullopt;
   TargetVerdict tv;
   tv.service = "imds";
@@ -266,33 +267,24 @@ std::optional<TargetVerdict> diagnose_imds(const ImdsEvidence& imds, const std::
       id != imds.facts.end() && !id->second.empty() ? id->second : "<instance-id>";
   const std::string r = region.empty() ? "<region>" : region;
 
-  const ImdsCall* put = nullptr;
-  const ImdsCall* first_get = nullptr;
-  bool any_answer = false, get_ok = false, get_answered = false;
-  std::size_t gets = 0;
-  for (const auto& call : imds.calls) {
-    if (call.method == "PUT" && !put) put = &call;
-    if (call.method == "GET" && !first_get) first_get = &call;
-    const bool answer = call.outcome == HttpOutcome::ok;
-    any_answer |= answer;
-    if (call.method != "GET") continue;
-    ++gets;
-    get_answered |= answer;
-    get_ok |= answer && call.status == 200;
-  }
+  auto call_at = [&imds](const std::optional<std::size_t>& index) -> const ImdsCall* {
+    return index ? &imds.calls[*index] : nullptr;
+  };
+  const ImdsCall* put = call_at(summary.first_put);
+  const ImdsCall* first_get = call_at(summary.first_get);
 
-  if (!any_answer) {
+  if (!summary.answered) {
     imds_unreachable(imds, put, first_get, r, instance_id, tv);
   } else if (put && !put->bad_answer.empty()) {
     // A token the agent cannot use: cut, like any answer of a streaming or
     // broken IMDS.
     judge_need(imds, Need{put, "the IMDSv2 token", false}, tv);
   } else if (put && !imds.token_ok) {
-    token_failed(imds, put, first_get, get_ok, r, instance_id, tv);
-  } else if (first_get && !get_answered) {
+    token_failed(imds, put, first_get, summary.get_ok, r, instance_id, tv);
+  } else if (first_get && !summary.get_answered) {
     // The token came, then nothing: a metadata service that hangs (or a
     // middlebox that lets only the PUT through) starves the agent as surely.
-    token_then_nothing(imds, first_get, gets, tv);
+    token_then_nothing(imds, first_get, summary.gets, tv);
   } else if (!judge_unread(imds, tv)) {
     tv.status = Status::ok;
     tv.headline = imds.token_ok ? "IMDSv2 answers." : "IMDS answers.";

@@ -11,8 +11,10 @@
 namespace ssmreach::diagnosis_detail {
 
 // imds.unreachable, imds.token-failed, imds.timeout (a token, then no GET
-// answered), or ok; nullopt when IMDS was not
-// asked. `region` fills the AWS CLI commands ("<region>" when empty).
-std::optional<TargetVerdict> diagnose_imds(const ImdsEvidence& imds, const std::string& region);
+// answered), or ok; nullopt when IMDS was not asked. `summary` is
+// summarize_imds() of `imds`; `region` fills the AWS CLI commands
+// ("<region>" when empty).
+std::optional<TargetVerdict> diagnose_imds(const ImdsEvidence& imds, const ImdsSummary& summary,
+                                           const std::string& region);
 
 }  // namespace ssmreach::diagnosis_detail

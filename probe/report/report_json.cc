@@ -325,8 +325,7 @@ Json target_json(const TargetEvidence& te, const TargetVerdict* tv,
 
 // IMDS as a target: the same fields as the others; its one address's "tcp"
 // is what its HTTP calls show (libcurl made the connections).
-Json imds_target_json(const ImdsEvidence& imds, const TargetVerdict& tv,
-                      const std::vector<std::string>& vpc_cidrs) {
+Json imds_target_json(const ImdsSummary& imds, const TargetVerdict& tv) {
   Json out;
   out["service"] = tv.service;
   out["host"] = tv.host;
@@ -343,15 +342,15 @@ Json imds_target_json(const ImdsEvidence& imds, const TargetVerdict& tv,
   out["dns"] = nullptr;
   Json address;
   address["ip"] = tv.host;
-  address["class"] = "link-local";
-  if (auto ip = netcheck::parse_ip(tv.host)) address["class"] = classify_address(*ip, vpc_cidrs);
+  // A host name, not an address: the schema has no class for it.
+  address["class"] = imds.address_class == "unknown" ? "link-local" : imds.address_class;
   address["source"] = "literal";
-  const ImdsCall* first = imds.calls.empty() ? nullptr : &imds.calls.front();
   address["usable"] = tv.status == Status::ok;
   address["tcp"] =
-      first ? Json{{"status", any_answered(imds) ? "ok" : netcheck::to_string(first->outcome)},
-                   {"ms", tenth(first->ms)}}
-            : Json(nullptr);
+      imds.first_outcome
+          ? Json{{"status", imds.answered ? "ok" : netcheck::to_string(*imds.first_outcome)},
+                 {"ms", tenth(imds.first_ms)}}
+          : Json(nullptr);
   address["tls"] = nullptr;
   out["addresses"] = Json::array({address});
   out["token_ok"] = imds.token_ok;
@@ -376,8 +375,8 @@ std::string render_json(const Evidence& evidence, const Verdict& verdict) {
                                                                    : "in sync"}};
 
   Json targets = Json::array();
-  if (verdict.imds)
-    targets.push_back(imds_target_json(evidence.context.imds, *verdict.imds, vpc_cidrs));
+  if (verdict.imds && verdict.imds_summary)
+    targets.push_back(imds_target_json(*verdict.imds_summary, *verdict.imds));
   for (std::size_t i = 0; i < evidence.targets.size(); ++i) {
     // diagnose() keeps evidence order; match by index, checked by service.
     const TargetVerdict* tv = nullptr;

@@ -98,27 +98,30 @@ void wrap_prose(std::vector<std::string>& out, std::string_view text, std::strin
   out.push_back(line);
 }
 
-// Wraps a shell command so that it still runs when pasted: lines end with
-// " \" and continue two columns deeper. A single word longer than a line is
-// split with a bare "\" and continues at column 0, because indentation would
-// otherwise become part of the word.
-void wrap_command(std::vector<std::string>& out, std::string_view command, std::string first,
-                  std::size_t indent, std::size_t width) {
-  const std::size_t continuation = indent + 2;
-  // "--option value" stays on one line when it can.
-  const auto shell_words = split_words(clean(command), /*keep_quotes=*/true);
+// The words a command is laid out in: with `pair`, "--option value" is one
+// word when it fits on a continuation line.
+std::vector<std::string> command_words(const std::vector<std::string>& shell_words, bool pair,
+                                       std::size_t continuation, std::size_t width) {
   std::vector<std::string> words;
   for (std::size_t i = 0; i < shell_words.size(); ++i) {
     const std::string& word = shell_words[i];
     const bool option =
         word.starts_with("-") && i + 1 < shell_words.size() && !shell_words[i + 1].starts_with("-");
-    if (option && continuation + word.size() + 1 + shell_words[i + 1].size() + 2 <= width) {
+    if (pair && option && continuation + word.size() + 1 + shell_words[i + 1].size() + 2 <= width) {
       words.push_back(word + " " + shell_words[i + 1]);
       ++i;
     } else {
       words.push_back(word);
     }
   }
+  return words;
+}
+
+// The lines of a command made of `words` (see wrap_command).
+std::vector<std::string> command_lines(const std::vector<std::string>& words, std::string first,
+                                       std::size_t indent, std::size_t width) {
+  const std::size_t continuation = indent + 2;
+  std::vector<std::string> out;
   std::string line = std::move(first);
   bool has_word = false;
   for (std::size_t i = 0; i < words.size(); ++i) {
@@ -152,6 +155,23 @@ void wrap_command(std::vector<std::string>& out, std::string_view command, std::
     has_word = true;
   }
   out.push_back(line);
+  return out;
+}
+
+// Wraps a shell command so that it still runs when pasted: lines end with
+// " \" and continue two columns deeper. A single word longer than a line is
+// split with a bare "\" and continues at column 0, because indentation would
+// otherwise become part of the word. "--option value" stays on one line
+// unless that costs the command a line (on a 24-line console lines count).
+void wrap_command(std::vector<std::string>& out, std::string_view command, std::string first,
+                  std::size_t indent, std::size_t width) {
+  const auto shell_words = split_words(clean(command), /*keep_quotes=*/true);
+  auto paired =
+      command_lines(command_words(shell_words, true, indent + 2, width), first, indent, width);
+  auto loose =
+      command_lines(command_words(shell_words, false, indent + 2, width), first, indent, width);
+  auto& lines = loose.size() < paired.size() ? loose : paired;
+  for (auto& line : lines) out.push_back(std::move(line));
 }
 
 const char* color_code(std::string_view word) {
@@ -177,121 +197,107 @@ std::string short_class(const std::string& cls) {
   return cls;
 }
 
-std::string tcp_cell(const AddressEvidence& a) {
-  if (!a.tcp) return "-";
-  switch (a.tcp->outcome) {
-    case netcheck::TcpOutcome::ok: {
-      char buffer[32];
-      const double ms = std::max(0.0, a.tcp->ms);  // never below 0 on a connection made
-      // Within the column's 9 characters: an evidence file's times are
-      // within 1e7 ms (evidence_file.cc), "ok 10000s".
-      if (ms >= 9999.5)
-        std::snprintf(buffer, sizeof buffer, "ok %.0fs", ms / 1000);
-      else
-        std::snprintf(buffer, sizeof buffer, ms < 10 ? "ok %.1fms" : "ok %.0fms", ms);
-      return buffer;
-    }
-    case netcheck::TcpOutcome::timeout:
-      return "TIMEOUT";
-    case netcheck::TcpOutcome::refused:
+// The words of the table's cells (the diagnosis decided what they say).
+const char* failure_word(CellStatus status) {
+  switch (status) {
+    case CellStatus::none:
+      return "-";
+    case CellStatus::ok:
+      return "ok";
+    case CellStatus::hosts:
+      return "hosts";
+    case CellStatus::no_answer:
+      return "NONE";
+    case CellStatus::nxdomain:
+      return "NXDOMAIN";
+    case CellStatus::no_data:
+      return "NODATA";
+    case CellStatus::servfail:
+      return "SERVFAIL";
+    case CellStatus::refused:
       return "REFUSED";
-    case netcheck::TcpOutcome::unreachable:
+    case CellStatus::timeout:
+      return "TIMEOUT";
+    case CellStatus::unreachable:
       return "UNREACH";
-    case netcheck::TcpOutcome::error:
+    case CellStatus::error:
       return "ERROR";
+    case CellStatus::no_token:
+      return "NO TOKEN";
+    case CellStatus::proxy_failed:
+      return "PROXY";
+    case CellStatus::proxy_connect:
+      return "CONN";
+    case CellStatus::protocol:
+      return "PROTO";
+    case CellStatus::closed:
+      return "CLOSED";
+    case CellStatus::untrusted:
+      return "UNTRUSTED";
+    case CellStatus::name_mismatch:
+      return "NAME";
+    case CellStatus::expired:
+      return "EXPIRED";
+    case CellStatus::not_yet_valid:
+      return "NOT-YET";
+    case CellStatus::verify_failed:
+      return "VERIFY";
+    case CellStatus::handshake_failed:
+      return "FAIL";
   }
   return "ERROR";
 }
 
-std::string http_cell(const std::optional<HttpEvidence>& http) {
-  if (!http) return "-";
-  switch (http->outcome) {
-    case netcheck::HttpOutcome::ok:
-      return std::to_string(http->status);
-    case netcheck::HttpOutcome::timeout:
+// "ok 0.8ms", "ok 12ms", "ok 12s".
+std::string tcp_word(const Cell& cell) {
+  if (cell.status != CellStatus::ok || !cell.ms) return failure_word(cell.status);
+  char buffer[32];
+  const double ms = std::max(0.0, *cell.ms);  // never below 0 on a connection made
+  // Within the column's 9 characters: an evidence file's times are within
+  // 1e7 ms (evidence_file.cc), "ok 10000s".
+  if (ms >= 9999.5)
+    std::snprintf(buffer, sizeof buffer, "ok %.0fs", ms / 1000);
+  else
+    std::snprintf(buffer, sizeof buffer, ms < 10 ? "ok %.1fms" : "ok %.0fms", ms);
+  return buffer;
+}
+
+// "TLS1.3", or "ok" when the version is unknown.
+std::string tls_word(const Cell& cell) {
+  if (cell.status != CellStatus::ok || cell.value.empty()) return failure_word(cell.status);
+  return cell.value.starts_with("TLSv") ? "TLS" + cell.value.substr(4) : cell.value;
+}
+
+// The status code, "TIME" or "ERR" (the column is four wide).
+std::string http_word(const Cell& cell) {
+  switch (cell.status) {
+    case CellStatus::ok:
+      return cell.value;
+    case CellStatus::none:
+      return "-";
+    case CellStatus::timeout:
       return "TIME";
     default:
       return "ERR";
   }
 }
 
-// The path through the proxy, as one row: "via proxy".
-struct ProxyCells {
-  std::string tcp, tls, http;
-};
-
-ProxyCells proxy_cells(const ProxyPathEvidence& path) {
-  const std::string& stage = path.failed_stage;
-  ProxyCells c;
-  if (stage == "proxy-connect") return {"PROXY", "-", "-"};
-  if (stage == "connect") {
-    return {path.connect_status ? "CONN " + std::to_string(path.connect_status) : "CONN -", "-",
-            "-"};
-  }
-  c.tcp = "CONN " + std::to_string(path.connect_status);
-  if (stage == "tls") return {c.tcp, path.tls_verify_result ? "VERIFY" : "FAIL", "-"};
-  c.tls = "ok";
-  c.http = http_cell(path.http);
-  return c;
+// CONNECT through the proxy: "CONN 200", "CONN 403", "PROXY".
+std::string connect_word(const Cell& cell) {
+  if (cell.status == CellStatus::proxy_failed) return failure_word(cell.status);
+  return "CONN " + (cell.value.empty() ? std::string("-") : cell.value);
 }
 
-std::string tls_cell(const AddressEvidence& a, const AddressVerdict* av) {
-  if (!a.tls) return "-";
-  switch (a.tls->outcome) {
-    case netcheck::TlsOutcome::ok:
-      break;
-    case netcheck::TlsOutcome::timeout:
-      return "TIMEOUT";
-    case netcheck::TlsOutcome::protocol:
-      return "PROTO";
-    case netcheck::TlsOutcome::closed:
-      return "CLOSED";
-    case netcheck::TlsOutcome::error:
-      return "ERROR";
-  }
-  if (a.tls->verify_errors.empty()) {
-    std::string version = a.tls->version.empty() ? "ok" : a.tls->version;
-    if (version.starts_with("TLSv")) version = "TLS" + version.substr(4);
-    return version;
-  }
-  switch (av && av->cause ? *av->cause : Cause::tls_verify_failed) {
-    case Cause::tls_untrusted:
-      return "UNTRUSTED";
-    case Cause::tls_hostname_mismatch:
-      return "NAME";
-    case Cause::tls_expired:
-      return "EXPIRED";
-    case Cause::tls_not_yet_valid:
-      return "NOT-YET";
-    default:
-      return "VERIFY";
-  }
-}
-
-std::string dns_cell(const TargetEvidence& te) {
-  if (te.host_is_literal) return "-";
-  if (!te.hosts.empty()) return "hosts";
-  if (!te.dns) return "NONE";
-  switch (te.dns->outcome) {
-    case netcheck::DnsOutcome::ok:
-      return "ok";
-    case netcheck::DnsOutcome::nxdomain:
-      return "NXDOMAIN";
-    case netcheck::DnsOutcome::no_address:
-      return "NODATA";
-    case netcheck::DnsOutcome::servfail:
-      return "SERVFAIL";
-    case netcheck::DnsOutcome::refused:
-      return "REFUSED";
-    case netcheck::DnsOutcome::timeout:
-      return "TIMEOUT";
-    case netcheck::DnsOutcome::unreachable:
-      return "UNREACH";
-    case netcheck::DnsOutcome::skipped:
-    case netcheck::DnsOutcome::error:
+std::string result_word(const RowResult& result) {
+  switch (result.kind) {
+    case RowResult::Kind::no_route:
+      return "no route";
+    case RowResult::Kind::not_used:
+      return "-";
+    case RowResult::Kind::status:
       break;
   }
-  return "ERROR";
+  return status_word(result.status);
 }
 
 class Table {
@@ -336,22 +342,6 @@ class Table {
   std::vector<std::size_t> starts_;
   std::size_t line_width_;
 };
-
-const TargetVerdict* verdict_for(const Verdict& verdict, std::size_t index,
-                                 const TargetEvidence& te) {
-  if (index < verdict.targets.size() && verdict.targets[index].service == te.target.service) {
-    return &verdict.targets[index];
-  }
-  return nullptr;
-}
-
-const AddressVerdict* address_verdict(const TargetVerdict* tv, const std::string& ip) {
-  if (!tv) return nullptr;
-  for (const auto& a : tv->addresses) {
-    if (a.ip == ip) return &a;
-  }
-  return nullptr;
-}
 
 // Packs header segments, two spaces apart, onto as few lines as fit.
 void segments(std::vector<std::string>& out, const std::vector<std::string>& parts,
@@ -486,120 +476,63 @@ void header(std::vector<std::string>& out, const Evidence& evidence, const Verdi
     for (const auto& s : c.vpc_resolvers) ips.push_back(s.address.text);
     second.push_back("compared with VPC resolver " + join(ips, ", "));
   }
-  second.push_back(trust);
   if (!agent.config.file.empty()) second.push_back("agent config " + agent.config.file);
   for (auto& segment : proxy_segments(c.proxy)) second.push_back(std::move(segment));
   // Known only when an endpoint answered with a Date.
   if (verdict.clock_offset_s) second.push_back(clock_segment(verdict.clock_offset_s));
   if (auto auth = auth_segment(evidence, verdict); !auth.empty()) second.push_back(auth);
+  // Last: a trust store's path is long and rarely the news; the shorter
+  // segments then share lines (a line less on a 24-line console).
+  second.push_back(trust);
   segments(out, second, width);
 }
 
-// The IMDS row: what its HTTP calls show (libcurl made the connections).
-void imds_row(std::vector<std::string>& out, Table& t, const Evidence& evidence,
-              const Verdict& verdict, const std::vector<std::string>& vpc_cidrs, bool color) {
-  const auto& imds = evidence.context.imds;
-  const std::string host = url_host_port(imds.endpoint).host;
-  std::string address = host;
-  if (const auto ip =
-          netcheck::IpAddress{
-              host.find(':') != std::string::npos ? netcheck::Family::v6 : netcheck::Family::v4,
-              host};
-      !host.empty()) {
-    const std::string cls = classify_address(ip, vpc_cidrs);
-    if (cls != "unknown") address += " " + short_class(cls);
-  }
-  const netcheck::HttpOutcome* first_failure = nullptr;
-  bool answered = false;
-  bool put_tried = false;
-  for (const auto& call : imds.calls) {
-    if (call.outcome == netcheck::HttpOutcome::ok) answered = true;
-    if (call.outcome != netcheck::HttpOutcome::ok && !first_failure) {
-      first_failure = &call.outcome;
-    }
-    if (call.method == "PUT") put_tried = true;
-  }
-  std::string tcp = "-";
-  if (answered) {
-    tcp = "ok";
-  } else if (first_failure) {
-    switch (*first_failure) {
-      case netcheck::HttpOutcome::timeout:
-        tcp = "TIMEOUT";
-        break;
-      case netcheck::HttpOutcome::refused:
-        tcp = "REFUSED";
-        break;
-      case netcheck::HttpOutcome::unreachable:
-        tcp = "UNREACH";
-        break;
-      default:
-        tcp = "ERROR";
-        break;
-    }
-  }
-  std::string result = verdict.imds ? status_word(verdict.imds->status) : "-";
-  if (put_tried && !imds.token_ok && answered) tcp = "NO TOKEN";
-  std::string http = "-";
-  // 200 when anything worked; else the first answer (401, 403, ...).
-  for (const auto& call : imds.calls) {
-    if (call.outcome != netcheck::HttpOutcome::ok) continue;
-    if (http == "-" || call.status == 200) http = std::to_string(call.status);
-    if (call.status == 200) break;
-  }
-  t.row(out, {"imds", address, "-", tcp, "-", http, result}, color);
+// "10.40.1.10 vpc": an address and its class (none when unknown).
+std::string address_cell(const std::string& ip, const std::string& cls) {
+  return cls.empty() || cls == "unknown" ? ip : ip + " " + short_class(cls);
+}
+
+// The IMDS row: what its HTTP calls showed (libcurl made the connections).
+void imds_row(std::vector<std::string>& out, Table& t, const ImdsSummary& imds,
+              const std::optional<TargetVerdict>& tv, bool color) {
+  t.row(out,
+        {"imds", address_cell(imds.ip, imds.address_class), "-", failure_word(imds.tcp.status), "-",
+         http_word(imds.http), tv ? status_word(tv->status) : "-"},
+        color);
 }
 
 // One row per address of each target (one "via proxy" row for a proxied one).
-void target_rows(std::vector<std::string>& out, Table& t, const Evidence& evidence,
-                 const Verdict& verdict, const std::vector<std::string>& vpc_cidrs, bool color) {
-  for (std::size_t i = 0; i < evidence.targets.size(); ++i) {
-    const auto& te = evidence.targets[i];
-    const TargetVerdict* tv = verdict_for(verdict, i, te);
-    const Status status = tv ? tv->status : Status::unknown;
-    const std::string dns = dns_cell(te);
+void target_rows(std::vector<std::string>& out, Table& t, const Verdict& verdict, bool color) {
+  for (const auto& tv : verdict.targets) {
+    const std::string dns = failure_word(tv.dns.status);
     bool first = true;
-    if (te.proxy_path) {
-      const ProxyCells cells = proxy_cells(*te.proxy_path);
+    if (tv.proxy_row) {
+      const ProxyRow& p = *tv.proxy_row;
       t.row(out,
-            {te.target.service, "via proxy", "-", cells.tcp, cells.tls, cells.http,
-             status_word(status)},
+            {tv.service, "via proxy", "-", connect_word(p.tcp), tls_word(p.tls), http_word(p.http),
+             status_word(tv.status)},
             color);
       first = false;
-    } else if (te.addresses.empty()) {
-      t.row(out, {te.target.service, "-", dns, "-", "-", "-", status_word(status)}, color);
+    } else if (tv.addresses.empty()) {
+      t.row(out, {tv.service, "-", dns, "-", "-", "-", status_word(tv.status)}, color);
       continue;
     }
-    for (const auto& a : te.addresses) {
-      const AddressVerdict* av = address_verdict(tv, a.ip.text);
-      const std::string cls = av ? av->address_class : classify_address(a.ip, vpc_cidrs);
-      std::string result;
-      if (av && av->usable) {
-        // The path works, but a signed call over it would not.
-        result = tv && tv->failed_layer() == Layer::auth ? status_word(status) : "ok";
-      } else if (av && av->ignored) {
-        result = "no route";  // an IPv6 address without a route, harmless here
-      } else if (te.proxy_path) {
-        result = "-";  // direct, but the agent goes through the proxy
-      } else {
-        result = status_word(status);
-      }
+    for (const auto& a : tv.addresses) {
       t.row(out,
-            {first ? te.target.service : "", a.ip.text + " " + short_class(cls), dns, tcp_cell(a),
-             tls_cell(a, av), http_cell(a.http), result},
+            {first ? tv.service : "", address_cell(a.ip, a.address_class), dns, tcp_word(a.tcp),
+             tls_word(a.tls), http_word(a.http), result_word(a.result)},
             color);
       first = false;
     }
   }
 }
 
-void table(std::vector<std::string>& out, const Evidence& evidence, const Verdict& verdict,
-           const std::vector<std::string>& vpc_cidrs, std::size_t width, bool color) {
-  const bool all_443 = std::all_of(evidence.targets.begin(), evidence.targets.end(),
-                                   [](const auto& te) { return te.target.port == 443; });
+void table(std::vector<std::string>& out, const Verdict& verdict, std::size_t width, bool color) {
+  const bool all_443 = std::all_of(verdict.targets.begin(), verdict.targets.end(),
+                                   [](const auto& tv) { return tv.port == 443; });
   std::size_t target_width = 6;
-  for (const auto& te : evidence.targets) {
-    target_width = std::max(target_width, clean(te.target.service).size());
+  for (const auto& tv : verdict.targets) {
+    target_width = std::max(target_width, clean(tv.service).size());
   }
   target_width = std::min<std::size_t>(target_width, 14);
   const std::size_t dns_w = 8, tcp_w = 9, tls_w = 9, http_w = 4, result_w = 8;
@@ -608,17 +541,13 @@ void table(std::vector<std::string>& out, const Evidence& evidence, const Verdic
   // ADDRESS takes what its cells need, up to what the line leaves; longer
   // cells (IPv6) push the rest of their row to the next line.
   std::size_t address_needed = 7;
-  for (std::size_t i = 0; i < evidence.targets.size(); ++i) {
-    const TargetVerdict* tv = verdict_for(verdict, i, evidence.targets[i]);
-    for (const auto& a : evidence.targets[i].addresses) {
-      const AddressVerdict* av = address_verdict(tv, a.ip.text);
-      const std::string cls = av ? av->address_class : classify_address(a.ip, vpc_cidrs);
-      address_needed = std::max(address_needed, a.ip.text.size() + 1 + short_class(cls).size());
+  for (const auto& tv : verdict.targets) {
+    for (const auto& a : tv.addresses) {
+      address_needed = std::max(address_needed, address_cell(a.ip, a.address_class).size());
     }
   }
-  if (evidence.context.imds.attempted) {
-    address_needed =
-        std::max(address_needed, url_host_port(evidence.context.imds.endpoint).host.size() + 5);
+  if (verdict.imds_summary) {
+    address_needed = std::max(address_needed, verdict.imds_summary->ip.size() + 5);
   }
   const std::size_t address_width = width > fixed + 7 ? std::min(width - fixed, address_needed) : 7;
 
@@ -626,8 +555,8 @@ void table(std::vector<std::string>& out, const Evidence& evidence, const Verdic
   t.row(out, {"TARGET", "ADDRESS", "DNS", all_443 ? "TCP 443" : "TCP", "TLS", "HTTP", "RESULT"},
         false);
 
-  if (evidence.context.imds.attempted) imds_row(out, t, evidence, verdict, vpc_cidrs, color);
-  target_rows(out, t, evidence, verdict, vpc_cidrs, color);
+  if (verdict.imds_summary) imds_row(out, t, *verdict.imds_summary, verdict.imds, color);
+  target_rows(out, t, verdict, color);
 }
 
 void labelled(std::vector<std::string>& out, const std::string& label, const std::string& text,
@@ -667,75 +596,32 @@ void remedy_block(std::vector<std::string>& out, const std::string& remedy, std:
   }
 }
 
-std::string replace_all(std::string text, const std::string& from, const std::string& to) {
-  if (from.empty()) return text;
-  for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
-    text.replace(at, from.size(), to);
-  return text;
-}
-
-// Targets that fail the same way for the same reason (one dead resolver
-// breaks all three names) get one block, not three near-identical ones: at
-// 80x24 on a serial console, repetition pushes the table off the screen.
-bool same_problem(const TargetVerdict& a, const TargetVerdict& b) {
-  if (a.status != b.status || a.cause != b.cause) return false;
-  // b's texts in a's words: its host and its addresses (in order) as a's.
-  auto as_a = [&](std::string text) {
-    text = replace_all(std::move(text), b.host, a.host);
-    for (std::size_t i = 0; i < a.addresses.size() && i < b.addresses.size(); ++i)
-      text = replace_all(std::move(text), b.addresses[i].ip, a.addresses[i].ip);
-    return text;
-  };
-  return as_a(b.headline) == a.headline && as_a(b.explanation) == a.explanation &&
-         as_a(b.remedy) == a.remedy;
-}
-
-// "CRITICAL ssm: headline", then Why, Impact and Fix.
-void problem_block(std::vector<std::string>& out, const TargetVerdict& tv,
-                   const std::string& services, const std::string& impact, std::size_t width,
-                   bool color) {
-  out.emplace_back();
-  const std::string word = status_word(tv.status);
+// "CRITICAL ssm, ssmmessages: headline", then the fix, why and what breaks.
+// The fix comes right after the headline: on an 80x24 serial console the
+// first screen must hold what to do, and the explanation can follow it.
+void problem_block(std::vector<std::string>& out, const Problem& problem, std::size_t width,
+                   bool color, bool first) {
+  // The first follows the summary line, which introduces it.
+  if (!first) out.emplace_back();
+  const std::string word = status_word(problem.status);
   const std::size_t first_line = out.size();
-  wrap_prose(out, word + " " + services + ": " + tv.headline, "", 2, width);
+  wrap_prose(out, word + " " + join(problem.services, ", ") + ": " + problem.headline, "", 2,
+             width);
   paint(out[first_line], 0, word, color);
-  labelled(out, "Why:", tv.explanation, width);
-  labelled(out, "Impact:", impact, width);
-  remedy_block(out, tv.remedy, width);
+  remedy_block(out, problem.remedy, width);
+  labelled(out, "Why:", problem.explanation, width);
+  labelled(out, "Impact:", problem.impact, width);
 }
 
-void problem_blocks(std::vector<std::string>& out, const Verdict& verdict, std::size_t width,
-                    bool color) {
-  if (verdict.imds && verdict.imds->status != Status::ok) {
-    problem_block(out, *verdict.imds, verdict.imds->service, verdict.imds->impact, width, color);
-  }
-  std::vector<bool> shown(verdict.targets.size(), false);
-  for (std::size_t i = 0; i < verdict.targets.size(); ++i) {
-    const TargetVerdict& tv = verdict.targets[i];
-    if (shown[i] || tv.status == Status::ok || tv.status == Status::skipped) continue;
-    std::vector<const TargetVerdict*> group = {&tv};
-    for (std::size_t j = i + 1; j < verdict.targets.size(); ++j) {
-      if (!shown[j] && same_problem(tv, verdict.targets[j])) {
-        group.push_back(&verdict.targets[j]);
-        shown[j] = true;
-      }
-    }
-    std::string services, impact;
-    for (const auto* member : group) {
-      services += (services.empty() ? "" : ", ") + member->service;
-      // Without ssm nothing works, which says all there is to say.
-      if (member->service == "ssm" || group.size() == 1) impact = member->impact;
-    }
-    if (impact.empty()) {
-      for (const auto* member : group)
-        if (!member->impact.empty())
-          impact += (impact.empty() ? "" : " ") + member->service + ": " + member->impact;
-    }
-    problem_block(out, tv, services, impact, width, color);
-  }
+// "3 of 3 services blocked: ...": the verdict in one line, before the blocks.
+void summary_line(std::vector<std::string>& out, const Verdict& verdict, std::size_t width) {
+  if (verdict.summary.empty()) return;
+  out.emplace_back();
+  wrap_prose(out, verdict.summary, "", 2, width);
 }
 
-void summary(std::vector<std::string>& out, const Verdict& verdict, std::size_t width, bool color) {
+void result_line(std::vector<std::string>& out, const Verdict& verdict, std::size_t width,
+                 bool color) {
   std::vector<std::string> failing;
   if (verdict.imds && verdict.imds->status == verdict.status) failing.push_back("imds");
   for (const auto& tv : verdict.targets) {
@@ -782,8 +668,6 @@ std::string render_text(const Evidence& evidence, const Verdict& verdict, TextSt
                         const std::string& replay_of) {
   const std::size_t width = std::max<std::size_t>(
       kMinWidth, style.width > 0 ? static_cast<std::size_t>(style.width) : 80);
-  const auto vpc_cidrs = vpc_cidrs_from_facts(evidence.context.imds.facts);
-
   std::vector<std::string> lines;
   if (!replay_of.empty()) {
     const auto& recorded = evidence.context.started_at;
@@ -797,9 +681,12 @@ std::string render_text(const Evidence& evidence, const Verdict& verdict, TextSt
   }
   header(lines, evidence, verdict, width);
   lines.emplace_back();
-  table(lines, evidence, verdict, vpc_cidrs, width, style.color);
-  problem_blocks(lines, verdict, width, style.color);
-  summary(lines, verdict, width, style.color);
+  table(lines, verdict, width, style.color);
+  summary_line(lines, verdict, width);
+  for (std::size_t i = 0; i < verdict.problems.size(); ++i)
+    problem_block(lines, verdict.problems[i], width, style.color,
+                  i == 0 && !verdict.summary.empty());
+  result_line(lines, verdict, width, style.color);
   notes(lines, verdict, width);
 
   std::string out;

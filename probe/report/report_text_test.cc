@@ -245,8 +245,9 @@ TEST_CASE("text: layout of a critical run") {
   const auto lines = lines_of(text);
   REQUIRE(lines.size() > 8);
   CHECK(lines[0] == "ssm-reach 0.1.0  region eu-west-1 (--region)  agent: version unknown");
-  CHECK(lines[1] == "resolver 10.40.5.53 (/etc/resolv.conf)");
-  CHECK(lines[2] == "trust: /etc/ssl/certs/ca-certificates.crt (system)  proxy: none");
+  CHECK(lines[1] == "resolver 10.40.5.53 (/etc/resolv.conf)  proxy: none");
+  // The trust store's long path comes last, on a line of its own.
+  CHECK(lines[2] == "trust: /etc/ssl/certs/ca-certificates.crt (system)");
   CHECK(lines[3].empty());
   CHECK(lines[4].starts_with("TARGET"));
   CHECK(has(lines[4], "ADDRESS"));
@@ -262,8 +263,11 @@ TEST_CASE("text: layout of a critical run") {
   CHECK(lines[7].starts_with("ssmmessages"));
   CHECK(has(lines[7], "TIMEOUT"));
   CHECK(lines[7].ends_with("CRITICAL"));
-  CHECK(
-      has(text, "\nCRITICAL ssmmessages: TCP 443 to VPC address 10.40.1.11 timed out (3.0 s).\n"));
+  // The summary line introduces the first block; the fix comes before why.
+  CHECK(has(text,
+            "\n\nssmmessages blocked: connections time out (dropped on the way).\n"
+            "CRITICAL ssmmessages: TCP 443 to VPC address 10.40.1.11 timed out (3.0 s).\n"
+            "  Fix:    Allow inbound TCP 443"));
   CHECK(has(text, "\n  Why:    TCP 443 to 10.40.1.11 got no answer"));
   CHECK(has(text, "\n  Impact: Session Manager fails with TargetNotConnected"));
   CHECK(has(text, "\n  Fix:    Allow inbound TCP 443"));
@@ -319,7 +323,7 @@ TEST_CASE("text: long commands wrap with continuations and still paste as the sa
   Verdict v = diagnose(e);
   std::string remedy = "Run these:";
   for (const auto& c : commands) remedy += "\n$ " + c;
-  v.targets[0].remedy = remedy;
+  v.problems[0].remedy = remedy;
 
   const std::string text = render_text(e, v, {false, 80});
   CAPTURE(text);
@@ -333,7 +337,8 @@ TEST_CASE("text: long commands wrap with continuations and still paste as the sa
   REQUIRE(i < lines.size());
   ++i;  // past the prose line
   std::string joined;
-  for (; i < lines.size() && !lines[i].empty(); ++i) {
+  // The Fix block ends where Why begins.
+  for (; i < lines.size() && !lines[i].starts_with("  Why:"); ++i) {
     const std::string& line = lines[i];
     if (line.ends_with("\\")) {
       joined += line.substr(0, line.size() - 1);
@@ -430,4 +435,58 @@ TEST_CASE("text: a long TCP time stays in its column (issue 15, 9)") {
     CHECK(has(*row, "TLS1.3"));  // the rest of the row did not move to the next line
     CHECK(row->ends_with("ok"));
   }
+}
+
+TEST_CASE("text: one root cause for every service is one block, its fix one loop") {
+  std::vector<TargetEvidence> targets;
+  int last = 10;
+  for (const std::string s : {"ssm", "ssmmessages", "ec2messages"})
+    targets.push_back(
+        resolved(s, {tcp_failed("203.0.113." + std::to_string(last++), TcpOutcome::timeout)}));
+  auto e = evidence_with(targets);
+  const std::string text = render_text(e, diagnose(e), {false, 80});
+  CAPTURE(text);
+  check_rules("grouped", text, false);
+  const auto lines = lines_of(text);
+  // The summary line, then the one block: its headline and fix.
+  std::size_t summary = 0;
+  while (summary < lines.size() && !lines[summary].starts_with("3 of 3 services blocked"))
+    ++summary;
+  REQUIRE(summary + 1 < lines.size());
+  CHECK(lines[summary - 1].empty());
+  CHECK(lines[summary + 1].starts_with("CRITICAL ssm, ssmmessages, ec2messages: "));
+  CHECK(has(text, "\n  Fix:    "));
+  CHECK(has(text, "for s in ssm ssmmessages ec2messages; do aws ec2"));
+  CHECK_FALSE(has(text, "\nCRITICAL ssmmessages"));
+  CHECK_FALSE(has(text, "com.amazonaws.eu-west-1.ec2messages"));
+  // Why and Impact once each.
+  std::size_t whys = 0;
+  for (const auto& line : lines) whys += line.starts_with("  Why:") ? 1 : 0;
+  CHECK(whys == 1);
+  // Header, table, summary and the whole first block before the result line
+  // fit well within the 45 lines the serial console allows.
+  std::size_t result = 0;
+  while (result < lines.size() && !lines[result].starts_with("Result:")) ++result;
+  CHECK(result + 1 <= 45);
+}
+
+TEST_CASE("text: a wider terminal wraps less, and no line passes the width") {
+  auto e =
+      evidence_with({resolved("ssmmessages", {tcp_failed("10.40.1.11", TcpOutcome::timeout)})});
+  const Verdict v = diagnose(e);
+  const std::string narrow = render_text(e, v, {false, 80});
+  const std::string wide = render_text(e, v, {false, 120});
+  const std::string tight = render_text(e, v, {false, 60});
+  for (const auto& [width, text] :
+       std::vector<std::pair<std::size_t, std::string>>{{80, narrow}, {120, wide}, {60, tight}}) {
+    CAPTURE(text);
+    bool reaches_past_80 = false;
+    for (const auto& line : lines_of(text)) {
+      CHECK(line.size() <= width);
+      reaches_past_80 |= line.size() > 80;
+    }
+    CHECK(reaches_past_80 == (width > 80));
+  }
+  CHECK(lines_of(wide).size() < lines_of(narrow).size());
+  CHECK(lines_of(narrow).size() < lines_of(tight).size());
 }
