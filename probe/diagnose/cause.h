@@ -73,6 +73,10 @@ const char* to_string(Cause cause);
 // The cause whose id is `id`; nullopt for an id no cause has.
 std::optional<Cause> cause_from_string(std::string_view id);
 
+// The cause as a few words, lower case, no final period, for the text
+// report's one-line summary; the headline and explanation say the rest.
+const char* cause_title(Cause cause);
+
 // The layer a cause belongs to, which is the target's failed layer.
 Layer layer_of(Cause cause);
 

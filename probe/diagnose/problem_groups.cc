@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "probe/diagnose/cause_title.h"
 #include "probe/diagnose/merged_text.h"
 #include "probe/util/text_util.h"
 
