@@ -177,6 +177,16 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
       ->type_name("LIST");
   app.add_option("--endpoint", endpoints, describe("Override one service's endpoint (repeatable)"))
       ->type_name("SVC=HOST[:PORT]");
+  // Endpoint names (plan/endpoint_names.h): a flag, or --FLAG=false.
+  bool dualstack = false, fips = false;
+  app.add_flag(
+      "--dualstack", dualstack,
+      describe("Check the dual-stack endpoint names (SVC.REGION.api.aws; default: the "
+               "agent config's Agent.UseDualStackEndpoint, then "
+               "AWS_USE_DUALSTACK_ENDPOINT); --dualstack=false checks the IPv4-only ones"));
+  app.add_flag("--fips", fips,
+               describe("Check the FIPS endpoint names (SVC-fips.REGION.amazonaws.com, where "
+                        "they exist; default: AWS_USE_FIPS_ENDPOINT)"));
   app.add_option("--dns-server", dns_servers,
                  describe("Ask this resolver instead of /etc/resolv.conf (repeatable)"))
       ->type_name("ADDR[:PORT]");
@@ -288,6 +298,8 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
     }
     if (app.count("--services")) o.services = parse_services(services);
     for (const auto& e : endpoints) o.endpoints.push_back(parse_endpoint(e));
+    if (app.count("--dualstack")) o.naming.dualstack = dualstack;
+    if (app.count("--fips")) o.naming.fips = fips;
     for (const auto& d : dns_servers) o.dns_servers.push_back(parse_dns_server(d));
     if (app.count("--imds-endpoint")) {
       check_url("--imds-endpoint", imds, {"http", "https"});
@@ -330,6 +342,11 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
     result.message = std::string("ssm-reach: unexpected argument: ") + e.what() +
                      "; run 'ssm-reach --help' for the options";
     return result;
+  } catch (const CLI::ConversionError& e) {  // --dualstack=maybe
+    result.exit_code = 3;
+    result.message = std::string("ssm-reach: ") + e.what() +
+                     " (a flag's value is true or false); run 'ssm-reach --help'";
+    return result;
   } catch (const CLI::ParseError& e) {
     result.exit_code = 3;
     result.message = std::string("ssm-reach: ") + e.what() + "; run 'ssm-reach --help'";
@@ -343,7 +360,7 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
 }
 
 PlanRequest plan_request(const Options& options) {
-  return PlanRequest{options.services, options.endpoints};
+  return PlanRequest{options.services, options.endpoints, options.naming};
 }
 
 ImdsFlags imds_flags(const Options& options) {

@@ -23,6 +23,9 @@ constexpr CauseRow kCauses[] = {
     {Cause::imds_timeout, "imds.timeout", Layer::imds, kDepends},
     {Cause::imds_throttled, "imds.throttled", Layer::imds, kWarning},
     {Cause::imds_bad_answer, "imds.bad-answer", Layer::imds, kCritical},
+    // IPv6: the endpoint [fd00:ec2::254] off; the IPv4 one without an IPv4 route.
+    {Cause::imds_ipv6_disabled, "imds.ipv6-disabled", Layer::imds, kCritical},
+    {Cause::imds_no_ipv4_route, "imds.no-ipv4-route", Layer::imds, kCritical},
     {Cause::dns_nxdomain, "dns.nxdomain", Layer::dns, kCritical},
     {Cause::dns_servfail, "dns.servfail", Layer::dns, kCritical},
     {Cause::dns_timeout, "dns.timeout", Layer::dns, kCritical},
@@ -33,6 +36,8 @@ constexpr CauseRow kCauses[] = {
     {Cause::dns_unreachable, "dns.unreachable", Layer::dns, kCritical},
     {Cause::dns_no_resolver, "dns.no-resolver", Layer::dns, kCritical},
     {Cause::dns_error, "dns.error", Layer::dns, kCritical},
+    // Only A records, on an instance that reaches only IPv6.
+    {Cause::dns_ipv4_only_answer, "dns.ipv4-only-answer", Layer::dns, kCritical},
     {Cause::tcp_timeout, "tcp.timeout", Layer::tcp, kDepends},
     {Cause::tcp_refused, "tcp.refused", Layer::tcp, kDepends},
     {Cause::tcp_unreachable, "tcp.unreachable", Layer::tcp, kDepends},

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "probe/diagnose/cert_problem.h"
+#include "probe/diagnose/ip_family.h"
 #include "probe/util/text_util.h"
 
 namespace ssmreach::diagnosis_detail {
@@ -343,6 +344,7 @@ std::string class_subject(const Finding& f) {
   if (f.address_class == "public") return "public address " + ip;
   if (f.address_class == "loopback") return "loopback address " + ip;
   if (f.address_class == "link-local") return "link-local address " + ip;
+  if (f.address_class == "nat64") return "NAT64 address " + ip;
   return ip;
 }
 
@@ -505,6 +507,10 @@ CauseText AddressTexts::tcp_timeout() const {
                "$ aws ec2 describe-route-tables --region " +
                region + " --filters Name=association.subnet-id,Values=" + ctx.facts.subnet_id +
                " --query 'RouteTables[].Routes'";
+  } else if (cls == "nat64") {
+    t.why = "The address is a DNS64 answer (the name has no IPv6 address of its own). " +
+            nat64_why(tcp_port);
+    t.remedy = nat64_route_remedy(ctx);
   } else {
     t.why = "A firewall or route on the way drops it.";
     t.remedy = "Check this instance's firewall and what should answer at " + ip.text + ":\n" +
@@ -554,10 +560,29 @@ CauseText AddressTexts::tcp_unreachable() const {
     t.headline = "No IPv6 route on this instance to " + subject + ".";
     t.what = "This instance has no IPv6 route or address, so " + ip.text + " cannot be reached" +
              err_note + ".";
-    t.why = "The name offers only IPv6 addresses here, or every IPv4 address fails as well.";
-    t.remedy =
-        "Give the instance an IPv6 address (its subnet needs an IPv6 CIDR block), or "
-        "make the name resolve to IPv4 addresses.\n$ ip -6 route";
+    const auto& answer = ctx.target.dns ? ctx.target.dns->addresses : ctx.target.hosts;
+    const bool aaaa_only =
+        !answer.empty() && std::all_of(answer.begin(), answer.end(),
+                                       [](auto& a) { return a.family == netcheck::Family::v6; });
+    if (aaaa_only && (cls == "vpc" || cls == "private")) {
+      t.why =
+          "The name has only IPv6 addresses (AAAA records): an interface endpoint whose IP "
+          "address type is IPv6 (DnsRecordIpType ipv6) serves only IPv6 clients.";
+      t.remedy =
+          "Give the instance an IPv6 address (its subnet needs an IPv6 CIDR block), or make "
+          "the endpoint dual-stack:\n$ ip -6 route\n"
+          "$ aws ec2 modify-vpc-endpoint --region " +
+          region +
+          " --vpc-endpoint-id <vpce-id> --ip-address-type dualstack --dns-options "
+          "DnsRecordIpType=dualstack";
+    } else {
+      t.why = aaaa_only ? "The name has only IPv6 addresses (AAAA records) here."
+                        : "The name offers only IPv6 addresses here, or every IPv4 address "
+                          "fails as well.";
+      t.remedy =
+          "Give the instance an IPv6 address (its subnet needs an IPv6 CIDR block), or "
+          "make the name resolve to IPv4 addresses.\n$ ip -6 route";
+    }
   } else if (err == "ENETUNREACH" || err == "EADDRNOTAVAIL") {
     t.headline = "No route on this instance to " + subject + ".";
     t.what = "This instance has no route to " + ip.text + err_note + ".";

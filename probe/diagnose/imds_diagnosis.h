@@ -13,6 +13,10 @@ namespace ssmreach::diagnosis_detail {
 // imds.unreachable, imds.token-failed, imds.timeout (a token, then no GET
 // answered), or ok; nullopt when IMDS was not
 // asked. `region` fills the AWS CLI commands ("<region>" when empty).
-std::optional<TargetVerdict> diagnose_imds(const ImdsEvidence& imds, const std::string& region);
+// Silence at IMDS's IPv6 endpoint [fd00:ec2::254] is imds.ipv6-disabled;
+// with `ipv6_only` (the run reached IPv6 and no IPv4 address), "no route"
+// at the IPv4 endpoint is imds.no-ipv4-route.
+std::optional<TargetVerdict> diagnose_imds(const ImdsEvidence& imds, const std::string& region,
+                                           bool ipv6_only = false);
 
 }  // namespace ssmreach::diagnosis_detail
