@@ -9,7 +9,11 @@ namespace {
 constexpr const char* kEndpointVar = "AWS_EC2_METADATA_SERVICE_ENDPOINT";
 constexpr const char* kModeVar = "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE";
 
-std::string lower(std::string text) {
+// Trimmed (as the SDKs trim it) and in lower case.
+std::string lower(std::string_view raw) {
+  const auto first = raw.find_first_not_of(" \t");
+  const auto last = raw.find_last_not_of(" \t");
+  std::string text(first == std::string_view::npos ? "" : raw.substr(first, last - first + 1));
   std::transform(text.begin(), text.end(), text.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return text;
