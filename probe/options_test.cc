@@ -216,3 +216,43 @@ TEST_CASE("--dualstack and --fips: unset, on, =false, and a bad value") {
 
 }  // namespace
 }  // namespace ssmreach
+
+namespace ssmreach {
+
+TEST_CASE("--boot, --boot-wait and --boot-json") {
+  auto defaults = parse_command_line(1, std::vector<const char*>{"ssm-reach"}.data());
+  CHECK_FALSE(defaults.options.boot);
+  CHECK(defaults.options.boot_wait_s == doctest::Approx(60.0));
+  CHECK(defaults.options.boot_json == "/var/log/ssm-reach/boot.json");
+
+  std::vector<const char*> argv = {"ssm-reach", "--boot",      "--boot-wait",
+                                   "2",         "--boot-json", "/tmp/b.json"};
+  auto p = parse_command_line(static_cast<int>(argv.size()), argv.data());
+  REQUIRE_FALSE(p.exit_code);
+  CHECK(p.options.boot);
+  CHECK(p.options.boot_wait_s == doctest::Approx(2.0));
+  CHECK(p.options.boot_json == "/tmp/b.json");
+
+  SUBCASE("bad usage exits 3 with one line naming the flag") {
+    for (auto bad :
+         std::vector<std::vector<const char*>>{{"ssm-reach", "--boot", "--boot-wait", "-1"},
+                                               {"ssm-reach", "--boot", "--boot-wait", "soon"},
+                                               {"ssm-reach", "--boot-wait", "2"},
+                                               {"ssm-reach", "--boot", "--output", "json"}}) {
+      auto r = parse_command_line(static_cast<int>(bad.size()), bad.data());
+      REQUIRE(r.exit_code == 3);
+      CHECK(r.message.find('\n') == std::string::npos);
+      CHECK((r.message.find("--boot") != std::string::npos));
+    }
+  }
+  SUBCASE("--help names them within 80 columns") {
+    std::vector<const char*> help = {"ssm-reach", "--help"};
+    auto h = parse_command_line(2, help.data());
+    CHECK(h.message.find("--boot-wait") != std::string::npos);
+    CHECK(h.message.find("--boot-json") != std::string::npos);
+    std::istringstream lines(h.message);
+    for (std::string line; std::getline(lines, line);) CHECK(line.size() <= 80);
+  }
+}
+
+}  // namespace ssmreach
