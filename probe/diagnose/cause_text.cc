@@ -10,6 +10,7 @@
 
 #include "probe/diagnose/cert_problem.h"
 #include "probe/diagnose/ip_family.h"
+#include "probe/plan/endpoint_names.h"
 #include "probe/util/text_util.h"
 
 namespace ssmreach::diagnosis_detail {
@@ -137,6 +138,7 @@ struct DnsTexts {
 
   CauseText no_resolver() const;
   CauseText nxdomain() const;
+  void name_kind_nxdomain(CauseText& t) const;
   CauseText servfail() const;
   CauseText timeout() const;
   CauseText no_address() const;
@@ -185,7 +187,35 @@ CauseText DnsTexts::nxdomain() const {
              "for amazonaws.com, it must contain this record.\n"
              "$ nslookup " +
              host + " " + server_ip;
+  name_kind_nxdomain(t);
   return t;
+}
+
+// FIPS and dual-stack names exist only where AWS offers them.
+void DnsTexts::name_kind_nxdomain(CauseText& t) const {
+  const std::string standard = ctx.service() + "." + region + "." + context.partition_suffix;
+  if (is_fips_name(host) && fips_endpoints(region) != FipsEndpoints::own_name) {
+    const auto& endpoints = context.agent.config.endpoints;
+    const auto override_it = endpoints.find(ctx.service());
+    const bool from_config =
+        ctx.target.target.host_source == "agent-config" && override_it != endpoints.end();
+    t.why = "It is a FIPS name, and Systems Manager has FIPS endpoints only in " +
+            fips_regions_text() + " (in AWS GovCloud (US) the standard names are FIPS), not in " +
+            region + ".";
+    t.remedy =
+        "Use the standard name " + standard + ": " +
+        (from_config ? "correct " + override_it->second.setting.source()
+                     : std::string("drop the FIPS request (--fips, AWS_USE_FIPS_ENDPOINT)")) +
+        ", then restart the agent.\n"
+        "$ sudo grep -n fips " +
+        (context.agent.config.file.empty() ? std::string("/etc/amazon/ssm/amazon-ssm-agent.json")
+                                           : context.agent.config.file) +
+        "\n$ sudo systemctl restart amazon-ssm-agent";
+  } else if (is_dualstack_name(host)) {
+    t.why += " It is a dual-stack name: if this region has no dual-stack endpoint for " +
+             ctx.service() + ", the agent needs the standard name " + standard +
+             " (Agent.UseDualStackEndpoint false).";
+  }
 }
 
 CauseText DnsTexts::servfail() const {

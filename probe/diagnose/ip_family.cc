@@ -96,8 +96,8 @@ CauseText ipv4_only_answer_text(const TargetContext& ctx, const std::string& fai
   t.headline =
       "DNS: " + ctx.host() + " has only IPv4 addresses, and this instance has no IPv4 route.";
   t.what = ctx.host() + " resolves only to IPv4 (" + list_and(ip_texts(addresses)) +
-           ", no AAAA record), and " + failure +
-           ": this instance reaches AWS over IPv6 only, as in an IPv6-only subnet.";
+           ", no AAAA record), and connecting fails (" + failure +
+           "): this instance reaches AWS over IPv6 only, as in an IPv6-only subnet.";
   const bool endpoint = std::any_of(addresses.begin(), addresses.end(), [&](const auto& ip) {
     const std::string cls = classify_address(ip, ctx.facts.vpc_cidrs);
     return cls == "vpc" || cls == "private";

@@ -234,3 +234,21 @@ TEST_CASE("ipv6_answered and ipv4_answered read the run's own evidence") {
   CHECK(ipv6_answered(e));  // the resolver, and IMDS at [fd00:ec2::254]
   CHECK_FALSE(ipv4_answered(e));
 }
+
+TEST_CASE("NXDOMAIN for a FIPS name where there is none says so, and names the override") {
+  auto target = dns_failure("ssm", netcheck::DnsOutcome::nxdomain);
+  target.target.host = "ssm-fips.eu-west-1.amazonaws.com";
+  target.target.host_source = "agent-config";
+  auto e = evidence_with({target});
+  auto& config = e.context.agent.config;
+  config.file = "/etc/amazon/ssm/amazon-ssm-agent.json";
+  config.endpoints["ssm"] = {"ssm",
+                             {"ssm-fips.eu-west-1.amazonaws.com", "Ssm.Endpoint", config.file},
+                             {"ssm-fips.eu-west-1.amazonaws.com", 443}};
+  const auto v = diagnose(e);
+  const auto& t = first(v);
+  CHECK(t.cause == Cause::dns_nxdomain);
+  CHECK(has(t.explanation, "FIPS endpoints only in us-east-1"));
+  CHECK(has(t.remedy, "ssm.eu-west-1.amazonaws.com"));
+  CHECK(has(t.remedy, "/etc/amazon/ssm/amazon-ssm-agent.json (Ssm.Endpoint)"));
+}
