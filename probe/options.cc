@@ -192,7 +192,9 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
       ->type_name("ADDR[:PORT]");
   app.add_option("--imds-endpoint", imds,
                  describe("Instance metadata URL (default AWS_EC2_METADATA_SERVICE_ENDPOINT, "
-                          "then http://169.254.169.254)"))
+                          "then AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE=IPv6 for "
+                          "http://[fd00:ec2::254], the same in the agent's systemd unit, then "
+                          "http://169.254.169.254)"))
       ->type_name("URL");
   app.add_flag("--no-imds", o.no_imds,
                describe("Do not contact IMDS (also AWS_EC2_METADATA_DISABLED=true)"));
