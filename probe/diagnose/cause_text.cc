@@ -345,8 +345,36 @@ CauseText DnsTexts::error() const {
 
 }  // namespace
 
+namespace {
+
+// An instance that reaches only IPv6 cannot reach an IPv4 resolver: the
+// Amazon-provided one answers it at fd00:ec2::253.
+void ipv6_only_resolver(const TargetContext& ctx, CauseText& t) {
+  const auto& resolvers = ctx.evidence.context.resolvers;
+  const bool all_v4 = !resolvers.empty() &&
+                      std::all_of(resolvers.begin(), resolvers.end(),
+                                  [](auto& r) { return r.address.family == netcheck::Family::v4; });
+  if (!ctx.ipv6_works || !all_v4 || ipv4_answered(ctx.evidence)) return;
+  t.why +=
+      " This instance reaches only IPv6 (an IPv6-only subnet), and every resolver it asks "
+      "is an IPv4 address: the Amazon-provided resolver answers it at fd00:ec2::253.";
+  t.remedy =
+      "Name the Amazon-provided resolver's IPv6 address in /etc/resolv.conf (\"nameserver "
+      "fd00:ec2::253\", as DHCPv6 gives it in an IPv6-only subnet):\n$ nslookup " +
+      ctx.host() + " fd00:ec2::253";
+}
+
+}  // namespace
+
 CauseText dns_text(Cause cause, const TargetContext& ctx) {
   const DnsTexts texts(ctx);
+  if (cause == Cause::dns_timeout || cause == Cause::dns_unreachable || cause == Cause::dns_error) {
+    CauseText t = cause == Cause::dns_timeout       ? texts.timeout()
+                  : cause == Cause::dns_unreachable ? texts.unreachable()
+                                                    : texts.error();
+    ipv6_only_resolver(ctx, t);
+    return t;
+  }
   switch (cause) {
     case Cause::dns_no_resolver:
       return texts.no_resolver();

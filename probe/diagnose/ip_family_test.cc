@@ -252,3 +252,18 @@ TEST_CASE("NXDOMAIN for a FIPS name where there is none says so, and names the o
   CHECK(has(t.remedy, "ssm.eu-west-1.amazonaws.com"));
   CHECK(has(t.remedy, "/etc/amazon/ssm/amazon-ssm-agent.json (Ssm.Endpoint)"));
 }
+
+TEST_CASE("IPv6-only with an IPv4 resolver: the DNS failure names fd00:ec2::253") {
+  auto e = ipv6_only({dns_failure("ssm", netcheck::DnsOutcome::timeout)});
+  e.context.resolvers = {server("10.40.0.2")};
+  e.targets[0].dns = dns_failed(e.targets[0].target.host, netcheck::DnsOutcome::timeout,
+                                "10.40.0.2");
+  auto v = diagnose(e);
+  CHECK(first(v).cause == Cause::dns_timeout);
+  CHECK(has(first(v).explanation, "reaches only IPv6"));
+  CHECK(has(first(v).remedy, "nameserver fd00:ec2::253"));
+  // An instance with IPv4 gets the usual words.
+  e.context.imds.endpoint = "http://169.254.169.254";
+  v = diagnose(e);
+  CHECK_FALSE(has(first(v).explanation, "reaches only IPv6"));
+}

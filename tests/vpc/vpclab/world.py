@@ -61,7 +61,8 @@ Knobs (a dict, e.g. a scenario file's [world] table; all optional):
   dual_stack      services that also get an IPv6 ENI (AAAA answers)
   dns_records     {service: "nxdomain" | {"A": [...], "AAAA": [...]}}: the
                   VPC resolver's answer, overriding the above
-  resolver        vpc (default) | corporate: the nameserver resolv.conf names
+  resolver        vpc (default) | corporate | vpc-ipv4 (10.0.0.2 even on an
+                  ipv6-only instance): the nameserver resolv.conf names
   vpc_resolver    up (default) | down: the Amazon resolver never answers, as
                   with the VPC's enableDnsSupport off (nft drops port 53 in the
                   router; on AWS no NACL or security group filters it)
@@ -397,7 +398,9 @@ class VpcWorld(World):
         if self.ipv6_only and self.knobs["resolver"] == "vpc":
             return "# ssm-reach mini VPC (IPv6-only subnet)\nnameserver %s\nsearch %s.compute.internal\n" % (
                 plan.AMAZON_RESOLVER_V6, self.region)
-        server = plan.RESOLVER if self.knobs["resolver"] == "vpc" else CORPORATE_DNS
+        if self.knobs["resolver"] not in ("vpc", "corporate", "vpc-ipv4"):
+            raise ValueError("resolver must be vpc, corporate or vpc-ipv4")
+        server = CORPORATE_DNS if self.knobs["resolver"] == "corporate" else plan.RESOLVER
         return "# ssm-reach mini VPC\nnameserver %s\nsearch %s.compute.internal\n" % (
             server, self.region)
 
