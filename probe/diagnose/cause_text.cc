@@ -355,9 +355,10 @@ void ipv6_only_resolver(const TargetContext& ctx, CauseText& t) {
                       std::all_of(resolvers.begin(), resolvers.end(),
                                   [](auto& r) { return r.address.family == netcheck::Family::v4; });
   if (!ctx.ipv6_works || !all_v4 || ipv4_answered(ctx.evidence)) return;
-  t.why +=
-      " This instance reaches only IPv6 (an IPv6-only subnet), and every resolver it asks "
-      "is an IPv4 address: the Amazon-provided resolver answers it at fd00:ec2::253.";
+  t.why =
+      "This instance reaches only IPv6 (an IPv6-only subnet), and every resolver it asks is "
+      "an IPv4 address it has no route to: the Amazon-provided resolver answers it at "
+      "fd00:ec2::253.";
   t.remedy =
       "Name the Amazon-provided resolver's IPv6 address in /etc/resolv.conf (\"nameserver "
       "fd00:ec2::253\", as DHCPv6 gives it in an IPv6-only subnet):\n$ nslookup " +
