@@ -256,8 +256,8 @@ TEST_CASE("NXDOMAIN for a FIPS name where there is none says so, and names the o
 TEST_CASE("IPv6-only with an IPv4 resolver: the DNS failure names fd00:ec2::253") {
   auto e = ipv6_only({dns_failure("ssm", netcheck::DnsOutcome::timeout)});
   e.context.resolvers = {server("10.40.0.2")};
-  e.targets[0].dns = dns_failed(e.targets[0].target.host, netcheck::DnsOutcome::timeout,
-                                "10.40.0.2");
+  e.targets[0].dns =
+      dns_failed(e.targets[0].target.host, netcheck::DnsOutcome::timeout, "10.40.0.2");
   auto v = diagnose(e);
   CHECK(first(v).cause == Cause::dns_timeout);
   CHECK(has(first(v).explanation, "reaches only IPv6"));
