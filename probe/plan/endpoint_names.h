@@ -16,7 +16,13 @@
 //   (common/identity/endpoint/endpoint.go) and hands that name to the SDK
 //   as the endpoint (agent/sdkutil/awsconfig.go), so the SDK's
 //   AWS_USE_FIPS_ENDPOINT and AWS_USE_DUALSTACK_ENDPOINT do not change it;
-//   from 3.3.3270.0 its config key Agent.UseDualStackEndpoint does.
+//   from 3.3.3270.0 its config key Agent.UseDualStackEndpoint does (its
+//   release notes; amazon-ecs-agent writes the key, a JSON bool, for
+//   IPv6-only tasks and before it existed wrote the same names itself:
+//   SERVICE.REGION.api.aws, api.amazonwebservices.com.cn in China,
+//   api.amazonwebservices.eu in the European Sovereign Cloud). The agent
+//   source read here predates the key, so the dual-stack suffixes are the
+//   SDK partitions' dualStackDnsSuffix.
 #pragma once
 
 #include <optional>
