@@ -14,7 +14,9 @@
 #include "probe/gather/imds.h"
 #include "probe/gather/signed_call.h"
 #include "probe/host/agent_context.h"
+#include "probe/host/agent_service_env.h"
 #include "probe/host/proxy_settings.h"
+#include "probe/plan/endpoint_names.h"
 #include "probe/plan/plan.h"
 #include "probe/plan/region.h"
 #include "probe/report/report_boot.h"
@@ -88,8 +90,9 @@ class LiveRun {
         std::min(agent_files.version.exec_timeout_s, options_.deadline_s / 4);
     agent_version_ = std::async(std::launch::async, detect_agent_version, agent_files.version);
     context().agent = read_agent_files(agent_files);
+    agent_env_ = read_agent_service_environment(env_("SSM_REACH_AGENT_ROOT").value_or(""));
 
-    imds_ = imds_settings(imds_flags(options_), env_);
+    imds_ = imds_settings(imds_flags(options_), env_, agent_variables());
     // A hybrid (on-premises) registration takes its identity from SSM, not
     // IMDS: there is no IMDS to require.
     if (imds_.enabled && context().agent.registration.hybrid()) {
@@ -127,11 +130,20 @@ class LiveRun {
       *error = "cannot set up TLS: " + tls_error;
       return false;
     }
-    proxy_ = resolve_proxy_settings(
-        proxy_flags(options_), env_,
-        read_agent_service_environment(env_("SSM_REACH_AGENT_ROOT").value_or("")));
+    proxy_ = resolve_proxy_settings(proxy_flags(options_), env_, agent_env_);
     context().proxy = proxy_.evidence;
     return true;
+  }
+
+  // The agent's own environment variables, with the file that sets each.
+  AgentEnv agent_variables() const {
+    return [this](const char* name) -> std::optional<AgentVariable> {
+      const auto it = agent_env_.vars.find(name);
+      if (it == agent_env_.vars.end()) return std::nullopt;
+      const auto source = agent_env_.var_source.find(name);
+      return AgentVariable{it->second, source == agent_env_.var_source.end() ? agent_env_.unit_file
+                                                                             : source->second};
+    };
   }
 
   SignedCallSettings signed_call_settings() const {
@@ -204,7 +216,10 @@ class LiveRun {
   void probe_targets() {
     const auto& domain = context().agent.config.service_domain;
     context().partition_suffix = domain ? domain->value : partition_suffix(context().region.value);
-    targets_ = plan_targets(plan_request(options_), context().region.value, context().agent.config);
+    const PlanRequest request = plan_request(options_);
+    context().naming = choose_endpoint_naming(request.naming, context().agent.config, env_);
+    targets_ =
+        plan_targets(request, context().region.value, context().agent.config, context().naming);
     const GatherSettings gather = gather_settings();
     signed_call_->set_region(context().region.value);
     start_targets(loop_, targets_, gather, &evidence_.targets);
@@ -226,10 +241,12 @@ class LiveRun {
   // endpoint. That needs both the IMDS facts and the targets' names.
   void compare_resolvers() {
     if (!imds_done_ || !targets_started_ || !any_answered(context().imds)) return;
-    auto vpc = amazon_resolvers(instance_facts(context().imds).primary_cidr);
+    const InstanceFacts facts = instance_facts(context().imds);
+    auto vpc = amazon_resolvers(facts.primary_cidr);
     const auto& configured = context().resolvers;
+    // fd00:ec2::253 (IPv6-only subnets) is the Amazon-provided resolver too.
     const bool all_vpc = std::all_of(configured.begin(), configured.end(), [&](auto& r) {
-      return std::find(vpc.begin(), vpc.end(), r) != vpc.end();
+      return r.port == 53 && is_amazon_resolver(r, facts);
     });
     if (all_vpc && !configured.empty()) return;
     context().vpc_resolvers = std::move(vpc);
@@ -267,6 +284,7 @@ class LiveRun {
   std::string region_warning_;
   std::unique_ptr<netcheck::TlsClientContext> tls_;
   ProxySettings proxy_;
+  AgentServiceEnvironment agent_env_;
   std::vector<Target> targets_;
 
   netcheck::EventLoop loop_;

@@ -232,6 +232,7 @@ struct RawOptions {
                       agent_config, save_evidence, boot_wait, boot_json, explain_file,
                       explain_output;
   std::vector<std::string> endpoints, dns_servers;
+  bool dualstack = false, fips = false;
   MonitoringArgs monitoring;
 };
 
@@ -272,12 +273,23 @@ void declare_check_options(CLI::App& app, RawOptions& raw, Options& o) {
   app.add_option("--endpoint", raw.endpoints,
                  describe("Override one service's endpoint (repeatable)"))
       ->type_name("SVC=HOST[:PORT]");
+  // Endpoint names (plan/endpoint_names.h): a flag, or --FLAG=false.
+  app.add_flag(
+      "--dualstack", raw.dualstack,
+      describe("Check the dual-stack endpoint names (SVC.REGION.api.aws; default: the "
+               "agent config's Agent.UseDualStackEndpoint, then "
+               "AWS_USE_DUALSTACK_ENDPOINT); --dualstack=false checks the IPv4-only ones"));
+  app.add_flag("--fips", raw.fips,
+               describe("Check the FIPS endpoint names (SVC-fips.REGION.amazonaws.com, where "
+                        "they exist; default: AWS_USE_FIPS_ENDPOINT)"));
   app.add_option("--dns-server", raw.dns_servers,
                  describe("Ask this resolver instead of /etc/resolv.conf (repeatable)"))
       ->type_name("ADDR[:PORT]");
   app.add_option("--imds-endpoint", raw.imds,
                  describe("Instance metadata URL (default AWS_EC2_METADATA_SERVICE_ENDPOINT, "
-                          "then http://169.254.169.254)"))
+                          "then AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE=IPv6 for "
+                          "http://[fd00:ec2::254], the same in the agent's systemd unit, then "
+                          "http://169.254.169.254)"))
       ->type_name("URL");
   app.add_flag("--no-imds", o.no_imds,
                describe("Do not contact IMDS (also AWS_EC2_METADATA_DISABLED=true)"));
@@ -401,6 +413,8 @@ void validate_sources(const CLI::App& app, const RawOptions& raw, Options& o) {
   }
   if (app.count("--services")) o.services = parse_services(raw.services);
   for (const auto& e : raw.endpoints) o.endpoints.push_back(parse_endpoint(e));
+  if (app.count("--dualstack")) o.naming.dualstack = raw.dualstack;
+  if (app.count("--fips")) o.naming.fips = raw.fips;
   for (const auto& d : raw.dns_servers) o.dns_servers.push_back(parse_dns_server(d));
   if (app.count("--imds-endpoint")) {
     if (auto problem = url_problem("--imds-endpoint", raw.imds, {"http", "https"}))
@@ -506,6 +520,9 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
   } catch (const CLI::ExtrasError& e) {
     return usage_error(std::string("ssm-reach: unexpected argument: ") + e.what() +
                        "; run 'ssm-reach --help' for the options");
+  } catch (const CLI::ConversionError& e) {  // --dualstack=maybe
+    return usage_error(std::string("ssm-reach: ") + e.what() +
+                       " (a flag's value is true or false); run 'ssm-reach --help'");
   } catch (const CLI::ParseError& e) {
     return usage_error(std::string("ssm-reach: ") + e.what() + "; run 'ssm-reach --help'");
   } catch (const UsageError& e) {
@@ -515,7 +532,7 @@ ParsedCommandLine parse_command_line(int argc, const char* const* argv) {
 }
 
 PlanRequest plan_request(const Options& options) {
-  return PlanRequest{options.services, options.endpoints};
+  return PlanRequest{options.services, options.endpoints, options.naming};
 }
 
 ImdsFlags imds_flags(const Options& options) {

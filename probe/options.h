@@ -28,6 +28,7 @@ struct Options {
   double deadline_s = 20.0;
   std::vector<std::string> services;  // empty: the defaults
   std::vector<EndpointOverride> endpoints;
+  NamingFlags naming{};  // --dualstack[=BOOL], --fips[=BOOL]
   std::vector<netcheck::DnsServer> dns_servers;
   std::optional<std::string> imds_endpoint;
   bool no_imds = false;

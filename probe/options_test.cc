@@ -195,6 +195,26 @@ TEST_CASE("explain and --save-evidence: bad usage is one line, exit 3") {
   }
 }
 
+TEST_CASE("--dualstack and --fips: unset, on, =false, and a bad value") {
+  auto p = parse({});
+  CHECK_FALSE(p.options.naming.dualstack);
+  CHECK_FALSE(p.options.naming.fips);
+  p = parse({"--dualstack", "--fips"});
+  REQUIRE_FALSE(p.exit_code);
+  CHECK(p.options.naming.dualstack == true);
+  CHECK(p.options.naming.fips == true);
+  CHECK(plan_request(p.options).naming.dualstack == true);
+  p = parse({"--dualstack=false", "--fips=FALSE"});
+  REQUIRE_FALSE(p.exit_code);
+  CHECK(p.options.naming.dualstack == false);
+  CHECK(p.options.naming.fips == false);
+  p = parse({"--dualstack=maybe"});
+  CHECK(p.exit_code == 3);
+  CHECK(p.message.find("--dualstack") != std::string::npos);
+  CHECK(p.message.find("true or false") != std::string::npos);
+  CHECK(p.message.find('\n') == std::string::npos);
+}
+
 }  // namespace
 }  // namespace ssmreach
 

@@ -28,6 +28,11 @@ constexpr CauseRow kCauses[] = {
     {Cause::imds_throttled, "imds.throttled", Layer::imds, kWarning, "IMDS throttles the requests"},
     {Cause::imds_bad_answer, "imds.bad-answer", Layer::imds, kCritical,
      "an IMDS answer the agent cannot use"},
+    // IPv6: the endpoint [fd00:ec2::254] off; the IPv4 one without an IPv4 route.
+    {Cause::imds_ipv6_disabled, "imds.ipv6-disabled", Layer::imds, kCritical,
+     "IMDS's IPv6 endpoint is not enabled"},
+    {Cause::imds_no_ipv4_route, "imds.no-ipv4-route", Layer::imds, kCritical,
+     "no IPv4 route to IMDS on an IPv6-only instance"},
     {Cause::dns_nxdomain, "dns.nxdomain", Layer::dns, kCritical,
      "the name does not exist in DNS (NXDOMAIN)"},
     {Cause::dns_servfail, "dns.servfail", Layer::dns, kCritical, "the DNS server fails the lookup"},
@@ -44,6 +49,9 @@ constexpr CauseRow kCauses[] = {
      "no route to the DNS server"},
     {Cause::dns_no_resolver, "dns.no-resolver", Layer::dns, kCritical, "no DNS server configured"},
     {Cause::dns_error, "dns.error", Layer::dns, kCritical, "the DNS lookup failed"},
+    // Only A records, on an instance that reaches only IPv6.
+    {Cause::dns_ipv4_only_answer, "dns.ipv4-only-answer", Layer::dns, kCritical,
+     "IPv4-only endpoint names on an IPv6-only instance"},
     {Cause::tcp_timeout, "tcp.timeout", Layer::tcp, kDepends,
      "connections time out (dropped on the way)"},
     {Cause::tcp_refused, "tcp.refused", Layer::tcp, kDepends, "connections refused"},

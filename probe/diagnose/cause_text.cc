@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "probe/diagnose/cert_problem.h"
+#include "probe/diagnose/ip_family.h"
+#include "probe/plan/endpoint_names.h"
 #include "probe/util/text_util.h"
 
 namespace ssmreach::diagnosis_detail {
@@ -136,6 +138,7 @@ struct DnsTexts {
 
   CauseText no_resolver() const;
   CauseText nxdomain() const;
+  void name_kind_nxdomain(CauseText& t) const;
   CauseText servfail() const;
   CauseText timeout() const;
   CauseText no_address() const;
@@ -184,7 +187,35 @@ CauseText DnsTexts::nxdomain() const {
              "for amazonaws.com, it must contain this record.\n"
              "$ nslookup " +
              host + " " + server_ip;
+  name_kind_nxdomain(t);
   return t;
+}
+
+// FIPS and dual-stack names exist only where AWS offers them.
+void DnsTexts::name_kind_nxdomain(CauseText& t) const {
+  const std::string standard = ctx.service() + "." + region + "." + context.partition_suffix;
+  if (is_fips_name(host) && fips_endpoints(region) != FipsEndpoints::own_name) {
+    const auto& endpoints = context.agent.config.endpoints;
+    const auto override_it = endpoints.find(ctx.service());
+    const bool from_config =
+        ctx.target.target.host_source == "agent-config" && override_it != endpoints.end();
+    t.why = "It is a FIPS name, and Systems Manager has FIPS endpoints only in " +
+            fips_regions_text() + " (in AWS GovCloud (US) the standard names are FIPS), not in " +
+            region + ".";
+    t.remedy =
+        "Use the standard name " + standard + ": " +
+        (from_config ? "correct " + override_it->second.setting.source()
+                     : std::string("drop the FIPS request (--fips, AWS_USE_FIPS_ENDPOINT)")) +
+        ", then restart the agent.\n"
+        "$ sudo grep -n fips " +
+        (context.agent.config.file.empty() ? std::string("/etc/amazon/ssm/amazon-ssm-agent.json")
+                                           : context.agent.config.file) +
+        "\n$ sudo systemctl restart amazon-ssm-agent";
+  } else if (is_dualstack_name(host)) {
+    t.why += " It is a dual-stack name: if this region has no dual-stack endpoint for " +
+             ctx.service() + ", the agent needs the standard name " + standard +
+             " (Agent.UseDualStackEndpoint false).";
+  }
 }
 
 CauseText DnsTexts::servfail() const {
@@ -314,8 +345,37 @@ CauseText DnsTexts::error() const {
 
 }  // namespace
 
+namespace {
+
+// An instance that reaches only IPv6 cannot reach an IPv4 resolver: the
+// Amazon-provided one answers it at fd00:ec2::253.
+void ipv6_only_resolver(const TargetContext& ctx, CauseText& t) {
+  const auto& resolvers = ctx.evidence.context.resolvers;
+  const bool all_v4 = !resolvers.empty() &&
+                      std::all_of(resolvers.begin(), resolvers.end(),
+                                  [](auto& r) { return r.address.family == netcheck::Family::v4; });
+  if (!ctx.ipv6_works || !all_v4 || ipv4_answered(ctx.evidence)) return;
+  t.why =
+      "This instance reaches only IPv6 (an IPv6-only subnet), and every resolver it asks is "
+      "an IPv4 address it has no route to: the Amazon-provided resolver answers it at "
+      "fd00:ec2::253.";
+  t.remedy =
+      "Name the Amazon-provided resolver's IPv6 address in /etc/resolv.conf (\"nameserver "
+      "fd00:ec2::253\", as DHCPv6 gives it in an IPv6-only subnet):\n$ nslookup " +
+      ctx.host() + " fd00:ec2::253";
+}
+
+}  // namespace
+
 CauseText dns_text(Cause cause, const TargetContext& ctx) {
   const DnsTexts texts(ctx);
+  if (cause == Cause::dns_timeout || cause == Cause::dns_unreachable || cause == Cause::dns_error) {
+    CauseText t = cause == Cause::dns_timeout       ? texts.timeout()
+                  : cause == Cause::dns_unreachable ? texts.unreachable()
+                                                    : texts.error();
+    ipv6_only_resolver(ctx, t);
+    return t;
+  }
   switch (cause) {
     case Cause::dns_no_resolver:
       return texts.no_resolver();
@@ -343,6 +403,7 @@ std::string class_subject(const Finding& f) {
   if (f.address_class == "public") return "public address " + ip;
   if (f.address_class == "loopback") return "loopback address " + ip;
   if (f.address_class == "link-local") return "link-local address " + ip;
+  if (f.address_class == "nat64") return "NAT64 address " + ip;
   return ip;
 }
 
@@ -505,6 +566,10 @@ CauseText AddressTexts::tcp_timeout() const {
                "$ aws ec2 describe-route-tables --region " +
                region + " --filters Name=association.subnet-id,Values=" + ctx.facts.subnet_id +
                " --query 'RouteTables[].Routes'";
+  } else if (cls == "nat64") {
+    t.why = "The address is a DNS64 answer (the name has no IPv6 address of its own). " +
+            nat64_why(tcp_port);
+    t.remedy = nat64_route_remedy(ctx);
   } else {
     t.why = "A firewall or route on the way drops it.";
     t.remedy = "Check this instance's firewall and what should answer at " + ip.text + ":\n" +
@@ -554,10 +619,29 @@ CauseText AddressTexts::tcp_unreachable() const {
     t.headline = "No IPv6 route on this instance to " + subject + ".";
     t.what = "This instance has no IPv6 route or address, so " + ip.text + " cannot be reached" +
              err_note + ".";
-    t.why = "The name offers only IPv6 addresses here, or every IPv4 address fails as well.";
-    t.remedy =
-        "Give the instance an IPv6 address (its subnet needs an IPv6 CIDR block), or "
-        "make the name resolve to IPv4 addresses.\n$ ip -6 route";
+    const auto& answer = ctx.target.dns ? ctx.target.dns->addresses : ctx.target.hosts;
+    const bool aaaa_only =
+        !answer.empty() && std::all_of(answer.begin(), answer.end(),
+                                       [](auto& a) { return a.family == netcheck::Family::v6; });
+    if (aaaa_only && (cls == "vpc" || cls == "private")) {
+      t.why =
+          "The name has only IPv6 addresses (AAAA records): an interface endpoint whose IP "
+          "address type is IPv6 (DnsRecordIpType ipv6) serves only IPv6 clients.";
+      t.remedy =
+          "Give the instance an IPv6 address (its subnet needs an IPv6 CIDR block), or make "
+          "the endpoint dual-stack:\n$ ip -6 route\n"
+          "$ aws ec2 modify-vpc-endpoint --region " +
+          region +
+          " --vpc-endpoint-id <vpce-id> --ip-address-type dualstack --dns-options "
+          "DnsRecordIpType=dualstack";
+    } else {
+      t.why = aaaa_only ? "The name has only IPv6 addresses (AAAA records) here."
+                        : "The name offers only IPv6 addresses here, or every IPv4 address "
+                          "fails as well.";
+      t.remedy =
+          "Give the instance an IPv6 address (its subnet needs an IPv6 CIDR block), or "
+          "make the name resolve to IPv4 addresses.\n$ ip -6 route";
+    }
   } else if (err == "ENETUNREACH" || err == "EADDRNOTAVAIL") {
     t.headline = "No route on this instance to " + subject + ".";
     t.what = "This instance has no route to " + ip.text + err_note + ".";

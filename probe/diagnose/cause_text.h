@@ -32,6 +32,9 @@ struct Finding {
   std::string detail;          // "TCP 443 timed out after 3.0 s"
   // IPv6 address this instance has no route for: harmless while IPv4 works.
   bool ipv6_no_route = false;
+  // IPv4 address this instance has no route for (an IPv6-only subnet):
+  // harmless while IPv6 works.
+  bool ipv4_no_route = false;
 };
 
 // The facts every text of one target may read.
@@ -41,6 +44,9 @@ struct TargetContext {
   const InstanceFacts& facts;
   bool clock_suspect = false;   // the clock rule blames this instance's clock
   std::size_t clock_hosts = 0;  // hosts whose certificates are outside their validity
+  // Something reached over IPv6 answered (an address, IMDS, a resolver):
+  // this instance has working IPv6.
+  bool ipv6_works = false;
 
   const std::string& host() const { return target.target.host; }
   const std::string& service() const { return target.target.service; }

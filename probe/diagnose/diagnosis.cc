@@ -28,6 +28,8 @@
 #include "probe/diagnose/cert_problem.h"
 #include "probe/diagnose/imds_diagnosis.h"
 #include "probe/diagnose/imds_summary.h"
+#include "probe/diagnose/ip_family.h"
+#include "probe/diagnose/naming_diagnosis.h"
 #include "probe/diagnose/problem_groups.h"
 #include "probe/diagnose/proxy_diagnosis.h"
 #include "probe/diagnose/table_cells.h"
@@ -69,14 +71,16 @@ bool tcp_failed(const AddressEvidence& address, std::uint16_t port, Finding& f) 
       f.cause = Cause::tcp_refused;
       f.detail = tcp_port + " refused" + err;
       return true;
-    case TcpOutcome::unreachable:
+    case TcpOutcome::unreachable: {
       f.cause = Cause::tcp_unreachable;
-      f.ipv6_no_route = address.ip.family == Family::v6 &&
-                        (tcp.errno_name == "ENETUNREACH" || tcp.errno_name == "EADDRNOTAVAIL" ||
-                         tcp.errno_name == "EAFNOSUPPORT");
+      const bool no_route = tcp.errno_name == "ENETUNREACH" || tcp.errno_name == "EADDRNOTAVAIL" ||
+                            tcp.errno_name == "EAFNOSUPPORT";
+      f.ipv6_no_route = address.ip.family == Family::v6 && no_route;
+      f.ipv4_no_route = address.ip.family == Family::v4 && no_route;
       f.detail = f.ipv6_no_route ? "no IPv6 route on this instance" + err
                                  : tcp_port + " unreachable" + err;
       return true;
+    }
     case TcpOutcome::error:
       f.cause = Cause::tcp_error;
       f.detail = tcp_port + " failed" + (err.empty() ? std::string() : err);
@@ -308,18 +312,25 @@ struct AddressGroups {
   std::vector<const Finding*> failing;
   // No IPv6 route on this instance while IPv4 works: harmless, not failing.
   std::vector<const Finding*> ignored_v6;
+  // No IPv4 route (an IPv6-only subnet) while IPv6 works: harmless too.
+  std::vector<const Finding*> ignored_v4;
 };
 
 AddressGroups group_findings(const std::vector<Finding>& findings) {
   AddressGroups groups;
-  const bool any_v4_usable = std::any_of(findings.begin(), findings.end(), [](const auto& f) {
-    return f.usable && f.evidence->ip.family == Family::v4;
-  });
+  auto any_usable = [&](Family family) {
+    return std::any_of(findings.begin(), findings.end(),
+                       [&](const auto& f) { return f.usable && f.evidence->ip.family == family; });
+  };
+  const bool any_v4_usable = any_usable(Family::v4);
+  const bool any_v6_usable = any_usable(Family::v6);
   for (const auto& f : findings) {
     if (f.usable) {
       groups.usable.push_back(&f);
     } else if (f.ipv6_no_route && any_v4_usable) {
       groups.ignored_v6.push_back(&f);
+    } else if (f.ipv4_no_route && any_v6_usable) {
+      groups.ignored_v4.push_back(&f);
     } else {
       groups.failing.push_back(&f);
     }
@@ -327,21 +338,24 @@ AddressGroups group_findings(const std::vector<Finding>& findings) {
   return groups;
 }
 
-// Marks the ignored IPv6 addresses and explains them in a note.
-void ignore_unrouted_v6(const std::vector<const Finding*>& ignored_v6, const std::string& service,
-                        TargetVerdict& tv, std::vector<std::string>& notes) {
-  for (const auto* f : ignored_v6) {
+// Marks addresses of a family this instance has no route for as ignored,
+// while the other family works, and explains them in a note.
+void ignore_unrouted(const std::vector<const Finding*>& ignored, bool v6,
+                     const std::string& service, TargetVerdict& tv,
+                     std::vector<std::string>& notes) {
+  for (const auto* f : ignored) {
     for (auto& av : tv.addresses) {
       if (av.ip == f->evidence->ip.text) av.ignored = true;
     }
   }
-  if (ignored_v6.empty()) return;
+  if (ignored.empty()) return;
   std::vector<std::string> ips;
-  for (const auto* f : ignored_v6) ips.push_back(f->evidence->ip.text);
-  notes.push_back(service + ": IPv6 " + (ips.size() == 1 ? "address " : "addresses ") +
-                  list_and(ips) +
-                  " not reachable: no IPv6 route on this instance; IPv4 works, so this is "
-                  "harmless.");
+  for (const auto* f : ignored) ips.push_back(f->evidence->ip.text);
+  const std::string family = v6 ? "IPv6" : "IPv4";
+  notes.push_back(service + ": " + family + " " + (ips.size() == 1 ? "address " : "addresses ") +
+                  list_and(ips) + " not reachable: no " + family + " route on this instance" +
+                  (v6 ? "" : " (an IPv6-only subnet)") + "; " + (v6 ? "IPv4" : "IPv6") +
+                  " works, so this is harmless.");
 }
 
 // The failing address whose cause is the most common; ties go to the first.
@@ -412,20 +426,32 @@ void blame_the_answer(const TargetContext& ctx, const std::vector<const Finding*
                       const Finding& representative, Conclusion& conclusion) {
   const TargetEvidence& te = ctx.target;
   const auto* vpc = vpc_answer(te);
-  const bool all_public = std::all_of(failing.begin(), failing.end(), [](const Finding* f) {
-    return f->address_class == "public";
-  });
-  const bool no_path = std::all_of(failing.begin(), failing.end(), [](const Finding* f) {
+  // NAT64 addresses (DNS64 answers) are public ones in disguise.
+  auto all = [&](auto&& predicate) {
+    return std::all_of(failing.begin(), failing.end(), predicate);
+  };
+  const bool all_public = all(
+      [](const Finding* f) { return f->address_class == "public" || f->address_class == "nat64"; });
+  const bool any_nat64 = std::any_of(failing.begin(), failing.end(),
+                                     [](const Finding* f) { return f->address_class == "nat64"; });
+  const bool no_path = all([](const Finding* f) {
     return f->cause == Cause::tcp_timeout || f->cause == Cause::tcp_unreachable;
   });
+  // Only IPv4 addresses, none routed, while IPv6 works: an IPv6-only subnet
+  // given IPv4-only names.
+  const bool ipv4_only_answer = all([](const Finding* f) { return f->ipv4_no_route; });
   if (te.dns && vpc && points_to_endpoint(*vpc, ctx.facts) &&
       !same_addresses(te.dns->addresses, vpc->addresses)) {
     conclusion.cause = Cause::dns_custom_resolver_bypass;
     conclusion.text = bypass_text(
         ctx, list_and(ip_texts(te.dns->addresses)) + ", where " + representative.detail);
+  } else if (ipv4_only_answer && ctx.ipv6_works) {
+    conclusion.cause = Cause::dns_ipv4_only_answer;
+    conclusion.text = ipv4_only_answer_text(ctx, representative.detail);
   } else if (all_public && no_path) {
     conclusion.cause = Cause::dns_public_answer;
-    conclusion.text = public_answer_text(ctx, representative.detail);
+    conclusion.text = any_nat64 ? nat64_answer_text(ctx, representative.detail)
+                                : public_answer_text(ctx, representative.detail);
   }
 }
 
@@ -508,7 +534,8 @@ bool first_address_answered(const std::vector<const Finding*>& usable) {
 void diagnose_addresses(const TargetContext& ctx, const std::vector<Finding>& findings,
                         TargetVerdict& tv, std::vector<std::string>& notes) {
   const AddressGroups groups = group_findings(findings);
-  ignore_unrouted_v6(groups.ignored_v6, ctx.service(), tv, notes);
+  ignore_unrouted(groups.ignored_v6, true, ctx.service(), tv, notes);
+  ignore_unrouted(groups.ignored_v4, false, ctx.service(), tv, notes);
 
   if (groups.failing.empty()) {
     tv.status = Status::ok;
@@ -544,6 +571,7 @@ void diagnose_addresses(const TargetContext& ctx, const std::vector<Finding>& fi
 struct RunFacts {
   bool clock_suspect = false;
   std::size_t clock_hosts = 0;
+  bool ipv6_works = false;
 };
 
 // The clock rule: time errors on two or more hosts, or a trusted chain whose
@@ -572,6 +600,7 @@ RunFacts run_facts(const Evidence& evidence) {
   }
   run.clock_hosts = hosts.size();
   run.clock_suspect = hosts.size() >= 2 || trusted_not_yet_valid;
+  run.ipv6_works = ipv6_answered(evidence);
   return run;
 }
 
@@ -612,7 +641,7 @@ TargetVerdict diagnose_target(const Evidence& evidence, const TargetEvidence& te
   tv.port = te.target.port;
   tv.required = te.target.required;
 
-  const TargetContext ctx{evidence, te, facts, run.clock_suspect, run.clock_hosts};
+  const TargetContext ctx{evidence, te, facts, run.clock_suspect, run.clock_hosts, run.ipv6_works};
 
   std::vector<Finding> findings;
   for (const auto& address : te.addresses) {
@@ -719,7 +748,8 @@ Verdict diagnose(const Evidence& evidence) {
   const ImdsEvidence& imds = evidence.context.imds;
   if (imds.attempted) verdict.imds_summary = summarize_imds(imds, facts.vpc_cidrs);
   if (verdict.imds_summary)
-    verdict.imds = diagnose_imds(imds, *verdict.imds_summary, evidence.context.region.value);
+    verdict.imds = diagnose_imds(imds, *verdict.imds_summary, evidence.context.region.value,
+                                 run.ipv6_works && !ipv4_answered(evidence));
   if (verdict.imds) {
     weigh_imds_proxy(evidence.context, *verdict.imds);
     weigh_credentials(evidence, *verdict.imds);
@@ -732,6 +762,13 @@ Verdict diagnose(const Evidence& evidence) {
   }
   weigh_ec2messages(evidence.context.agent.version, verdict.targets);
   note_limits(evidence, verdict.imds_summary, verdict.notes);
+  // Names that may not be the agent's, FIPS where there is none.
+  bool naming_risky = weigh_naming(evidence, verdict.notes);
+  // An endpoint mode the SDKs refuse: the agent cannot reach IMDS with it.
+  if (const auto& note = evidence.context.imds.endpoint_note; !note.empty()) {
+    verdict.notes.push_back("IMDS: " + note + ".");
+    naming_risky = true;
+  }
   for (const auto& note : evidence.context.proxy.notes) verdict.notes.push_back("Proxy: " + note);
   // A config or registration the agent cannot use changes what it does.
   for (const auto& w : evidence.context.agent.config.warnings)
@@ -744,7 +781,7 @@ Verdict diagnose(const Evidence& evidence) {
 
   verdict.status = verdict.targets.empty() ? Status::unknown : Status::ok;
   for (const auto& tv : verdict.targets) verdict.status = worst(verdict.status, tv.status);
-  if (agent_files_bad) verdict.status = worst(verdict.status, Status::warning);
+  if (agent_files_bad || naming_risky) verdict.status = worst(verdict.status, Status::warning);
 
   if (evidence.context.region.empty()) {
     verdict.status = Status::unknown;

@@ -1,5 +1,6 @@
 #include "probe/diagnose/imds_diagnosis.h"
 
+#include <algorithm>
 #include <string_view>
 #include <vector>
 
@@ -198,6 +199,64 @@ void imds_unreachable(const ImdsEvidence& imds, const ImdsCall* put, const ImdsC
   fill_failure(tv, Cause::imds_unreachable, t);
 }
 
+// The endpoint choice in words: " (chosen by AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE)".
+std::string chosen_by(const ImdsEvidence& imds) {
+  return imds.endpoint_source.empty() ? "" : " (chosen by " + imds.endpoint_source + ")";
+}
+
+// Nothing answered at IMDS's IPv6 endpoint [fd00:ec2::254].
+void imds_ipv6_disabled(const ImdsEvidence& imds, const ImdsCall* failed, const std::string& r,
+                        const std::string& instance_id, TargetVerdict& tv) {
+  const std::string words = failed ? http_failure_words(*failed) : "no request made";
+  tv.status = Status::critical;
+  CauseText t;
+  t.headline = "IMDS's IPv6 endpoint " + imds.endpoint + " does not answer (" + words + ").";
+  t.what = "Nothing answered at " + imds.endpoint + chosen_by(imds) + " (" + words +
+           "), so the agent cannot read its region or the instance profile's credentials there.";
+  t.why =
+      "IMDS answers on IPv6 only when the instance's metadata options enable it "
+      "(HttpProtocolIpv6, off by default), and only on Nitro instances with an IPv6 address.";
+  t.remedy =
+      "Enable IMDS's IPv6 endpoint (the IPv4 one stays on), or, where the instance has IPv4, "
+      "drop the IPv6 endpoint mode from the agent's and this shell's environment:\n"
+      "$ aws ec2 modify-instance-metadata-options --region " +
+      r + " --instance-id " + instance_id +
+      " --http-protocol-ipv6 enabled\n"
+      "$ aws ec2 describe-instances --region " +
+      r + " --instance-ids " + instance_id +
+      " --query 'Reservations[].Instances[].MetadataOptions'";
+  fill_failure(tv, Cause::imds_ipv6_disabled, t);
+}
+
+// IMDS's IPv4 endpoint without an IPv4 route: an IPv6-only instance that
+// was not told to use [fd00:ec2::254].
+void imds_no_ipv4_route(const ImdsEvidence& imds, const ImdsCall* failed, const std::string& r,
+                        const std::string& instance_id, TargetVerdict& tv) {
+  const std::string words = failed ? http_failure_words(*failed) : "no request made";
+  tv.status = Status::critical;
+  CauseText t;
+  t.headline = "No IPv4 route to IMDS at " + imds.endpoint + ": this instance looks IPv6-only.";
+  t.what = "Nothing answered at " + imds.endpoint + " (" + words +
+           ") while IPv6 works and no IPv4 address answers: this instance has no IPv4 route, "
+           "so IMDS's IPv4 endpoint is out of reach, for the agent too.";
+  t.why =
+      "In an IPv6-only subnet IMDS answers at [fd00:ec2::254], and the AWS SDKs (the agent "
+      "reads IMDS with one) use it only when AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE=IPv6 is "
+      "in their environment.";
+  t.remedy =
+      "Enable IMDS's IPv6 endpoint, give the agent the IPv6 endpoint mode in a systemd "
+      "drop-in, restart it, and check the same way:\n"
+      "$ aws ec2 modify-instance-metadata-options --region " +
+      r + " --instance-id " + instance_id +
+      " --http-protocol-ipv6 enabled\n"
+      "$ sudo mkdir -p /etc/systemd/system/amazon-ssm-agent.service.d\n"
+      "$ printf '[Service]\\nEnvironment=AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE=IPv6\\n' | "
+      "sudo tee /etc/systemd/system/amazon-ssm-agent.service.d/imds-ipv6.conf\n"
+      "$ sudo systemctl daemon-reload && sudo systemctl restart amazon-ssm-agent\n"
+      "$ AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE=IPv6 ssm-reach";
+  fill_failure(tv, Cause::imds_no_ipv4_route, t);
+}
+
 // The IMDSv2 token PUT failed; `get_ok`: GETs answer without a token.
 void token_failed(const ImdsEvidence& imds, const ImdsCall* put, const ImdsCall* first_get,
                   bool get_ok, const std::string& r, const std::string& instance_id,
@@ -254,7 +313,7 @@ void token_then_nothing(const ImdsEvidence& imds, const ImdsCall* first_get, std
 }  // namespace
 
 std::optional<TargetVerdict> diagnose_imds(const ImdsEvidence& imds, const ImdsSummary& summary,
-                                           const std::string& region) {
+                                           const std::string& region, bool ipv6_only) {
   if (!imds.attempted) return std::nullopt;
   TargetVerdict tv;
   tv.service = "imds";
@@ -273,7 +332,17 @@ std::optional<TargetVerdict> diagnose_imds(const ImdsEvidence& imds, const ImdsS
   const ImdsCall* put = call_at(summary.first_put);
   const ImdsCall* first_get = call_at(summary.first_get);
 
-  if (!summary.answered) {
+  const ImdsCall* first = put ? put : first_get;
+  const bool ipv6_endpoint = endpoint.host.find(':') != std::string::npos;
+  const bool all_unreachable =
+      !imds.calls.empty() && std::all_of(imds.calls.begin(), imds.calls.end(), [](auto& call) {
+        return call.outcome == HttpOutcome::unreachable;
+      });
+  if (!summary.answered && endpoint.host == "fd00:ec2::254") {
+    imds_ipv6_disabled(imds, first, r, instance_id, tv);
+  } else if (!summary.answered && !ipv6_endpoint && all_unreachable && ipv6_only) {
+    imds_no_ipv4_route(imds, first, r, instance_id, tv);
+  } else if (!summary.answered) {
     imds_unreachable(imds, put, first_get, r, instance_id, tv);
   } else if (put && !put->bad_answer.empty()) {
     // A token the agent cannot use: cut, like any answer of a streaming or

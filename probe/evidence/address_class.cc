@@ -53,6 +53,11 @@ std::string classify_address(const netcheck::IpAddress& ip,
 
   if (in("127.0.0.0/8", *address) || in("::1/128", *address)) return "loopback";
   if (in("169.254.0.0/16", *address) || in("fe80::/10", *address)) return "link-local";
+  // DNS64 answers: an IPv4-only name's address inside the NAT64 prefix, the
+  // well-known 64:ff9b::/96 (what Route 53 Resolver's DNS64 uses) or the
+  // local-use 64:ff9b:1::/48 (RFC 8215). Reachable only through NAT64 (a
+  // NAT gateway), whatever the VPC's CIDRs say.
+  if (in("64:ff9b::/96", *address) || in("64:ff9b:1::/48", *address)) return "nat64";
   for (const auto& cidr : vpc_cidrs) {
     if (in(cidr, *address)) return "vpc";
   }

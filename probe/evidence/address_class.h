@@ -10,9 +10,10 @@
 namespace ssmreach {
 
 // "vpc" (inside one of `vpc_cidrs`), "private" (RFC 1918, RFC 6598, ULA),
-// "public", "loopback", "link-local". `vpc_cidrs` like "10.40.0.0/16" or
-// "2600:1f14:abc::/56"; malformed entries are ignored. An address that is not
-// a numeric IP at all is "unknown".
+// "public", "loopback", "link-local", "nat64" (64:ff9b::/96 and 64:ff9b:1::/48:
+// DNS64 answers, reachable only through NAT64). `vpc_cidrs` like
+// "10.40.0.0/16" or "2600:1f14:abc::/56"; malformed entries are ignored. An
+// address that is not a numeric IP at all is "unknown".
 std::string classify_address(const netcheck::IpAddress& ip,
                              const std::vector<std::string>& vpc_cidrs);
 

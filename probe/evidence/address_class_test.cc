@@ -88,6 +88,15 @@ TEST_CASE("vpc_cidrs_from_facts reads every interface's IPv4 and IPv6 blocks") {
   CHECK(ssmreach::vpc_cidrs_from_facts({}).empty());
 }
 
+TEST_CASE("classify_address: DNS64 answers are nat64, whatever the VPC's CIDRs") {
+  const std::vector<std::string> vpc = {"10.40.0.0/16", "64:ff9b::/64"};
+  CHECK(ssmreach::classify_address(ip("64:ff9b::cb00:710a"), vpc) == "nat64");
+  CHECK(ssmreach::classify_address(ip("64:ff9b::10.40.1.1"), {}) == "nat64");
+  CHECK(ssmreach::classify_address(ip("64:ff9b:1::a00:1"), {}) == "nat64");   // RFC 8215
+  CHECK(ssmreach::classify_address(ip("64:ff9b:0:0:1::1"), {}) == "public");  // outside the /96
+  CHECK(ssmreach::classify_address(ip("64:ff9c::1"), {}) == "public");
+}
+
 namespace ssmreach {
 
 TEST_CASE("url_host_port leaves out a user and password (issue 15, 6)") {

@@ -15,6 +15,10 @@ namespace ssmreach {
 // From 3.3.40.0 the agent takes commands through ssmmessages when it can
 // and switches ec2messages off (aws/amazon-ssm-agent RELEASENOTES.md).
 inline constexpr std::string_view kAgentMessagesFallbackVersion = "3.3.40.0";
+// Agent.UseDualStackEndpoint came with 3.3.3270.0 (RELEASENOTES.md: "initial
+// IPv6 support with UseDualStackEndpoint configuration option"); older
+// agents ignore the key and keep the IPv4-only names.
+inline constexpr std::string_view kAgentDualStackVersion = "3.3.3270.0";
 
 struct AgentSetting {
   std::string value;  // as written, surrounding blanks trimmed
@@ -34,9 +38,11 @@ struct AgentConfig {
   // The config file the agent reads (the first of the paths that exists),
   // even when it could not be used; empty when none exists.
   std::string file;
-  std::optional<AgentSetting> region;              // Agent.Region
-  std::optional<AgentSetting> service_domain;      // Agent.ServiceDomain, "amazonaws.com.cn"
-  std::optional<AgentSetting> mgs_region;          // Mgs.Region (region for ssmmessages only)
+  std::optional<AgentSetting> region;          // Agent.Region
+  std::optional<AgentSetting> service_domain;  // Agent.ServiceDomain, "amazonaws.com.cn"
+  std::optional<AgentSetting> mgs_region;      // Mgs.Region (region for ssmmessages only)
+  // Agent.UseDualStackEndpoint, a JSON boolean: value "true" or "false".
+  std::optional<AgentSetting> use_dualstack{};
   std::map<std::string, AgentEndpoint> endpoints;  // keyed by service
   // Each names the file and the problem. A file the agent cannot load
   // (invalid JSON, wrong types) contributes no settings at all.

@@ -15,6 +15,7 @@
 #include "netcheck/tls.h"
 #include "netcheck/trust_store.h"
 #include "probe/evidence/agent_facts.h"
+#include "probe/evidence/endpoint_naming.h"
 #include "probe/evidence/target.h"
 
 namespace ssmreach {
@@ -62,7 +63,14 @@ struct CredentialEvidence {
 
 struct ImdsEvidence {
   bool attempted = false;
-  std::string endpoint;    // base URL, "http://169.254.169.254"
+  std::string endpoint;  // base URL, "http://169.254.169.254"
+  // Who chose it: "--imds-endpoint", "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+  // "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE" (this shell, or the file of the
+  // agent's unit that sets it); empty for the default.
+  std::string endpoint_source{};
+  // An IMDS setting that could not be used, in plain words: an
+  // AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE that is neither IPv4 nor IPv6.
+  std::string endpoint_note{};
   std::string skipped_by;  // "--no-imds", "AWS_EC2_METADATA_DISABLED"
   bool token_ok = false;   // IMDSv2 token obtained
   bool v1_used = false;    // GETs were made without a token
@@ -103,6 +111,8 @@ struct RunContext {
   bool deadline_reached = false;  // the deadline stopped checks still running
   Sourced region;
   std::string partition_suffix;  // "amazonaws.com"
+  // How the default endpoint names were built (dual-stack, FIPS) and why.
+  EndpointNaming naming{};
   std::vector<netcheck::DnsServer> resolvers;
   std::string resolvers_source;  // "--dns-server", "/etc/resolv.conf"
   std::string resolvers_error;

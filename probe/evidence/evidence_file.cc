@@ -211,6 +211,8 @@ void fields(V& v, T& i) {
   v("calls", i.calls);
   v("facts", i.facts);
   v.added("credentials", i.credentials);
+  v.added("endpoint_source", i.endpoint_source);
+  v.added("endpoint_note", i.endpoint_note);
 }
 
 template <class V, Is<netcheck::HostPort> T>
@@ -241,6 +243,7 @@ void fields(V& v, T& c) {
   v("mgs_region", c.mgs_region);
   v("endpoints", c.endpoints);
   v("warnings", c.warnings);
+  v.added("use_dualstack", c.use_dualstack);
 }
 
 template <class V, Is<AgentRegistration> T>
@@ -268,6 +271,19 @@ void fields(V& v, T& a) {
   v("version", a.version);
 }
 
+template <class V, Is<NamingChoice> T>
+void fields(V& v, T& n) {
+  v("on", n.on);
+  v("source", n.source);
+}
+
+template <class V, Is<EndpointNaming> T>
+void fields(V& v, T& n) {
+  v("dualstack", n.dualstack);
+  v("fips", n.fips);
+  v("notes", n.notes);
+}
+
 template <class V, Is<RunContext> T>
 void fields(V& v, T& c) {
   v("tool_version", c.tool_version);
@@ -285,6 +301,7 @@ void fields(V& v, T& c) {
   v.added("proxy", c.proxy);
   v.added("deadline_s", c.deadline_s);
   v.added("deadline_reached", c.deadline_reached);
+  v.added("naming", c.naming);
 }
 
 template <class V, Is<ProxyEvidence> T>

@@ -46,6 +46,13 @@ Evidence rich_evidence() {
       {"https://vpce-1.example:8443", "Mgs.Endpoint", config},
       {"vpce-1.example", 8443}};
   c.agent.config.warnings = {config + ": Ssm.Endpoint: 'http://' is not a host"};
+  c.agent.config.use_dualstack = AgentSetting{"true", "Agent.UseDualStackEndpoint", config};
+  c.naming.dualstack = {true, config + " (Agent.UseDualStackEndpoint)"};
+  c.naming.fips = {true, "AWS_USE_FIPS_ENDPOINT"};
+  c.naming.notes = {"AWS_USE_DUALSTACK_ENDPOINT='yes' (this shell) is not true or false; ignored"};
+  c.imds.endpoint = "http://[fd00:ec2::254]";
+  c.imds.endpoint_source = "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE";
+  c.imds.endpoint_note = "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE='IPv7' (this shell) is neither";
   c.agent.registration.file = "/var/lib/amazon/ssm/registration";
   c.agent.registration.present = true;
   c.agent.registration.managed_instance_id =
@@ -200,16 +207,18 @@ TEST_CASE("evidence file: every member of Evidence is mapped") {
   CHECK(member_count<HttpEvidence>() == 7);
   CHECK(member_count<ProxyPathEvidence>() == 5);
   CHECK(member_count<ProxyEvidence>() == 7);
-  CHECK(member_count<RunContext>() == 15);
+  CHECK(member_count<RunContext>() == 16);
+  CHECK(member_count<EndpointNaming>() == 3);
+  CHECK(member_count<NamingChoice>() == 2);
   CHECK(member_count<AgentEvidence>() == 3);
-  CHECK(member_count<AgentConfig>() == 6);
+  CHECK(member_count<AgentConfig>() == 7);
   CHECK(member_count<AgentSetting>() == 3);
   CHECK(member_count<AgentEndpoint>() == 3);
   CHECK(member_count<netcheck::HostPort>() == 2);
   CHECK(member_count<AgentRegistration>() == 5);
   CHECK(member_count<AgentVersion>() == 5);
   CHECK(member_count<Sourced>() == 2);
-  CHECK(member_count<ImdsEvidence>() == 8);
+  CHECK(member_count<ImdsEvidence>() == 10);
   CHECK(member_count<CredentialEvidence>() == 7);
   CHECK(member_count<ImdsCall>() == 10);
   CHECK(member_count<netcheck::TrustStore>() == 4);

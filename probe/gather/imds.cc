@@ -76,11 +76,6 @@ struct Conversation {
   bool answered_once = false;
 };
 
-std::string trim_trailing_slash(std::string url) {
-  while (!url.empty() && url.back() == '/') url.pop_back();
-  return url;
-}
-
 bool answered_200(const netcheck::HttpResponse& response) {
   return response.outcome == netcheck::HttpOutcome::ok && response.status == 200;
 }
@@ -364,7 +359,7 @@ void on_token(const ConversationPtr& conv, const netcheck::HttpResponse& respons
 
 }  // namespace
 
-ImdsSettings imds_settings(const ImdsFlags& flags, const GetEnv& env) {
+ImdsSettings imds_settings(const ImdsFlags& flags, const GetEnv& env, const AgentEnv& agent_env) {
   ImdsSettings settings;
   if (flags.no_imds) {
     settings.enabled = false;
@@ -378,11 +373,10 @@ ImdsSettings imds_settings(const ImdsFlags& flags, const GetEnv& env) {
       settings.skipped_by = "AWS_EC2_METADATA_DISABLED";
     }
   }
-  if (flags.imds_endpoint)
-    settings.endpoint = *flags.imds_endpoint;
-  else if (auto endpoint = env("AWS_EC2_METADATA_SERVICE_ENDPOINT"))
-    settings.endpoint = *endpoint;
-  settings.endpoint = trim_trailing_slash(settings.endpoint);
+  auto endpoint = choose_imds_endpoint(flags.imds_endpoint, env, agent_env);
+  settings.endpoint = std::move(endpoint.endpoint);
+  settings.endpoint_source = std::move(endpoint.source);
+  settings.endpoint_note = std::move(endpoint.note);
   settings.timeout = std::min(settings.timeout, netcheck::seconds(flags.timeout_s));
   return settings;
 }
@@ -424,6 +418,8 @@ void start_imds(netcheck::EventLoop& loop, const ImdsSettings& settings, ImdsEvi
                 AwsCredentials* credentials_out, ImdsCallbacks callbacks) {
   // The evidence (and every report) names it without USER:PASSWORD@.
   out->endpoint = netcheck::redact_url_credentials(settings.endpoint);
+  out->endpoint_source = settings.endpoint_source;
+  out->endpoint_note = settings.endpoint_note;
   out->skipped_by = settings.skipped_by;
   if (!settings.enabled) {
     if (callbacks.on_credentials) callbacks.on_credentials();

@@ -11,6 +11,7 @@
 #include "netcheck/event_loop.h"
 #include "probe/evidence/evidence.h"
 #include "probe/evidence/secret_fact.h"
+#include "probe/gather/imds_endpoint.h"
 #include "probe/gather/sigv4.h"
 #include "probe/util/environment.h"
 
@@ -18,8 +19,10 @@ namespace ssmreach {
 
 struct ImdsSettings {
   bool enabled = true;
-  std::string endpoint = "http://169.254.169.254";
-  std::string skipped_by;  // why not enabled
+  std::string endpoint = kImdsIpv4Endpoint;
+  std::string endpoint_source{};  // imds_endpoint.h: who chose it; empty for the default
+  std::string endpoint_note{};    // a setting that could not be used
+  std::string skipped_by;         // why not enabled
   // Each IMDS request gets this much. IMDS answers in well under a
   // millisecond on EC2, so a short limit of its own keeps a blackholed IMDS
   // (not on EC2, hop limit, iptables) from stalling the run.
@@ -33,9 +36,12 @@ struct ImdsFlags {
   double timeout_s = 3.0;                    // --timeout
 };
 
-// --no-imds, AWS_EC2_METADATA_DISABLED=true, --imds-endpoint,
-// AWS_EC2_METADATA_SERVICE_ENDPOINT; timeout = min(1 s, --timeout).
-ImdsSettings imds_settings(const ImdsFlags& flags, const GetEnv& env);
+// --no-imds, AWS_EC2_METADATA_DISABLED=true; the endpoint as
+// choose_imds_endpoint() says (--imds-endpoint, this shell's
+// AWS_EC2_METADATA_SERVICE_ENDPOINT and _MODE, then the agent's own
+// environment); timeout = min(1 s, --timeout).
+ImdsSettings imds_settings(const ImdsFlags& flags, const GetEnv& env,
+                           const AgentEnv& agent_env = {});
 
 // How the conversation talks to IMDS: like the agent and the AWS SDKs,
 // politely. IMDS limits simultaneous connections per instance and throttles

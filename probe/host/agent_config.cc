@@ -92,6 +92,12 @@ constexpr ConfigField kStringFields[] = {
     {"Mgs", "Endpoint"}, {"Mds", "Endpoint"},        {"S3", "Endpoint"}, {"Kms", "Endpoint"},
 };
 
+// The boolean fields ssm-reach reads: Agent.UseDualStackEndpoint (agent
+// 3.3.3270.0 and later) makes the agent build dual-stack endpoint names.
+constexpr ConfigField kBoolFields[] = {
+    {"Agent", "UseDualStackEndpoint"},
+};
+
 // Which ssm-reach service each section's Endpoint overrides: Mgs is the
 // message gateway (ssmmessages), Mds the message delivery service (ec2messages).
 struct EndpointSection {
@@ -112,7 +118,7 @@ std::vector<std::string> type_errors(const Json& root) {
     errors.push_back(std::string("the top level is ") + root.type_name() + ", not an object");
     return errors;
   }
-  for (const auto& f : kStringFields) {
+  auto check = [&](const ConfigField& f, bool want_string) {
     for (const Json* section : members(root, f.section)) {
       if (!section->is_object()) {
         add_once(errors,
@@ -120,11 +126,13 @@ std::vector<std::string> type_errors(const Json& root) {
         continue;
       }
       for (const Json* value : members(*section, f.field))
-        if (!value->is_string())
+        if (want_string ? !value->is_string() : !value->is_boolean())
           add_once(errors, std::string(f.section) + "." + f.field + " is " + value->type_name() +
-                               ", not a string");
+                               (want_string ? ", not a string" : ", not true or false"));
     }
-  }
+  };
+  for (const auto& f : kStringFields) check(f, true);
+  for (const auto& f : kBoolFields) check(f, false);
   return errors;
 }
 
@@ -137,6 +145,15 @@ std::optional<AgentSetting> string_setting(const Json& root, const char* section
   auto value = trim(v->get_ref<const std::string&>());
   if (value.empty()) return std::nullopt;
   return AgentSetting{std::string(value), std::string(section) + "." + field, file};
+}
+
+// A JSON boolean at section.field, as "true" or "false"; nullopt when
+// absent or null (type_errors() has refused any other type).
+std::optional<AgentSetting> bool_setting(const Json& root, const char* section, const char* field,
+                                         const std::string& file) {
+  const Json* v = find_field(root, section, field);
+  if (!v || !v->is_boolean()) return std::nullopt;
+  return AgentSetting{v->get<bool>() ? "true" : "false", std::string(section) + "." + field, file};
 }
 
 bool is_host_name(std::string_view host) {
@@ -201,6 +218,7 @@ bool fill_from_text(const std::string& text, AgentConfig& config) {
                                 " is not a domain name; ignored");
     }
   }
+  config.use_dualstack = bool_setting(root, "Agent", "UseDualStackEndpoint", file);
   for (const auto& e : kEndpointSections) {
     auto s = string_setting(root, e.section, "Endpoint", file);
     if (!s) continue;
@@ -296,6 +314,7 @@ AgentConfig read_agent_config(const std::vector<std::string>& paths) {
         config.region.reset();
         config.service_domain.reset();
         config.mgs_region.reset();
+        config.use_dualstack.reset();
         config.endpoints.clear();
       }
     } catch (const std::exception& e) {  // allocation failure and the like

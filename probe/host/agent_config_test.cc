@@ -397,5 +397,23 @@ TEST_CASE("bounded reads: whole file, tail, limit") {
   CHECK(read_text_file(dir.path("f/under-a-file"), 4).status == FileRead::Status::missing);
 }
 
+TEST_CASE("Agent.UseDualStackEndpoint: a JSON boolean, any key case, or the file is unusable") {
+  auto config = read_text(R"({"Agent": {"Region": "us-east-1", "usedualstackendpoint": true}})");
+  CHECK(config.warnings.empty());
+  REQUIRE(config.use_dualstack);
+  CHECK(config.use_dualstack->value == "true");
+  CHECK(config.use_dualstack->key == "Agent.UseDualStackEndpoint");
+  config = read_text(R"({"Agent": {"UseDualStackEndpoint": false}})");
+  REQUIRE(config.use_dualstack);
+  CHECK(config.use_dualstack->value == "false");
+  CHECK_FALSE(read_text(R"({"Agent": {"UseDualStackEndpoint": null}})").use_dualstack);
+  // Go cannot put a string into the agent's bool: it loads nothing of the file.
+  config = read_text(R"({"Agent": {"Region": "us-east-1", "UseDualStackEndpoint": "true"}})");
+  CHECK_FALSE(config.use_dualstack);
+  CHECK_FALSE(config.region);
+  REQUIRE(config.warnings.size() == 1);
+  CHECK(contains(config.warnings[0], "Agent.UseDualStackEndpoint is string, not true or false"));
+}
+
 }  // namespace
 }  // namespace ssmreach

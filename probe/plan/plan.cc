@@ -12,16 +12,11 @@ std::string agent_default_host(std::string_view service, std::string_view region
   // Caveat: some agent versions look ssmmessages up in a built-in region
   // table first (agent/rip/riputil.go), so there Agent.ServiceDomain may not
   // change the ssmmessages name for the regions in that table.
-  std::string host(service);
-  host += '.';
-  host += region;
-  host += '.';
-  host += config.service_domain ? config.service_domain->value : partition_suffix(region);
-  return host;
+  return endpoint_name(service, region, EndpointNaming{}, config);
 }
 
 std::vector<Target> plan_targets(const PlanRequest& request, const std::string& region,
-                                 const AgentConfig& agent) {
+                                 const AgentConfig& agent, const EndpointNaming& naming) {
   const std::vector<std::string>& services =
       request.services.empty() ? default_services() : request.services;
   std::vector<Target> targets;
@@ -29,7 +24,7 @@ std::vector<Target> plan_targets(const PlanRequest& request, const std::string& 
     Target target;
     target.service = service;
     target.required = is_default_service(service);
-    target.host = agent_default_host(service, region, agent);
+    target.host = endpoint_name(service, region, naming, agent);
     if (auto it = agent.endpoints.find(service); it != agent.endpoints.end()) {
       target.host = it->second.host_port.host;
       target.port = it->second.host_port.port;

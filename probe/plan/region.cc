@@ -24,6 +24,7 @@ bool is_valid_region_name(std::string_view region) {
 
 std::string partition_suffix(std::string_view region) {
   if (region.starts_with("cn-")) return "amazonaws.com.cn";
+  if (region.starts_with("eusc-")) return "amazonaws.eu";
   if (region.starts_with("us-isob-")) return "sc2s.sgov.gov";
   if (region.starts_with("us-isof-")) return "csp.hci.ic.gov";
   if (region.starts_with("us-iso-")) return "c2s.ic.gov";

@@ -14,8 +14,9 @@ namespace ssmreach {
 bool is_valid_region_name(std::string_view region);
 
 // DNS suffix of the region's partition: amazonaws.com, amazonaws.com.cn
-// (cn-*), c2s.ic.gov (us-iso-*), sc2s.sgov.gov (us-isob-*), cloud.adc-e.uk
-// (eu-isoe-*), csp.hci.ic.gov (us-isof-*).
+// (cn-*), amazonaws.eu (eusc-*, the European Sovereign Cloud), c2s.ic.gov
+// (us-iso-*), sc2s.sgov.gov (us-isob-*), cloud.adc-e.uk (eu-isoe-*),
+// csp.hci.ic.gov (us-isof-*). The dual-stack suffixes: endpoint_names.h.
 std::string partition_suffix(std::string_view region);
 
 // "ssm.us-east-1.amazonaws.com".

@@ -8,6 +8,7 @@
 #include "probe/evidence/address_class.h"
 #include "probe/evidence/http_evidence.h"
 #include "probe/evidence/secret_fact.h"
+#include "probe/plan/endpoint_names.h"
 #include "probe/report/report.h"
 #include "probe/util/text_util.h"
 
@@ -70,6 +71,7 @@ Json agent_json(const AgentEvidence& agent) {
   return Json{{"config", Json{{"file", text_or_null(agent.config.file)},
                               {"region", setting_json(agent.config.region)},
                               {"service_domain", setting_json(agent.config.service_domain)},
+                              {"use_dualstack_endpoint", setting_json(agent.config.use_dualstack)},
                               {"endpoints", endpoints},
                               {"warnings", agent.config.warnings}}},
               {"registration", Json{{"file", text_or_null(r.file)},
@@ -82,6 +84,23 @@ Json agent_json(const AgentEvidence& agent) {
                                {"source", text_or_null(v.source)},
                                {"path", text_or_null(v.path)},
                                {"notes", v.notes}}}};
+}
+
+// How the default endpoint names were built, and why: {"dualstack": {"on":
+// true, "source": "..."}, "fips": {...}, "pattern": "SVC.eu-west-1.api.aws",
+// "notes": [...]}. A source of null: nothing set it (the agent's default).
+Json naming_json(const RunContext& context) {
+  auto choice = [](const NamingChoice& c) {
+    return Json{{"on", c.on}, {"source", text_or_null(c.source)}};
+  };
+  const auto& naming = context.naming;
+  return Json{
+      {"dualstack", choice(naming.dualstack)},
+      {"fips", choice(naming.fips)},
+      {"pattern", context.region.empty() ? Json(nullptr)
+                                         : Json(endpoint_name_pattern(context.region.value, naming,
+                                                                      context.agent.config))},
+      {"notes", naming.notes}};
 }
 
 Json context_json(const RunContext& context, const std::vector<std::string>& vpc_cidrs) {
@@ -111,6 +130,7 @@ Json context_json(const RunContext& context, const std::vector<std::string>& vpc
   out["timeout_s"] = context.timeout_s;
   out["deadline_s"] = context.deadline_s;
   out["partition_suffix"] = text_or_null(context.partition_suffix);
+  out["endpoint_names"] = naming_json(context);
   out["resolvers"] = resolvers;
   out["resolvers_source"] = text_or_null(context.resolvers_source);
   out["resolvers_error"] = text_or_null(context.resolvers_error);
@@ -123,6 +143,7 @@ Json context_json(const RunContext& context, const std::vector<std::string>& vpc
   out["vpc_cidrs"] = vpc_cidrs;
   out["imds"] = Json{{"attempted", context.imds.attempted},
                      {"endpoint", text_or_null(context.imds.endpoint)},
+                     {"endpoint_source", text_or_null(context.imds.endpoint_source)},
                      {"skipped_by", text_or_null(context.imds.skipped_by)},
                      {"token_ok", context.imds.token_ok},
                      {"v1_used", context.imds.v1_used},

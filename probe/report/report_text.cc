@@ -414,6 +414,26 @@ std::string auth_segment(const Evidence& evidence, const Verdict& verdict) {
   return "auth: " + who + (who.empty() || call.empty() ? "" : ", ") + call;
 }
 
+// "names: dual-stack (Agent.UseDualStackEndpoint)": only when something
+// chose the endpoint names (a stock run shows nothing).
+std::string naming_segment(const EndpointNaming& naming) {
+  // A config file's source "/etc/.../amazon-ssm-agent.json (Agent.X)" says
+  // enough by its key.
+  auto who = [](const std::string& source) {
+    const auto open = source.rfind(" (");
+    return open != std::string::npos && source.ends_with(")")
+               ? source.substr(open + 2, source.size() - open - 3)
+               : source;
+  };
+  std::vector<std::string> kinds, sources;
+  if (naming.fips.on) kinds.push_back("FIPS");
+  kinds.push_back(naming.dualstack.on ? "dual-stack" : "IPv4-only");
+  for (const auto* choice : {&naming.fips, &naming.dualstack})
+    if (!choice->source.empty()) sources.push_back(who(choice->source));
+  if (sources.empty()) return "";
+  return "names: " + join(kinds, ", ") + " (" + join(sources, ", ") + ")";
+}
+
 void header(std::vector<std::string>& out, const Evidence& evidence, const Verdict& verdict,
             std::size_t width) {
   const auto& c = evidence.context;
@@ -421,6 +441,7 @@ void header(std::vector<std::string>& out, const Evidence& evidence, const Verdi
   std::string region = "region " + (c.region.empty() ? "unknown" : c.region.value);
   if (!c.region.empty() && !c.region.source.empty()) region += " (" + c.region.source + ")";
   first.push_back(region);
+  if (auto names = naming_segment(c.naming); !names.empty()) first.push_back(names);
   if (!c.imds.attempted && !c.imds.skipped_by.empty()) {
     first.push_back("imds: off (" + c.imds.skipped_by + ")");
   }

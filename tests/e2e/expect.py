@@ -21,7 +21,9 @@ SCHEMA = "ssm-reach/v1"
 STATUSES = {"ok": 0, "warning": 1, "critical": 2, "unknown": 3}
 TARGET_STATUSES = {"ok", "warning", "critical", "skipped"}
 LAYERS = {"imds", "dns", "tcp", "tls", "http", "proxy", "auth"}
-CLASSES = {"vpc", "private", "public", "loopback", "link-local"}
+CLASSES = {"vpc", "private", "public", "loopback", "link-local", "nat64"}
+# DNS64 answers: the well-known NAT64 prefix and the local-use one (RFC 8215).
+_NAT64 = [ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48")]
 TCP_STATUSES = {"ok", "timeout", "refused", "unreachable", "error"}
 # Targets reached over plain HTTP: no TLS result is expected for them.
 PLAIN_HTTP_SERVICES = {"imds"}
@@ -219,6 +221,8 @@ def address_classes(ip, vpc_cidrs):
         return {"loopback"}
     if a.is_link_local:
         return {"link-local"}
+    if any(a in n for n in _NAT64 if n.version == a.version):
+        return {"nat64"}
     for cidr in vpc_cidrs:
         try:
             if a in ipaddress.ip_network(cidr, strict=False):

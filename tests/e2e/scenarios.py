@@ -763,6 +763,21 @@ scenario(
     checks=["imds_token_used"],
 )
 scenario(
+    "imds_ipv6_mode_agent_dropin",
+    "The agent's systemd drop-in sets AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE=IPv6 (its SDK "
+    "then asks IMDS at [fd00:ec2::254]); this shell sets nothing: the agent's choice is used.",
+    world={"imds": {"mode": "v2", "address": "fd00:ec2::254", "port": 80},
+           "agent": {"service_dropin": "[Service]\n"
+                     "Environment=AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE=IPv6\n"}},
+    region_flag=False, exit=0,
+    targets={"imds": {"status": "ok", "host": "fd00:ec2::254"}},
+    report={"region": REGION, "context": {"region": {"source": "imds"}, "imds": {
+        "endpoint": "http://[fd00:ec2::254]",
+        "endpoint_source": Contains("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE",
+                                    "amazon-ssm-agent.service.d")}}},
+    checks=["imds_token_used"],
+)
+scenario(
     "imds_endpoint_env", "AWS_EC2_METADATA_SERVICE_ENDPOINT=http://[fd00:ec2::254]/ (the "
     "IPv6 IMDS endpoint, with the SDKs' trailing slash).",
     world={"imds": {"mode": "v2", "address": "fd00:ec2::254", "port": 80}}, region_flag=False,

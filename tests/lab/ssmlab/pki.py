@@ -40,7 +40,7 @@ def _crypto():
     from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 # Bump when the layout or the certificates change: old directories regenerate.
-LAYOUT_VERSION = 4
+LAYOUT_VERSION = 5
 LIFETIME = datetime.timedelta(days=90)
 BROKEN_KINDS = ("expired", "not-yet-valid", "inspection", "self-signed")
 ROOT_CA_NAME = "ssm-reach Lab Root CA"
@@ -183,8 +183,10 @@ def _generate(directory, regions):
         services = plan.SERVICES + plan.EXTRA_SERVICES
         names = [plan.host(s, region) for s in services]
         for service, name in zip(services, names):
-            leaf("valid-" + name, [name, plan.vpce_wildcard(service, region)], issuing,
-                 issuing_key, [issuing])
+            # One certificate per service for all its names: standard,
+            # dual-stack and FIPS, and its interface endpoints' own names.
+            leaf("valid-" + name, plan.all_hosts(service, region)
+                 + [plan.vpce_wildcard(service, region)], issuing, issuing_key, [issuing])
         leaf("expired-" + region, names, issuing, issuing_key, [issuing],
              not_before=now - datetime.timedelta(days=400), not_after=now - datetime.timedelta(days=30))
         leaf("not-yet-valid-" + region, names, issuing, issuing_key, [issuing],

@@ -8,8 +8,12 @@ import json
 
 REGION = "eu-central-1"
 AZ = REGION + "a"
-# Regions the test PKI covers (one in another partition).
-LAB_REGIONS = (REGION, "cn-north-1")
+# A region with FIPS endpoints (SVC-fips.REGION.amazonaws.com).
+FIPS_REGION = "us-east-1"
+# Regions the test PKI covers (one in another partition, one with FIPS).
+LAB_REGIONS = (REGION, "cn-north-1", FIPS_REGION)
+# Where Systems Manager has SVC-fips names (plan/endpoint_names.cc).
+FIPS_REGIONS = ("us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "ca-west-1")
 
 # The VPC and the instance in it.
 VPC_CIDR = "10.0.0.0/16"
@@ -44,6 +48,12 @@ PUBLIC = ["52.119.161.%d" % n for n in range(10, 20)]
 # Transit Gateway: private, but outside this VPC's CIDR ("private" class).
 SHARED_SERVICES_CIDR = "10.100.0.0/16"
 SHARED_SERVICES = ["10.100.0.%d" % n for n in range(10, 20)]
+# The public internet's IPv6 side (documentation prefix, like TEST-NET for
+# IPv4): dual-stack public endpoints, reached through an egress-only gateway.
+PUBLIC_V6 = "2001:db8:ffff::/64"
+# IPv6 services of a Nitro instance: IMDS and the Amazon-provided resolver.
+IMDS_V6 = "fd00:ec2::254"
+AMAZON_RESOLVER_V6 = "fd00:ec2::253"
 # Never assigned anywhere: connect() gets ENETUNREACH.
 UNROUTED = "10.99.9.9"
 
@@ -62,6 +72,29 @@ def suffix(region):
 def host(service, region=REGION):
     """The default endpoint name of a service in a region."""
     return "%s.%s.%s" % (service, region, suffix(region))
+
+
+def dualstack_suffix(region):
+    """The partition's dual-stack DNS suffix (partitions.json's dualStackDnsSuffix)."""
+    return "api.amazonwebservices.com.cn" if region.startswith("cn-") else "api.aws"
+
+
+def dualstack_host(service, region=REGION):
+    """The dual-stack name of a service: SVC.REGION.api.aws (A and AAAA)."""
+    return "%s.%s.%s" % (service, region, dualstack_suffix(region))
+
+
+def fips_hosts(service, region=REGION):
+    """The FIPS names of a service where they exist (standard and dual-stack), else []."""
+    if region not in FIPS_REGIONS:
+        return []
+    return ["%s-fips.%s.%s" % (service, region, suffix(region)),
+            "%s-fips.%s.%s" % (service, region, dualstack_suffix(region))]
+
+
+def all_hosts(service, region=REGION):
+    """Every name a service's public endpoint answers to (its certificate's names)."""
+    return [host(service, region), dualstack_host(service, region)] + fips_hosts(service, region)
 
 
 def vpce_wildcard(service, region=REGION):

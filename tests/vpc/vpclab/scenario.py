@@ -32,15 +32,21 @@ A scenario file (Python 3.11 tomllib):
                                # open at once (FakeImds.max_connections)
 
     [expect.targets.ssmmessages]
+    host = "ssmmessages.eu-central-1.api.aws"   # the name checked
     status = "critical"
     failed_layer = "tcp"
     cause = "tcp.timeout"      # or cause_any = ["tls.closed", "tls.protocol"]
-    class = "vpc"              # every address's class
+    class = "vpc"              # every address's class (those ignored, an unrouted
+                               #   family while the other works, included)
     ips = ["10.0.1.11"]        # exactly these addresses
     tcp = "timeout"            # every address's TCP status ("" for no TLS)
     tls = "ok"                 # every address's TLS status
     explanation_contains = ["..."]
     remedy_contains = ["..."]
+
+    [expect.targets.ssm.addresses."64:ff9b::cb00:710a"]   # or per address, keyed by IP
+    class = "nat64"            # (exactly the addresses named; any JSON field of
+    ignored = false            #   the address, tcp = { status = "ok" } too)
 
 `to_e2e(scenario)` turns it into tests/e2e's scenario dict, so the same
 checks (run_scenario.check_json_run and friends) judge it.
@@ -59,7 +65,7 @@ RUN_KEYS = {"args", "region_flag", "env", "sequential"}
 EXPECT_KEYS = {"exit", "status", "others_ok", "text_contains", "checks", "targets", "services",
                "report", "imds_max_connections"}
 TARGET_KEYS = {"status", "failed_layer", "cause", "cause_any", "class", "ips", "tcp", "tls",
-               "explanation_contains", "remedy_contains"}
+               "explanation_contains", "remedy_contains", "host", "addresses"}
 
 
 def names():
@@ -149,13 +155,17 @@ class AddressCheck(expect.Matcher):
 
 
 def _target(t):
-    out = {k: t[k] for k in ("status", "failed_layer", "cause") if k in t}
+    out = {k: t[k] for k in ("status", "failed_layer", "cause", "host") if k in t}
     if "cause_any" in t:
         out["cause"] = expect.OneOf(*t["cause_any"])
     if "explanation_contains" in t:
         out["explanation"] = expect.Contains(*t["explanation_contains"])
     if "remedy_contains" in t:
         out["remedy"] = expect.Contains(*t["remedy_contains"])
+    if "addresses" in t:  # per address, keyed by IP: exactly these addresses
+        if set(t) & {"ips", "class", "tcp", "tls"}:
+            raise ValueError("a target takes addresses or ips/class/tcp/tls, not both")
+        out["addresses"] = {ip: dict(a) for ip, a in t["addresses"].items()}
     if set(t) & {"ips", "class", "tcp", "tls"}:
         check = AddressCheck(t.get("ips"), t.get("class"), t.get("tcp"))
         if "tls" in t:  # "" means no TLS result (TCP never connected)
@@ -168,7 +178,8 @@ def to_e2e(s):
     """tests/e2e's scenario dict for run_scenario's checks."""
     e = s.get("expect", {})
     run = s.get("run", {})
-    out = {"name": s["name"], "about": s["about"], "world": {"region": plan.REGION},
+    region = s.get("world", {}).get("region", plan.REGION)
+    out = {"name": s["name"], "about": s["about"], "world": {"region": region},
            "args": list(run.get("args", [])), "region_flag": run.get("region_flag", True),
            "env": dict(run.get("env", {})),
            "exit": tuple(e["exit"]) if isinstance(e["exit"], list) else e["exit"],

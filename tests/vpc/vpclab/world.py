@@ -37,7 +37,9 @@ Role names are short in namespace names: <prefix>-inst, -rtr, -vpce, -corp, -ine
              resolver), and squid on 10.0.4.4:3128 (knob proxy).
   internet   the public endpoints, 203.0.113.10 + i (TEST-NET-3), behind
              198.51.100.2; the router reaches them only with knob nat = true
-             (a route and nft masquerade, as a NAT gateway).
+             (a route and nft masquerade, as a NAT gateway). Their IPv6
+             addresses 2001:db8:ffff::10 + i, behind fd00:ff:3::2, only with
+             knob egress_v6.
 
 Knobs (a dict, e.g. a scenario file's [world] table; all optional):
   services        endpoint services (default ssm, ssmmessages, ec2messages;
@@ -59,7 +61,8 @@ Knobs (a dict, e.g. a scenario file's [world] table; all optional):
   dual_stack      services that also get an IPv6 ENI (AAAA answers)
   dns_records     {service: "nxdomain" | {"A": [...], "AAAA": [...]}}: the
                   VPC resolver's answer, overriding the above
-  resolver        vpc (default) | corporate: the nameserver resolv.conf names
+  resolver        vpc (default) | corporate | vpc-ipv4 (10.0.0.2 even on an
+                  ipv6-only instance): the nameserver resolv.conf names
   vpc_resolver    up (default) | down: the Amazon resolver never answers, as
                   with the VPC's enableDnsSupport off (nft drops port 53 in the
                   router; on AWS no NACL or security group filters it)
@@ -94,6 +97,32 @@ Knobs (a dict, e.g. a scenario file's [world] table; all optional):
                   meta-data/placement/region and the identity document's
                   "region" (e.g. "not a region"); the availability zone and
                   everything else stay as they are
+  region          the VPC's region (default eu-central-1; one of
+                  plan.LAB_REGIONS: us-east-1 has FIPS endpoints)
+  instance_stack  dual (default: 10.0.3.7 and fd00:ec2:3::7) | ipv6-only: the
+                  instance has no IPv4 address or route at all, its
+                  resolv.conf names fd00:ec2::253, and IMDS gives it no
+                  local-ipv4 (an instance in an IPv6-only subnet)
+  imds_ipv6       true: IMDS also answers at [fd00:ec2::254]:80 (the Nitro
+                  IPv6 endpoint, HttpProtocolIpv6 enabled); it is the world's
+                  `imds` for an ipv6-only instance
+  egress_v6       true: the router reaches the public endpoints' IPv6
+                  addresses (2001:db8:ffff::10 + i), as an egress-only
+                  internet gateway; no NAT is needed for IPv6
+  dns64           true: the Amazon resolver synthesizes AAAA records in
+                  64:ff9b::/96 for names that have public A records and no
+                  AAAA (Route 53 Resolver's DNS64 on the subnet)
+  nat64           true: the router translates 64:ff9b::/96 to IPv4 (TAYGA on
+                  a TUN device, vpclab/nat64.py) and NATs it out (implies nat),
+                  as a NAT gateway with a 64:ff9b::/96 route does; TAYGA
+                  translates only to global addresses, so it needs
+  public_range    test-net (default: public endpoints at 203.0.113.10 + i) |
+                  global (52.119.161.10 + i, only inside the internet namespace)
+
+The VPC resolver also answers every service's dual-stack name
+(SVC.REGION.api.aws: the public endpoint's A and AAAA) and, in FIPS regions,
+its FIPS names (SVC-fips.REGION.amazonaws.com and SVC-fips.REGION.api.aws):
+the public endpoints' certificates cover them all.
 
 Everything a peer records is reachable through the ssmlab.world.World
 accessors this class inherits (tls_events, all_queries, api_calls,
@@ -117,6 +146,7 @@ from ssmlab.tls_peer import StreamPeer
 from ssmlab.world import World
 
 from . import isolation
+from .nat64 import Tayga, nat64_address
 
 ROLES = ("instance", "router", "endpoints", "corporate", "internet")
 SHORT = {"instance": "inst", "router": "rtr", "endpoints": "vpce", "corporate": "corp",
@@ -133,14 +163,17 @@ V6_ENI_BASE = "fd00:ec2::10"
 TRANSIT = {
     "endpoints": ("e0", "10.255.1.1/30", "fd00:ff:1::1/64", "10.255.1.2/30", "fd00:ff:1::2/64"),
     "corporate": ("c0", "10.255.2.1/30", None, "10.255.2.2/30", None),
-    "internet": ("n0", NAT_OUTSIDE + "/30", None, INTERNET_SIDE + "/30", None),
+    "internet": ("n0", NAT_OUTSIDE + "/30", "fd00:ff:3::1/64", INTERNET_SIDE + "/30",
+                 "fd00:ff:3::2/64"),
 }
+PUBLIC_V6_BASE = "2001:db8:ffff::10"
+PUBLIC_RANGES_GLOBAL = "52.119.161.0/24"
 # Which role owns an address (peers are placed by address).
 OWNERS = [
     ("router", ["10.0.0.0/24", "169.254.0.0/16"]),
     ("endpoints", ["10.0.1.0/24", "10.0.2.0/24", "10.100.0.0/16", "fd00:ec2::/64"]),
     ("corporate", ["10.0.4.0/24", "172.31.8.0/24"]),
-    ("internet", [PUBLIC_NET]),
+    ("internet", [PUBLIC_NET, PUBLIC_RANGES_GLOBAL, plan.PUBLIC_V6]),
 ]
 # Routes the router holds towards each role.
 ROUTED = {"endpoints": ["10.0.1.0/24", "10.0.2.0/24", "10.100.0.0/16"],
@@ -154,8 +187,14 @@ KNOBS = {
     "dns_records": {}, "resolver": "vpc", "vpc_resolver": "up", "nacl_drop_return": [],
     "firewall": [], "imds": "v2", "credentials": "role", "ssm_api": "ok", "proxy": None,
     "agent": {}, "imds_throttle": None, "imds_delay": {}, "imds_connlimit": None,
-    "imds_region": None,
+    "imds_region": None, "region": plan.REGION, "instance_stack": "dual", "imds_ipv6": False,
+    "egress_v6": False, "dns64": False, "nat64": False, "public_range": "test-net",
 }
+# The public endpoints' IPv4 addresses: TEST-NET-3, or global ones (only
+# inside the lab's internet namespace) where NAT64 needs them.
+PUBLIC_RANGES = {"test-net": ("203.0.113.10", PUBLIC_NET),
+                 "global": (plan.PUBLIC[0], PUBLIC_RANGES_GLOBAL)}
+INSTANCE_STACKS = ("dual", "ipv6-only")
 IDENTITY_DOCUMENT = "dynamic/instance-identity/document"
 REGION_PATH = "meta-data/placement/region"
 _counter = itertools.count()
@@ -174,6 +213,10 @@ def public_address(index):
     return str(ipaddress.ip_address("203.0.113.10") + index)
 
 
+def public_address_v6(index):
+    return str(ipaddress.ip_address(PUBLIC_V6_BASE) + index)
+
+
 class VpcWorld(World):
     """The mini VPC of one scenario (see the module docstring)."""
 
@@ -183,6 +226,7 @@ class VpcWorld(World):
             raise KeyError("unknown VPC knob(s) %s" % sorted(unknown))
         self.knobs = dict(KNOBS, **(knobs or {}))
         self._check_imds_knobs()
+        self._check_ipv6_knobs()
         self.run_dir = os.path.abspath(run_dir)
         os.makedirs(self.run_dir, exist_ok=True)
         serial = next(_counter)
@@ -191,10 +235,13 @@ class VpcWorld(World):
         self.created = []
         self.services = list(self.knobs["services"])
         self.enis = self._plan_enis()         # service -> [(ip, behaviour)]
-        self.public = {s: public_address(i) for i, s in enumerate(self.services)}
+        base, self.public_net = PUBLIC_RANGES[self.knobs["public_range"]]
+        self.public = {s: str(ipaddress.ip_address(base) + i) for i, s in enumerate(self.services)}
+        self.public_v6 = {s: public_address_v6(i) for i, s in enumerate(self.services)}
         endpoints = {s: list(self.enis.get(s, [])) + [(self.public[s], "tls")]
                      for s in self.services}
-        super().__init__({"endpoints": endpoints, "imds": self.knobs["imds"],
+        super().__init__({"region": self.knobs["region"],
+                          "endpoints": endpoints, "imds": self.knobs["imds"],
                           "credentials": self.knobs["credentials"],
                           "ssm_api": self.knobs["ssm_api"], "proxy": self.knobs["proxy"],
                           "agent": self.knobs["agent"],
@@ -202,6 +249,7 @@ class VpcWorld(World):
                          pki, self.run_dir)
         self.placed = {}   # peer -> role, for describe()
         self.nft = {role: [] for role in ROLES}
+        self.extra = []    # started beyond World's own: IMDS's other address, NAT64
 
     # -- planning ----------------------------------------------------------------
     def _plan_enis(self):
@@ -263,6 +311,32 @@ class VpcWorld(World):
         if k["imds_region"] is not None and not isinstance(k["imds_region"], str):
             raise ValueError("imds_region must be a string, not %r" % (k["imds_region"],))
 
+    def _check_ipv6_knobs(self):
+        k = self.knobs
+        if k["region"] not in plan.LAB_REGIONS:
+            raise ValueError("region must be one of %s (the lab PKI's)" % ", ".join(plan.LAB_REGIONS))
+        if k["instance_stack"] not in INSTANCE_STACKS:
+            raise ValueError("instance_stack must be one of %s" % ", ".join(INSTANCE_STACKS))
+        for knob in ("imds_ipv6", "egress_v6", "dns64", "nat64"):
+            if not isinstance(k[knob], bool):
+                raise ValueError("%s must be true or false, not %r" % (knob, k[knob]))
+        if k["public_range"] not in PUBLIC_RANGES:
+            raise ValueError("public_range must be one of %s" % ", ".join(PUBLIC_RANGES))
+        if k["nat64"] and k["public_range"] != "global":
+            raise ValueError("nat64 needs public_range = \"global\": TAYGA translates "
+                             "64:ff9b::/96 only to global IPv4 addresses")
+
+    @property
+    def ipv6_only(self):
+        return self.knobs["instance_stack"] == "ipv6-only"
+
+    def _needs_v6_services(self):
+        """IMDS and the resolver also at fd00:ec2::254 and ::253 (Nitro)."""
+        return self.ipv6_only or self.knobs["imds_ipv6"] or self.knobs["dns64"]
+
+    def _running(self):
+        return super()._running() + self.extra
+
     def imds_metadata(self):
         """Everything IMDS serves below /latest/: the plan's metadata, the
         credentials knob's, imds_region, then the imds knob's own overrides."""
@@ -274,6 +348,13 @@ class VpcWorld(World):
             document["region"] = self.knobs["imds_region"]
             metadata[IDENTITY_DOCUMENT] = json.dumps(document)
             metadata[REGION_PATH] = self.knobs["imds_region"]
+        if self.ipv6_only:  # no private IPv4 address: IMDS has none to tell
+            metadata.pop("meta-data/local-ipv4", None)
+            metadata.pop("meta-data/network/interfaces/macs/%s/local-ipv4s" % plan.MAC, None)
+            document = json.loads(metadata[IDENTITY_DOCUMENT])
+            document["privateIp"] = None
+            metadata[IDENTITY_DOCUMENT] = json.dumps(document)
+            metadata["meta-data/network/interfaces/macs/%s/ipv6s" % plan.MAC] = INSTANCE_V6
         metadata.update(self.imds_spec().get("metadata", {}))
         return metadata
 
@@ -287,8 +368,39 @@ class VpcWorld(World):
             return {"A": [i for i in ips if ":" not in i], "AAAA": [i for i in ips if ":" in i]}
         return {"A": [self.public[service]], "AAAA": []}
 
+    def vpc_records(self):
+        """Every name the Amazon-provided resolver serves: per service its
+        standard name (vpc_answer: the ENIs with Private DNS, or public), its
+        dual-stack name and, in FIPS regions, its FIPS names (the public
+        endpoint); with dns64, AAAA in 64:ff9b::/96 for names whose only
+        addresses are public IPv4 ones."""
+        records = {}
+        for service in self.services:
+            answer = self.vpc_answer(service)
+            if answer != "nxdomain":  # dnsmasq's --local zone: absent names are NXDOMAIN
+                if not isinstance(answer, dict):
+                    raise ValueError("dns_records: %r (nxdomain or {A, AAAA})" % (answer,))
+                records[plan.host(service, self.region)] = dict(answer)
+            both = {"A": [self.public[service]], "AAAA": [self.public_v6[service]]}
+            records[plan.dualstack_host(service, self.region)] = both
+            for name in plan.fips_hosts(service, self.region):
+                records[name] = both if name.endswith(plan.dualstack_suffix(self.region)) \
+                    else {"A": [self.public[service]]}
+        if self.knobs["dns64"]:
+            for name, rr in records.items():
+                public = [a for a in rr.get("A", []) if ipaddress.ip_address(a).is_global
+                          or ipaddress.ip_address(a) in ipaddress.ip_network(PUBLIC_NET)]
+                if public and not rr.get("AAAA") and len(public) == len(rr.get("A", [])):
+                    records[name] = dict(rr, AAAA=[nat64_address(a) for a in public])
+        return records
+
     def resolv_conf(self):
-        server = plan.RESOLVER if self.knobs["resolver"] == "vpc" else CORPORATE_DNS
+        if self.ipv6_only and self.knobs["resolver"] == "vpc":
+            return "# ssm-reach mini VPC (IPv6-only subnet)\nnameserver %s\nsearch %s.compute.internal\n" % (
+                plan.AMAZON_RESOLVER_V6, self.region)
+        if self.knobs["resolver"] not in ("vpc", "corporate", "vpc-ipv4"):
+            raise ValueError("resolver must be vpc, corporate or vpc-ipv4")
+        server = CORPORATE_DNS if self.knobs["resolver"] == "corporate" else plan.RESOLVER
         return "# ssm-reach mini VPC\nnameserver %s\nsearch %s.compute.internal\n" % (
             server, self.region)
 
@@ -340,12 +452,21 @@ class VpcWorld(World):
                   "address add %s/32 dev lo" % plan.AMAZON_RESOLVER,
                   "address add %s/32 dev lo" % plan.RESOLVER,
                   "route add blackhole default", "route add blackhole ::/0"]
-        self._ip("instance", "\n".join([
-            "link set eth0 up", "address add %s/24 dev eth0" % plan.INSTANCE_IP,
-            "address add %s/64 dev eth0 nodad" % INSTANCE_V6,
-            "route add default via %s" % GATEWAY, "route add ::/0 via %s" % GATEWAY_V6,
-            "route add %s/32 dev eth0 scope link" % plan.IMDS,
-            "route add %s/32 dev eth0 scope link" % plan.AMAZON_RESOLVER]) + "\n")
+        # Local addresses win over the route to the ENIs' fd00:ec2::/64.
+        if self._needs_v6_services():
+            router.append("address add %s/128 dev lo nodad" % plan.AMAZON_RESOLVER_V6)
+        if self.knobs["imds_ipv6"]:
+            router.append("address add %s/128 dev lo nodad" % plan.IMDS_V6)
+        elif self.ipv6_only:  # HttpProtocolIpv6 disabled: nothing answers there
+            self.nft["router"].append(("forward", "ip6 daddr %s drop" % plan.IMDS_V6))
+        instance = ["link set eth0 up", "address add %s/64 dev eth0 nodad" % INSTANCE_V6,
+                    "route add ::/0 via %s" % GATEWAY_V6]
+        if not self.ipv6_only:
+            instance += ["address add %s/24 dev eth0" % plan.INSTANCE_IP,
+                         "route add default via %s" % GATEWAY,
+                         "route add %s/32 dev eth0 scope link" % plan.IMDS,
+                         "route add %s/32 dev eth0 scope link" % plan.AMAZON_RESOLVER]
+        self._ip("instance", "\n".join(instance) + "\n")
         for role, (dev, mine, mine6, theirs, theirs6) in TRANSIT.items():
             isolation.run(["ip", "-n", rtr, "link", "add", dev, "type", "veth", "peer", "name",
                            "eth0", "netns", self.ns[role]])
@@ -360,8 +481,10 @@ class VpcWorld(World):
             router += ["route add %s via %s" % (n, via) for n in ROUTED.get(role, [])]
             if role == "endpoints":
                 router.append("route add fd00:ec2::/64 via %s" % theirs6.split("/")[0])
-            if role == "internet" and self.knobs["nat"]:
-                router.append("route add %s via %s" % (PUBLIC_NET, via))
+            if role == "internet" and (self.knobs["nat"] or self.knobs["nat64"]):
+                router.append("route add %s via %s" % (self.public_net, via))
+            if role == "internet" and self.knobs["egress_v6"]:
+                router.append("route add %s via %s" % (plan.PUBLIC_V6, theirs6.split("/")[0]))
             self._ip(role, "\n".join(peer) + "\n")
         self._ip("router", "\n".join(router) + "\n")
         with isolation.in_netns(rtr):
@@ -418,7 +541,7 @@ class VpcWorld(World):
                              % (chain, chain))
                     text += "".join("    %s\n" % line for line in lines) + "  }\n"
                 text += "}\n"
-            if role == "router" and knobs["nat"]:
+            if role == "router" and (knobs["nat"] or knobs["nat64"]):
                 text += ("table ip vpcnat {\n  chain postrouting {\n    type nat hook postrouting "
                          "priority 100; policy accept;\n    oifname \"n0\" masquerade\n  }\n}\n")
             if text:
@@ -450,7 +573,10 @@ class VpcWorld(World):
     def _start_peers(self):
         offset = self.spec["service_clock_offset_s"]  # the lab's default, 0
         for service in self.services:
-            for ip, behaviour in list(self.enis.get(service, [])) + [(self.public[service], "tls")]:
+            public = [(self.public[service], "tls")]
+            if self.knobs["egress_v6"]:
+                public.append((self.public_v6[service], "tls"))
+            for ip, behaviour in list(self.enis.get(service, [])) + public:
                 role = self._add_address(ip)
                 if behaviour == "refused":
                     continue
@@ -467,14 +593,11 @@ class VpcWorld(World):
                 self.peers.append(peer)
                 self._start_in(role, peer)
         # The Amazon-provided resolver; the corporate one answers public addresses.
-        records = {}
-        for service in self.services:
-            answer = self.vpc_answer(service)
-            if answer != "nxdomain":  # dnsmasq's --local zone: absent names are NXDOMAIN
-                if not isinstance(answer, dict):
-                    raise ValueError("dns_records: %r (nxdomain or {A, AAAA})" % (answer,))
-                records[plan.host(service, self.region)] = answer
-        vpc = Dnsmasq(plan.RESOLVER, records, also_on=[plan.AMAZON_RESOLVER],
+        also_on = [plan.AMAZON_RESOLVER]
+        if self._needs_v6_services():
+            also_on.append(plan.AMAZON_RESOLVER_V6)
+        vpc = Dnsmasq(plan.RESOLVER, self.vpc_records(), also_on=also_on,
+                      zones=("amazonaws.com", plan.dualstack_suffix(self.region)),
                       log_path=os.path.join(self.run_dir, "dnsmasq-vpc.log"))
         self.resolvers.append(vpc)
         self._start_in("router", vpc)
@@ -494,10 +617,23 @@ class VpcWorld(World):
         if self.knobs["imds_connlimit"] is not None:
             self.nft["router"].append(("input", self.connlimit_rule()))
         if mode != "refused":
-            self.imds = FakeImds(plan.IMDS, 80, "v2" if mode == "blackhole" else mode,
-                                 self.imds_metadata(), throttle=self.knobs["imds_throttle"],
-                                 delays=self.knobs["imds_delay"])
-            self._start_in("router", self.imds)
+            imds_at = {plan.IMDS: None}
+            if self.knobs["imds_ipv6"]:
+                imds_at[plan.IMDS_V6] = None
+            for address in imds_at:
+                imds_at[address] = FakeImds(address, 80, "v2" if mode == "blackhole" else mode,
+                                            self.imds_metadata(),
+                                            throttle=self.knobs["imds_throttle"],
+                                            delays=self.knobs["imds_delay"])
+                self._start_in("router", imds_at[address])
+            # The world's IMDS is the one the instance talks to.
+            main = plan.IMDS_V6 if self.ipv6_only and self.knobs["imds_ipv6"] else plan.IMDS
+            self.imds = imds_at.pop(main)
+            self.extra += list(imds_at.values())
+        if self.knobs["nat64"]:
+            tayga = Tayga(self.run_dir)
+            self._start_in("router", tayga)
+            self.extra.append(tayga)
 
         proxy = self.proxy_spec()
         if proxy:
@@ -535,6 +671,18 @@ class VpcWorld(World):
                     k["resolver"], " (down)" if k["vpc_resolver"] == "down" else ""),
                  "IMDS %s, credentials %s, ssm API %s" % (self.imds_spec()["mode"],
                                                           k["credentials"], k["ssm_api"])]
+        v6 = []
+        if k["region"] != plan.REGION:
+            v6.append("region " + k["region"])
+        if self.ipv6_only:
+            v6.append("IPv6-only instance %s (resolver %s)" % (INSTANCE_V6, plan.AMAZON_RESOLVER_V6))
+        if k["imds_ipv6"]:
+            v6.append("IMDS also at [%s]" % plan.IMDS_V6)
+        v6 += [words for knob, words in (("egress_v6", "egress-only IPv6 to the public endpoints"),
+                                         ("dns64", "DNS64 on the subnet"),
+                                         ("nat64", "NAT64 (tayga) in the router")) if k[knob]]
+        if v6:
+            lines.append("IPv6: " + ", ".join(v6))
         imds = []
         if k["imds_throttle"]:
             t = k["imds_throttle"]
@@ -549,7 +697,9 @@ class VpcWorld(World):
             lines.append("IMDS: " + ", ".join(imds))
         for service in self.services:
             enis = ", ".join("%s %s" % e for e in self.enis.get(service, [])) or "no endpoint"
-            lines.append("%s: %s; public %s" % (service, enis, self.public[service]))
+            lines.append("%s: %s; public %s%s" % (service, enis, self.public[service],
+                                                 " and " + self.public_v6[service]
+                                                 if k["egress_v6"] else ""))
         if self.proxy:
             lines.append("proxy: " + self.proxy.describe())
         for role, rules in self.nft.items():
