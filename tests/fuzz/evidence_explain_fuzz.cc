@@ -17,6 +17,7 @@
 #include "probe/report/report.h"
 #include "probe/report/report_boot.h"
 #include "probe/report/report_prometheus.h"
+#include "probe/util/json_depth.h"
 #include "tests/fuzz/fuzz_input.h"
 
 #ifndef SSM_REACH_FUZZ_REPLAY
@@ -97,6 +98,11 @@ extern "C" std::size_t LLVMFuzzerMutate(std::uint8_t* data, std::size_t size, st
 extern "C" std::size_t LLVMFuzzerCustomMutator(std::uint8_t* data, std::size_t size,
                                                std::size_t max_size, unsigned int seed) {
   std::minstd_rand random(seed);
+  // collect() recurses: a seed nested deeper than any evidence file may be
+  // (the reader refuses it; see the nested-too-deep regression inputs) gets
+  // byte mutations only, or this mutator itself would overflow the stack.
+  if (ssmreach::json_nested_too_deeply(ssmreach::fuzz::as_text(data, size)))
+    return LLVMFuzzerMutate(data, size, max_size);
   Json document = Json::parse(data, data + size, nullptr, /*allow_exceptions=*/false);
   if (document.is_discarded() || random() % 8 == 0) return LLVMFuzzerMutate(data, size, max_size);
   const auto changes = 1 + random() % 3;
