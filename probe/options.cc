@@ -5,8 +5,8 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <functional>
 #include <memory>
 #include <sstream>
@@ -50,14 +50,22 @@ struct UsageError {
   std::string message;
 };
 
-// A decimal number of seconds from `low` to `high`: digits and a point only
-// (std::stod would also take "0x10", "1e1" and leading blanks).
+// Digits with at most one point among them ("2", "0.5", ".5", "2."): what
+// strtod alone would also take ("0x10", "1e1", "inf", leading blanks) is not
+// a number of seconds anyone types.
+bool is_plain_decimal(const std::string& text) {
+  const auto digits =
+      std::count_if(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  const auto points = std::count(text.begin(), text.end(), '.');
+  return digits > 0 && points <= 1 && digits + points == static_cast<std::ptrdiff_t>(text.size());
+}
+
+// A decimal number of seconds from `low` to `high`. strtod, not
+// std::from_chars: the static release would carry libstdc++'s text-to-float
+// tables for this one parse; nothing here sets a locale, so the point is '.'.
 double parse_seconds(const char* flag, const std::string& text, double low, double high) {
-  double value = 0;
-  const char* const end = text.data() + text.size();
-  const auto [stop, problem] = std::from_chars(text.data(), end, value, std::chars_format::fixed);
-  if (problem != std::errc() || stop != end || !std::isfinite(value) || value < low ||
-      value > high) {
+  const double value = is_plain_decimal(text) ? std::strtod(text.c_str(), nullptr) : -1;
+  if (!std::isfinite(value) || value < low || value > high) {
     std::ostringstream range;
     range << low << " to " << high;
     throw UsageError{std::string(flag) + ": '" + text +

@@ -1,7 +1,8 @@
 #include "probe/report/report_prometheus.h"
 
 #include <algorithm>
-#include <charconv>
+#include <cmath>
+#include <cstdio>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -28,12 +29,15 @@ std::string escaped(std::string_view value) {
 }
 
 // Six significant digits ("0.0413", "0.0008", "1717243200", "-1"): the
-// clocks measured are not finer.
+// clocks measured are not finer. Seventeen for large values (Unix times).
+// printf's %g, not std::to_chars: the same digits, and the static release
+// would carry libstdc++'s float-to-text tables (118 KB) for this one line.
 std::string number(double value) {
+  if (!std::isfinite(value)) return std::isnan(value) ? "NaN" : value > 0 ? "+Inf" : "-Inf";
   char text[32];
-  auto [end, ec] = std::to_chars(text, text + sizeof text, value, std::chars_format::general,
-                                 value >= 1e6 || value <= -1e6 ? 17 : 6);
-  return ec == std::errc() ? std::string(text, end) : std::string("NaN");
+  const int precision = value >= 1e6 || value <= -1e6 ? 17 : 6;
+  const int length = std::snprintf(text, sizeof text, "%.*g", precision, value);
+  return std::string(text, static_cast<std::size_t>(length));
 }
 
 // One metric family at a time: HELP and TYPE once, then its samples. A

@@ -41,6 +41,10 @@ TEST_CASE("text_util: UTC timestamps and gaps") {
   CHECK(parse_utc("2024-03-01T00:00:10Z") == 1709251210);
   CHECK_FALSE(parse_utc("2024-02-30T00:00:00Z"));  // no such day
   CHECK_FALSE(parse_utc("Jun  1 12:00:00 2024 GMT"));
+  CHECK(parse_utc("2024-03-01T00:00:10.123Z") == 1709251210);  // fractions ignored
+  CHECK_FALSE(parse_utc("2024-03-01T00:00"));                  // no seconds
+  CHECK_FALSE(parse_utc("2024-03-01 00:00:10Z"));              // no T
+  CHECK_FALSE(parse_utc(""));
   CHECK(gap_text(-3 * 86400) == "3 days");
   CHECK(gap_text(5 * 3600) == "5 hours");
   CHECK(gap_text(150) == "2 minutes");
