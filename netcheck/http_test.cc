@@ -43,7 +43,7 @@ TEST_CASE("HTTP: requests on a connection share each answer, also after the serv
       [](const testing::SeenRequest& r) { return testing::http_response(200, r.path); });
   HttpRequest request;
   request.timeout = std::chrono::seconds(2);
-  request.connection_share = make_connection_share();
+  request.client = make_http_client();
   // One after another (the second on the loop once the first ended), as
   // the IMDS conversation does: the server's Connection: close must not
   // leave the second with a dead connection from the cache.
