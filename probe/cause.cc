@@ -48,6 +48,8 @@ constexpr CauseRow kCauses[] = {
     {Cause::tls_verify_failed, "tls.verify-failed", Layer::tls, kDepends},
     {Cause::tls_error, "tls.error", Layer::tls, kDepends},
     {Cause::tls_not_probed, "tls.not-probed", Layer::tls, kDepends},
+    // Not a finding about the path: what TLS would say is unknown.
+    {Cause::tls_trust_store, "tls.trust-store", Layer::tls, Status::unknown},
     {Cause::http_timeout, "http.timeout", Layer::http, kDepends},
     {Cause::http_error, "http.error", Layer::http, kDepends},
     {Cause::proxy_unreachable, "proxy.unreachable", Layer::proxy, kCritical},

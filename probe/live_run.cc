@@ -7,10 +7,11 @@
 #include <memory>
 
 #include "netcheck/event_loop.h"
-#include "netcheck/tls.h"
+#include "netcheck/http.h"
 #include "probe/agent_context.h"
 #include "probe/boot_wait.h"
 #include "probe/gather.h"
+#include "probe/gather/tls_setup.h"
 #include "probe/http_evidence.h"
 #include "probe/imds.h"
 #include "probe/instance_facts.h"
@@ -56,10 +57,10 @@ class LiveRun {
         started_(started),
         step_(netcheck::seconds(options.timeout_s)) {}
 
-  std::optional<Evidence> gather(std::string* error) {
+  Evidence gather() {
     read_host();
     wait_for_boot_if_asked();
-    if (!prepare_network(error)) return std::nullopt;
+    prepare_network();
     start_imds_conversation();
     wait_for_region();
     if (context().region.empty())
@@ -114,23 +115,33 @@ class LiveRun {
                       netcheck::seconds(options_.deadline_s));
   }
 
-  // The region as far as it is known without IMDS, the resolvers, the trust
-  // store and the proxy the agent runs with. False when TLS cannot be set up.
-  bool prepare_network(std::string* error) {
+  // The region as far as it is known without IMDS, the resolvers and the
+  // proxy the agent runs with; the trust store on another thread (nothing
+  // needs it before DNS has answered).
+  void prepare_network() {
     context().region = region_from_flag_or_env(options_.region, env_, &region_warning_);
     if (context().region.empty()) context().region = agent_region(context().agent);
     resolve_resolvers(options_, context());
-    context().trust_store = netcheck::find_trust_store(options_.ca_file);
-    std::string tls_error;
-    tls_ = netcheck::TlsClientContext::create(context().trust_store, &tls_error);
-    if (!tls_) {
-      *error = "cannot set up TLS: " + tls_error;
-      return false;
-    }
+    tls_setup_ = std::async(std::launch::async, set_up_tls, options_.ca_file);
     proxy_ = resolve_proxy_settings(
         options_, env_, read_agent_service_environment(env_("SSM_REACH_AGENT_ROOT").value_or("")));
     context().proxy = proxy_.evidence;
-    return true;
+    imds_.client = client_;
+  }
+
+  // The trust store, once: from here on TLS checks can start. A store that
+  // cannot be used is evidence (tls.trust-store): the TLS checks, the HTTPS
+  // requests and the signed call are not made, everything else is.
+  void take_tls_setup() {
+    if (!tls_setup_.valid()) return;
+    TlsSetup setup = tls_setup_.get();
+    context().trust_store = std::move(setup.trust_store);
+    anchors_ = std::move(setup.anchors);
+    tls_ = std::move(setup.context);
+    signed_call_->set_trust(anchors_);
+    if (!tls_)
+      signed_call_->set_skip_reason("the trust store cannot be used (" +
+                                    context().trust_store.error + ")");
   }
 
   SignedCallSettings signed_call_settings() const {
@@ -139,8 +150,7 @@ class LiveRun {
                            : imds_.enabled  ? ""
                                             : "IMDS is not used (" + imds_.skipped_by + ")";
     settings.timeout = step_;
-    settings.ca_file = evidence_.context.trust_store.path;
-    settings.ca_embedded = evidence_.context.trust_store.embedded;
+    settings.client = client_;
     settings.user_agent = user_agent_;
     if (proxy_.https) {
       settings.proxy_curl_url = proxy_.https->for_curl();
@@ -184,8 +194,8 @@ class LiveRun {
     gather.step_timeout = step_;
     gather.resolvers = context().resolvers;
     gather.tls = tls_.get();
-    gather.ca_file = context().trust_store.path;
-    gather.ca_embedded = context().trust_store.embedded;
+    gather.trust = anchors_;
+    gather.client = client_;
     gather.user_agent = user_agent_;
     gather.on_answer = [this](const TargetEvidence& target, const AddressEvidence* address) {
       signed_call_->path_answered(target, address);
@@ -194,6 +204,11 @@ class LiveRun {
     // verified: the call need not wait for that address's GET /.
     gather.on_verified = [this](const TargetEvidence& target, const AddressEvidence& address) {
       signed_call_->path_answered(target, &address);
+    };
+    // The signed call is the ssm endpoint's one HTTPS exchange.
+    gather.claim = [this](const TargetEvidence& target, std::size_t index,
+                          AddressExchange exchange) {
+      return signed_call_->claim(target, index, std::move(exchange));
     };
     return gather;
   }
@@ -204,10 +219,12 @@ class LiveRun {
     const auto& domain = context().agent.config.service_domain;
     context().partition_suffix = domain ? domain->value : partition_suffix(context().region.value);
     targets_ = plan_targets(options_, context().region.value, context().agent.config);
+    take_tls_setup();
     const GatherSettings gather = gather_settings();
     signed_call_->set_region(context().region.value);
     start_targets(loop_, targets_, gather, &evidence_.targets);
-    if (proxy_.https) {
+    // Through the proxy the path ends in TLS and HTTPS: not without trust.
+    if (proxy_.https && tls_) {
       ProxyRoute route{proxy_.https->for_curl(), proxy_.https->redacted(), proxy_.no_proxy};
       start_proxy_paths(loop_, route, gather, &evidence_.targets);
     }
@@ -245,6 +262,7 @@ class LiveRun {
   }
 
   Evidence finish() {
+    take_tls_setup();  // a run without a region still reports its trust store
     context().deadline_reached = deadline_->reached();
     signed_call_->finish();
     context().agent.version = agent_version_.get();
@@ -263,6 +281,11 @@ class LiveRun {
   ImdsSettings imds_;
   std::optional<RunDeadline> deadline_;
   std::string region_warning_;
+  // One libcurl multi handle for every request of the run: IMDS, GET /, the
+  // signed call, the proxy path (connection cache, easy handles reused).
+  const std::shared_ptr<netcheck::HttpClient> client_ = netcheck::make_http_client();
+  std::future<TlsSetup> tls_setup_;
+  std::shared_ptr<const netcheck::TrustAnchors> anchors_;
   std::unique_ptr<netcheck::TlsClientContext> tls_;
   ProxySettings proxy_;
   std::vector<Target> targets_;
@@ -276,9 +299,9 @@ class LiveRun {
 
 }  // namespace
 
-std::optional<Evidence> gather_live_evidence(const Options& options, const GetEnv& env,
-                                             netcheck::TimePoint started, std::string* error) {
-  return LiveRun(options, env, started).gather(error);
+Evidence gather_live_evidence(const Options& options, const GetEnv& env,
+                              netcheck::TimePoint started) {
+  return LiveRun(options, env, started).gather();
 }
 
 }  // namespace ssmreach

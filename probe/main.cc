@@ -56,18 +56,13 @@ int report(const Evidence& evidence, const Options& options, TextStyle style,
 int run(const Options& options) {
   const auto started = netcheck::Clock::now();
   const GetEnv env = process_environment();
-  std::string error;
-  const auto evidence = gather_live_evidence(options, env, started, &error);
-  if (!evidence) {
-    std::cerr << "ssm-reach: " << error << "\n";
-    return 3;
-  }
-  const int code = report(*evidence, options, TextStyle{want_color(env), 80});
+  const Evidence evidence = gather_live_evidence(options, env, started);
+  const int code = report(evidence, options, TextStyle{want_color(env), 80});
   // A file that cannot be written does not change what the run found: the
   // exit status stays the diagnosis's (monitoring relies on it), and stderr
   // says why the file is missing.
   std::string save_error;
-  if (options.save_evidence && !save_evidence_file(*options.save_evidence, *evidence, &save_error))
+  if (options.save_evidence && !save_evidence_file(*options.save_evidence, evidence, &save_error))
     std::cerr << "ssm-reach: warning: evidence not saved: " << save_error << "\n";
   return code;
 }
