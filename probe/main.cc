@@ -55,6 +55,13 @@ int report(const Evidence& evidence, const Options& options, TextStyle style,
 // A live run: the evidence, then the same diagnosis and report as explain.
 int run(const Options& options) {
   const auto started = netcheck::Clock::now();
+  // Only a live run needs OpenSSL, libcurl and c-ares (a millisecond or two
+  // of CPU): --version, --help and explain do without.
+  std::string error;
+  if (!netcheck::global_init(&error)) {
+    std::cerr << "ssm-reach: " << error << "\n";
+    return 3;
+  }
   const GetEnv env = process_environment();
   const Evidence evidence = gather_live_evidence(options, env, started);
   const int code = report(evidence, options, TextStyle{want_color(env), 80});
@@ -86,11 +93,6 @@ int explain(const Options& options) {
 int main(int argc, char** argv) {
   // A peer that resets the connection must not kill us with SIGPIPE.
   std::signal(SIGPIPE, SIG_IGN);
-  std::string error;
-  if (!netcheck::global_init(&error)) {
-    std::cerr << "ssm-reach: " << error << "\n";
-    return 3;
-  }
   auto parsed = ssmreach::parse_command_line(argc, argv);
   if (parsed.exit_code) {
     (*parsed.exit_code == 0 ? std::cout : std::cerr)
