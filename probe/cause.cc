@@ -48,8 +48,9 @@ constexpr CauseRow kCauses[] = {
     {Cause::tls_verify_failed, "tls.verify-failed", Layer::tls, kDepends},
     {Cause::tls_error, "tls.error", Layer::tls, kDepends},
     {Cause::tls_not_probed, "tls.not-probed", Layer::tls, kDepends},
-    // Not a finding about the path: what TLS would say is unknown.
-    {Cause::tls_trust_store, "tls.trust-store", Layer::tls, Status::unknown},
+    // Not a finding about the path: TLS and what follows were skipped (the
+    // contract's target statuses have no "unknown"; the run is unknown).
+    {Cause::tls_trust_store, "tls.trust-store", Layer::tls, Status::skipped},
     {Cause::http_timeout, "http.timeout", Layer::http, kDepends},
     {Cause::http_error, "http.error", Layer::http, kDepends},
     {Cause::proxy_unreachable, "proxy.unreachable", Layer::proxy, kCritical},

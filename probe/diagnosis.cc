@@ -592,8 +592,9 @@ void no_address_probed(TargetVerdict& tv) {
 
 // The trust store cannot be used, so TLS was not run: a target whose path
 // got past TCP (or goes through the proxy, which needs TLS to judge) is
-// unknown, never ok and never blamed on the endpoint. One whose lookup or
-// TCP failed keeps that finding. Returns whether it decided the target.
+// skipped from TLS on (and the run unknown), never ok and never blamed on
+// the endpoint. One whose lookup or TCP failed keeps that finding. Returns
+// whether it decided the target.
 bool trust_store_decides(const TargetContext& ctx, const std::vector<Finding>& findings,
                          TargetVerdict& tv) {
   const RunContext& context = ctx.evidence.context;
@@ -603,7 +604,7 @@ bool trust_store_decides(const TargetContext& ctx, const std::vector<Finding>& f
     return f.cause == Cause::tls_trust_store;
   });
   if (!tcp_works && !proxied) return false;
-  tv.status = Status::unknown;
+  tv.status = Status::skipped;
   fill_failure(tv, Cause::tls_trust_store, trust_store_text(ctx, tcp_works));
   tv.impact = "Unknown: whether the agent can use this path past TCP was not checked.";
   return true;
@@ -753,7 +754,11 @@ Verdict diagnose(const Evidence& evidence) {
                                !evidence.context.agent.registration.warnings.empty();
 
   verdict.status = verdict.targets.empty() ? Status::unknown : Status::ok;
-  for (const auto& tv : verdict.targets) verdict.status = worst(verdict.status, tv.status);
+  for (const auto& tv : verdict.targets) {
+    verdict.status = worst(verdict.status, tv.status);
+    // TLS not checked: whether the target works is unknown, never a pass.
+    if (tv.cause == Cause::tls_trust_store) verdict.status = Status::unknown;
+  }
   if (agent_files_bad) verdict.status = worst(verdict.status, Status::warning);
 
   if (evidence.context.region.empty()) {

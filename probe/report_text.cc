@@ -708,7 +708,9 @@ void problem_blocks(std::vector<std::string>& out, const Verdict& verdict, std::
   std::vector<bool> shown(verdict.targets.size(), false);
   for (std::size_t i = 0; i < verdict.targets.size(); ++i) {
     const TargetVerdict& tv = verdict.targets[i];
-    if (shown[i] || tv.status == Status::ok || tv.status == Status::skipped) continue;
+    // A skipped target says why when a cause made it so (tls.trust-store).
+    if (shown[i] || tv.status == Status::ok || (tv.status == Status::skipped && !tv.cause))
+      continue;
     std::vector<const TargetVerdict*> group = {&tv};
     for (std::size_t j = i + 1; j < verdict.targets.size(); ++j) {
       if (!shown[j] && same_problem(tv, verdict.targets[j])) {

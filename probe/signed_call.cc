@@ -71,9 +71,19 @@ void SignedCallStarter::path_answered(const TargetEvidence& target,
   // The agent takes the proxy when one applies: only that path counts.
   if (proxied != (address == nullptr)) return;
   if (claim_made_) {
+    if (address->ip == pin_ && have_path_) {
+      // The claimed address verified before the credentials came: its HTTP
+      // check waits no longer (GET /), and the call follows on its own once
+      // they come (on that connection when the server kept it alive).
+      if (claimed_) {
+        AddressExchange exchange = std::move(*claimed_);
+        claimed_.reset();
+        exchange.send_default();
+      }
+      return;
+    }
     // Direct, with the first address claimed: another address is where the
     // call goes should that one not be reached.
-    if (address->ip == pin_ && have_path_) return;
     if (!fallback_) fallback_ = address->ip;
     if (have_path_) return;
   } else if (have_path_) {

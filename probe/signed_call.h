@@ -6,10 +6,12 @@
 // (claim): it goes first on that connection, as soon as the credentials are
 // there, so it costs no round trips beyond the TCP, TLS and one request
 // every address makes anyway, and that address's HTTP evidence is its
-// answer. Should that address not be reached, the call goes to another
-// address whose TLS verified (on that address's idle connection when the
-// server kept it alive). Through a proxy, it follows the proxy path once
-// that answered HTTP.
+// answer. Credentials that are not there by the time the address's own TLS
+// check verified do not hold its HTTP check hostage: it gets GET / then, and
+// the call follows on its own. Should that address not be reached, the
+// call goes to another address whose TLS verified (on that address's idle
+// connection when the server kept it alive). Through a proxy, it follows
+// the proxy path once that answered HTTP.
 #pragma once
 
 #include <optional>
