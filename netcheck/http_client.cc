@@ -68,7 +68,15 @@ CURL* HttpClient::take_easy() {
 
 bool HttpClient::start(CURL* easy, HttpTransfer* transfer) {
   curl_easy_setopt(easy, CURLOPT_PRIVATE, transfer);
-  return curl_multi_add_handle(multi_, easy) == CURLM_OK;
+  if (curl_multi_add_handle(multi_, easy) != CURLM_OK) return false;
+  // libcurl starts a new transfer from its timer; run it now, so the
+  // connect (or the request on an idle connection) leaves at once, not
+  // after everything else this turn of the loop does. Transfers that end
+  // are told on the next act(), never from inside a request's creation.
+  timer_.reset();
+  int running = 0;
+  curl_multi_socket_action(multi_, CURL_SOCKET_TIMEOUT, 0, &running);
+  return true;
 }
 
 void HttpClient::give_back(CURL* easy) {

@@ -479,7 +479,6 @@ void start_imds(netcheck::EventLoop& loop, const ImdsSettings& settings, ImdsEvi
   conv->credentials_out = credentials_out;
   conv->callbacks = std::move(callbacks);
   conv->client = settings.client ? settings.client : netcheck::make_http_client();
-  preconnect_second(loop, conv);
 
   Request token;
   token.need = Need::token;
@@ -487,6 +486,8 @@ void start_imds(netcheck::EventLoop& loop, const ImdsSettings& settings, ImdsEvi
   token.path = std::string(kTokenPath);
   token.on_answer = on_token;
   enqueue(conv, std::move(token));
+  // After the token's own connect: the first connection carries the token.
+  preconnect_second(loop, conv);
 }
 
 }  // namespace ssmreach

@@ -60,8 +60,11 @@ class LiveRun {
   Evidence gather() {
     read_host();
     wait_for_boot_if_asked();
-    prepare_network();
+    read_proxy_settings();
+    // IMDS first: its first packets leave before the rest is read, which
+    // then overlaps with their round trip.
     start_imds_conversation();
+    prepare_network();
     wait_for_region();
     if (context().region.empty())
       say_no_region();
@@ -115,18 +118,21 @@ class LiveRun {
                       netcheck::seconds(options_.deadline_s));
   }
 
-  // The region as far as it is known without IMDS, the resolvers and the
-  // proxy the agent runs with; the trust store on another thread (nothing
-  // needs it before DNS has answered).
-  void prepare_network() {
-    context().region = region_from_flag_or_env(options_.region, env_, &region_warning_);
-    if (context().region.empty()) context().region = agent_region(context().agent);
-    resolve_resolvers(options_, context());
-    tls_setup_ = std::async(std::launch::async, set_up_tls, options_.ca_file);
+  // The proxy the agent runs with (the signed call takes it).
+  void read_proxy_settings() {
     proxy_ = resolve_proxy_settings(
         options_, env_, read_agent_service_environment(env_("SSM_REACH_AGENT_ROOT").value_or("")));
     context().proxy = proxy_.evidence;
-    imds_.client = client_;
+  }
+
+  // The region as far as it is known without IMDS and the resolvers; the
+  // trust store on another thread (nothing needs it before DNS has
+  // answered).
+  void prepare_network() {
+    tls_setup_ = std::async(std::launch::async, set_up_tls, options_.ca_file);
+    context().region = region_from_flag_or_env(options_.region, env_, &region_warning_);
+    if (context().region.empty()) context().region = agent_region(context().agent);
+    resolve_resolvers(options_, context());
   }
 
   // The trust store, once: from here on TLS checks can start. A store that
@@ -173,6 +179,7 @@ class LiveRun {
       imds_done_ = true;
       compare_resolvers();
     };
+    imds_.client = client_;
     start_imds(loop_, imds_, &context().imds, &credentials_, std::move(callbacks));
   }
 
