@@ -14,6 +14,7 @@
 #include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 
 #include "netcheck/unique_fd.h"
 #include "probe/agent_config.h"
@@ -129,8 +130,15 @@ std::string_view stanza_around(std::string_view text, std::size_t at) {
 std::vector<std::string_view> package_stanzas(std::string_view text, std::string_view package) {
   std::vector<std::string_view> out;
   const std::string field = "Package: " + std::string(package);
-  for (std::size_t at = text.find(field); at != std::string_view::npos;
-       at = text.find(field, at + 1)) {
+  // memmem, not string_view::find: that one stops at every 'P' of a
+  // megabyte of package names ("Priority", "Provides", ...), a millisecond.
+  const auto find = [&](std::size_t from) -> std::size_t {
+    if (from >= text.size()) return std::string_view::npos;
+    const void* hit = ::memmem(text.data() + from, text.size() - from, field.data(), field.size());
+    return hit ? static_cast<std::size_t>(static_cast<const char*>(hit) - text.data())
+               : std::string_view::npos;
+  };
+  for (std::size_t at = find(0); at != std::string_view::npos; at = find(at + 1)) {
     if (at != 0 && text[at - 1] != '\n') continue;
     if (trim(line_at(text, at).substr(8)) != package) continue;  // "amazon-ssm-agent-x"
     out.push_back(stanza_around(text, at));
