@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 
+#include "netcheck/timer.h"
 #include "probe/http_evidence.h"
 
 namespace ssmreach {
@@ -47,7 +48,7 @@ void start_http(const std::shared_ptr<AddressCheck>& check, netcheck::HttpReques
                 std::function<void(const netcheck::HttpResponse&)> on_answer) {
   request.pin_address = check->address().ip;
   request.timeout = check->settings.step_timeout;
-  request.trust = check->settings.trust;
+  request.trust = check->settings.tls ? check->settings.tls->trust : nullptr;
   request.client = check->settings.client;
   request.user_agent = check->settings.user_agent;
   check->loop->add(netcheck::make_http_task(
@@ -68,15 +69,16 @@ void start_address(netcheck::EventLoop& loop, const GatherSettings& settings,
                    TargetEvidence* target, std::size_t index) {
   auto check = std::make_shared<AddressCheck>(
       AddressCheck{&loop, settings, target, index, AddressCheck::Tls::pending, {}});
-  if (settings.tls != nullptr &&
-      !(settings.claim && settings.claim(*target, index, AddressExchange(check))))
+  const bool tls_checked = settings.tls && settings.tls->context;
+  if (tls_checked && !(settings.claim && settings.claim(*target, index, AddressExchange(check))))
     AddressExchange(check).send_default();
   loop.add(netcheck::make_tcp_task(
       check->address().ip, target->target.port, settings.step_timeout,
       [check](netcheck::TcpResult result, netcheck::UniqueFd socket) {
         bool connected = result.outcome == netcheck::TcpOutcome::ok && socket.valid();
         check->address().tcp = std::move(result);
-        const netcheck::TlsClientContext* tls = check->settings.tls;
+        const netcheck::TlsClientContext* tls =
+            check->settings.tls ? check->settings.tls->context : nullptr;
         if (!connected || tls == nullptr) return check->settle(false);
         check->loop->add(netcheck::make_tls_task(
             *tls, std::move(socket), check->target->target.host, check->settings.step_timeout,
@@ -88,9 +90,8 @@ void start_address(netcheck::EventLoop& loop, const GatherSettings& settings,
       }));
 }
 
-void start_addresses(netcheck::EventLoop& loop, const GatherSettings& settings,
-                     TargetEvidence* target, const std::vector<netcheck::IpAddress>& ips,
-                     const char* source) {
+void list_addresses(const GatherSettings& settings, TargetEvidence* target,
+                    const std::vector<netcheck::IpAddress>& ips, const char* source) {
   target->addresses.clear();
   for (const auto& ip : ips) {
     if (target->addresses.size() == settings.max_addresses_per_target) break;
@@ -99,9 +100,34 @@ void start_addresses(netcheck::EventLoop& loop, const GatherSettings& settings,
     address.source = source;
     target->addresses.push_back(std::move(address));
   }
-  // Only after the vector is complete: callbacks hold indices into it.
+}
+
+// Only once the vector is complete: callbacks hold indices into it.
+void start_listed(netcheck::EventLoop& loop, const GatherSettings& settings,
+                  TargetEvidence* target) {
   for (std::size_t i = 0; i < target->addresses.size(); ++i)
     start_address(loop, settings, target, i);
+}
+
+void start_addresses(netcheck::EventLoop& loop, const GatherSettings& settings,
+                     TargetEvidence* target, const std::vector<netcheck::IpAddress>& ips,
+                     const char* source) {
+  list_addresses(settings, target, ips, source);
+  start_listed(loop, settings, target);
+}
+
+// Addresses known before any answer (an IP literal, an /etc/hosts pin):
+// listed now, checked from the loop's first turn, when the TLS state the
+// caller fills after start_targets is there.
+void start_addresses_from_loop(netcheck::EventLoop& loop, const GatherSettings& settings,
+                               TargetEvidence* target, const std::vector<netcheck::IpAddress>& ips,
+                               const char* source) {
+  list_addresses(settings, target, ips, source);
+  auto* loop_ptr = &loop;
+  loop.add(netcheck::make_timer_task(netcheck::Clock::now(),
+                                     [loop_ptr, settings, target](bool abandoned) {
+                                       if (!abandoned) start_listed(*loop_ptr, settings, target);
+                                     }));
 }
 
 }  // namespace
@@ -128,7 +154,7 @@ void start_targets(netcheck::EventLoop& loop, const std::vector<Target>& targets
 
     if (auto literal = netcheck::parse_ip(host)) {
       target->host_is_literal = true;
-      start_addresses(loop, settings, target, {*literal}, "literal");
+      start_addresses_from_loop(loop, settings, target, {*literal}, "literal");
       continue;
     }
 
@@ -137,7 +163,7 @@ void start_targets(netcheck::EventLoop& loop, const std::vector<Target>& targets
     // what the pin overrides.
     target->hosts = netcheck::lookup_hosts_file(host).addresses;
     bool pinned = !target->hosts.empty();
-    if (pinned) start_addresses(loop, settings, target, target->hosts, "hosts");
+    if (pinned) start_addresses_from_loop(loop, settings, target, target->hosts, "hosts");
 
     if (settings.resolvers.empty()) {
       netcheck::DnsResult none;
@@ -163,7 +189,7 @@ netcheck::HttpRequest endpoint_request(const Target& target, const GatherSetting
   request.url = "https://" + (v6 ? "[" + target.host + "]" : target.host) +
                 (target.port == 443 ? std::string() : ":" + std::to_string(target.port)) + "/";
   request.timeout = settings.step_timeout;
-  request.trust = settings.trust;
+  request.trust = settings.tls ? settings.tls->trust : nullptr;
   request.client = settings.client;
   request.user_agent = settings.user_agent;
   request.max_body = 4096;  // an error document at most: only status and headers matter

@@ -24,6 +24,14 @@ using VerifiedCallback = std::function<void(const TargetEvidence&, const Address
 
 struct AddressCheck;
 
+// What TLS uses, known once the trust store was read (on another thread,
+// while DNS already runs): the TLS checks' context and the HTTPS requests'
+// trust anchors. Null context: TLS is not checked (tls.trust-store).
+struct TlsState {
+  const netcheck::TlsClientContext* context = nullptr;
+  std::shared_ptr<const netcheck::TrustAnchors> trust;
+};
+
 // The one HTTPS exchange of an address (beside its TCP+TLS check, on a
 // connection of its own), for whoever claimed it (GatherSettings::claim).
 class AddressExchange {
@@ -51,13 +59,14 @@ using ExchangeClaim =
 struct GatherSettings {
   netcheck::Duration step_timeout{};           // each of DNS, TCP, TLS, HTTP
   std::vector<netcheck::DnsServer> resolvers;  // empty: no DNS possible
-  const netcheck::TlsClientContext* tls = nullptr;
+  // Read when an address's checks start and when its TCP connects, always
+  // from the loop: the caller may fill it after start_targets, before the
+  // loop runs. Null: no TLS.
+  std::shared_ptr<const TlsState> tls;
   // A name that answers with hundreds of addresses must not open hundreds of
   // sockets; the rest are listed in the evidence, not probed.
   std::size_t max_addresses_per_target = 16;
-  // The run's trust anchors for the HTTPS requests (libcurl), the same the
-  // TLS checks use; and the run's HTTP client (one connection cache).
-  std::shared_ptr<const netcheck::TrustAnchors> trust;
+  // The run's HTTP client (one connection cache).
   std::shared_ptr<netcheck::HttpClient> client;
   std::string user_agent;
   AnswerCallback on_answer;
@@ -72,9 +81,11 @@ struct ProxyRoute {
   netcheck::NoProxy no_proxy;
 };
 
-// Adds every target's first task to `loop`. `out` is resized to one entry per
-// target and must outlive the loop's run; follow-up tasks (TCP per address,
-// TLS per connected socket) are added as answers arrive.
+// Adds every target's first task to `loop`: its DNS queries leave at once;
+// the addresses known without DNS (IP literals, /etc/hosts pins) start from
+// the loop, like every other. `out` is resized to one entry per target and
+// must outlive the loop's run; follow-up tasks (TCP per address, TLS per
+// connected socket) are added as answers arrive.
 void start_targets(netcheck::EventLoop& loop, const std::vector<Target>& targets,
                    const GatherSettings& settings, std::vector<TargetEvidence>* out);
 

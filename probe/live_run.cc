@@ -144,6 +144,8 @@ class LiveRun {
     context().trust_store = std::move(setup.trust_store);
     anchors_ = std::move(setup.anchors);
     tls_ = std::move(setup.context);
+    tls_state_->context = tls_.get();
+    tls_state_->trust = anchors_;
     signed_call_->set_trust(anchors_);
     if (!tls_)
       signed_call_->set_skip_reason("the trust store cannot be used (" +
@@ -200,8 +202,7 @@ class LiveRun {
     GatherSettings gather;
     gather.step_timeout = step_;
     gather.resolvers = context().resolvers;
-    gather.tls = tls_.get();
-    gather.trust = anchors_;
+    gather.tls = tls_state_;
     gather.client = client_;
     gather.user_agent = user_agent_;
     gather.on_answer = [this](const TargetEvidence& target, const AddressEvidence* address) {
@@ -226,10 +227,12 @@ class LiveRun {
     const auto& domain = context().agent.config.service_domain;
     context().partition_suffix = domain ? domain->value : partition_suffix(context().region.value);
     targets_ = plan_targets(options_, context().region.value, context().agent.config);
-    take_tls_setup();
     const GatherSettings gather = gather_settings();
     signed_call_->set_region(context().region.value);
+    // DNS first (its queries leave now); the trust store is needed only
+    // once a TCP connect completes, in the loop.
     start_targets(loop_, targets_, gather, &evidence_.targets);
+    take_tls_setup();
     // Through the proxy the path ends in TLS and HTTPS: not without trust.
     if (proxy_.https && tls_) {
       ProxyRoute route{proxy_.https->for_curl(), proxy_.https->redacted(), proxy_.no_proxy};
@@ -294,6 +297,8 @@ class LiveRun {
   std::future<TlsSetup> tls_setup_;
   std::shared_ptr<const netcheck::TrustAnchors> anchors_;
   std::unique_ptr<netcheck::TlsClientContext> tls_;
+  // tls_ and anchors_ for the checks, filled once the setup is taken.
+  const std::shared_ptr<TlsState> tls_state_ = std::make_shared<TlsState>();
   ProxySettings proxy_;
   std::vector<Target> targets_;
 
