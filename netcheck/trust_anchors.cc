@@ -120,7 +120,8 @@ std::shared_ptr<const TrustAnchors> TrustAnchors::load(const TrustStore& trust, 
   }
   std::size_t added = 0;
   if (trust.embedded) {
-    added = add_pem_certificates(embedded_amazon_roots_pem(), store.get());
+    if (!add_embedded_amazon_roots(store.get(), why)) return nullptr;
+    added = static_cast<std::size_t>(sk_X509_OBJECT_num(X509_STORE_get0_objects(store.get())));
   } else if (trust.path.empty()) {
     *why = trust.error.empty() ? "no CA bundle" : trust.error;
     return nullptr;
