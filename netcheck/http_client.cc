@@ -76,6 +76,9 @@ bool HttpClient::start(CURL* easy, HttpTransfer* transfer) {
   timer_.reset();
   int running = 0;
   curl_multi_socket_action(multi_, CURL_SOCKET_TIMEOUT, 0, &running);
+  // A transfer may have ended at once (no socket for its address family):
+  // it is told on the loop's next turn, which this makes come at once.
+  tell_ended_ = true;
   return true;
 }
 
@@ -96,6 +99,10 @@ void HttpClient::act(curl_socket_t fd, int mask) {
 }
 
 void HttpClient::act_on_timer(TimePoint now) {
+  if (tell_ended_) {
+    tell_ended_ = false;
+    deliver_ended();
+  }
   if (!timer_ || now < *timer_) return;
   timer_.reset();
   act(CURL_SOCKET_TIMEOUT, 0);

@@ -46,9 +46,13 @@ class HttpClient {
   // Drives libcurl for activity on `fd` (CURL_CSELECT_* in `mask`), or its
   // timer (fd CURL_SOCKET_TIMEOUT), then tells ended transfers.
   void act(curl_socket_t fd, int mask);
-  // libcurl's timer, shared by every transfer of the client.
-  std::optional<TimePoint> timer() const { return timer_; }
-  // Runs the timer once it is due (whichever transfer's task gets there first).
+  // libcurl's timer, shared by every transfer of the client; a past
+  // instant while transfers that ended at a start are yet to be told.
+  std::optional<TimePoint> timer() const {
+    return tell_ended_ ? std::optional<TimePoint>(TimePoint::min()) : timer_;
+  }
+  // Runs the timer once it is due (whichever transfer's task gets there
+  // first), and tells transfers that ended while one was started.
   void act_on_timer(TimePoint now);
 
   void add_connected_socket(UniqueFd socket);
@@ -69,6 +73,7 @@ class HttpClient {
   CURLM* multi_ = nullptr;
   std::vector<CURL*> idle_;
   std::optional<TimePoint> timer_;
+  bool tell_ended_ = false;
   std::vector<Connected> connected_;
   std::set<curl_socket_t> handed_over_;  // given to libcurl as already connected
 };

@@ -235,6 +235,23 @@ TEST_CASE("HTTP: a connection made beforehand carries the client's next request"
   CHECK(server.accepted() == 1);  // no connect of its own
 }
 
+TEST_CASE("HTTP: a request that fails as it starts is told from the loop, not at its timeout") {
+  // libcurl refuses the scheme while the request is being started: the end
+  // must still reach the task on the loop's next turn. Told only at the
+  // request's own 30 s limit, it would be abandoned by the loop's 5 s
+  // deadline and read as a timeout.
+  for (const bool shared : {true, false}) {
+    CAPTURE(shared);
+    HttpRequest request;
+    request.url = "ftp://127.0.0.1/";
+    request.timeout = std::chrono::seconds(30);
+    if (shared) request.client = make_http_client();
+    auto r = fetch(request, std::chrono::seconds(5));
+    CHECK(r.outcome == HttpOutcome::error);
+    CHECK(r.error.find("in time") == std::string::npos);
+  }
+}
+
 TEST_CASE("HTTP: a pinned connection is reused only for the same address") {
   testing::KeepAliveHttpServer server(
       [](const testing::SeenRequest&) { return testing::keepalive_response(204, ""); });
