@@ -175,21 +175,28 @@ HostsAnswer lookup_hosts_file(const std::string& name) {
   // with ARES_AI_ENVHOSTS, reads $CARES_HOSTS instead of /etc/hosts when it
   // is set (the tests rely on that). It sends no query; with no DNS source
   // the lookup completes inside the call.
-  Addrinfo found;  // declared before the channel: ares_destroy may report into it
-  ares_options options{};
-  char files_only[] = "f";
-  options.lookups = files_only;  // copied by c-ares
-  ares_channel raw = nullptr;
-  if (ares_init_options(&raw, &options, ARES_OPT_LOOKUPS) != ARES_SUCCESS) return answer;
-  Channel channel(raw);
+  //
+  // One channel for every lookup of this thread: setting one up reads
+  // resolv.conf and nsswitch.conf and allocates c-ares' query tables (a
+  // quarter of a millisecond each, once per target name otherwise). The
+  // hosts file itself is read afresh by every lookup.
+  thread_local const Channel channel = [] {
+    ares_options options{};
+    char files_only[] = "f";
+    options.lookups = files_only;  // copied by c-ares
+    ares_channel raw = nullptr;
+    return Channel(ares_init_options(&raw, &options, ARES_OPT_LOOKUPS) == ARES_SUCCESS ? raw
+                                                                                       : nullptr);
+  }();
+  if (!channel) return answer;
 
+  Addrinfo found;
   ares_addrinfo_hints hints{};
   hints.ai_family = AF_UNSPEC;
   // NOSORT keeps file order: RFC 6724 sorting would probe routes with
   // connected UDP sockets, pointless for a hosts file.
   hints.ai_flags = ARES_AI_ENVHOSTS | ARES_AI_NOSORT;
   ares_getaddrinfo(channel.get(), name.c_str(), nullptr, &hints, on_hosts_answer, &found);
-  channel.reset();
   if (!found) return answer;
 
   for (const ares_addrinfo_node* node = found->nodes; node; node = node->ai_next) {

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <climits>
+#include <ctime>
 
 namespace netcheck {
 
@@ -10,11 +10,16 @@ void EventLoop::add(std::unique_ptr<Task> task) { incoming_.push_back(std::move(
 
 namespace {
 
-int poll_timeout_ms(TimePoint now, TimePoint until) {
-  if (until <= now) return 0;
-  // Round up: waking a little late is harmless, spinning on 0 ms is not.
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(until - now).count() + 1;
-  return static_cast<int>(std::min<long long>(ms, INT_MAX));
+// To the nanosecond (ppoll): a wake-up rounded to whole milliseconds would
+// add up to a millisecond to every timer on the path (libcurl's, c-ares'),
+// and at 1 ms round trips that is a round trip each. The kernel never wakes
+// early, so a task's instant has come when it is called, and nothing spins.
+timespec poll_timeout(TimePoint now, TimePoint until) {
+  if (until <= now) return timespec{0, 0};
+  const auto left = std::min<Duration>(until - now, std::chrono::hours(24));
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(left);
+  return timespec{static_cast<time_t>(seconds.count()),
+                  static_cast<long>(std::chrono::nanoseconds(left - seconds).count())};
 }
 
 }  // namespace
@@ -51,7 +56,8 @@ bool EventLoop::run(TimePoint deadline, const std::function<bool()>& enough) {
     }
     first.push_back(fds.size());
 
-    int rc = ::poll(fds.data(), fds.size(), poll_timeout_ms(now, wake));
+    const timespec timeout = poll_timeout(now, wake);
+    int rc = ::ppoll(fds.data(), fds.size(), &timeout, nullptr);
     if (rc < 0 && errno != EINTR) {
       // poll itself failed (EINVAL/ENOMEM): nothing can make progress.
       TimePoint at = Clock::now();

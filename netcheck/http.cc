@@ -1,6 +1,7 @@
 #include "netcheck/http.h"
 
 #include <curl/curl.h>
+#include <openssl/ssl.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -10,7 +11,7 @@
 #include <optional>
 #include <string_view>
 
-#include "netcheck/embedded_roots.h"
+#include "netcheck/http_client.h"
 
 namespace netcheck {
 
@@ -30,55 +31,64 @@ const char* to_string(HttpOutcome outcome) {
   return "error";
 }
 
-struct ConnectionShare {
-  CURLSH* handle = nullptr;
-  ConnectionShare() : handle(curl_share_init()) {
-    if (handle) curl_share_setopt(handle, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
-  }
-  ~ConnectionShare() {
-    if (handle) curl_share_cleanup(handle);
-  }
-  ConnectionShare(const ConnectionShare&) = delete;
-  ConnectionShare& operator=(const ConnectionShare&) = delete;
-};
-
-std::shared_ptr<ConnectionShare> make_connection_share() {
-  return std::make_shared<ConnectionShare>();
-}
-
 namespace {
 
 // Response headers beyond this are dropped: a hostile peer must not grow us.
 constexpr std::size_t kMaxHeaderBytes = std::size_t{32} * 1024;
 
-struct MultiDeleter {
-  void operator()(CURLM* m) const { curl_multi_cleanup(m); }
-};
-struct EasyDeleter {
-  void operator()(CURL* e) const { curl_easy_cleanup(e); }
-};
 struct SlistDeleter {
   void operator()(curl_slist* l) const { curl_slist_free_all(l); }
 };
 
-// One request on its own multi handle. libcurl tells us, through the socket
-// and timer callbacks, which descriptors to watch and when to wake it; the
-// event loop does the waiting, libcurl does all the HTTP.
-class HttpTask final : public Task {
+// The trust anchors of a request, installed into each SSL_CTX libcurl
+// makes for it (the server's and an https proxy's): a C callback, nothing
+// may be thrown through libcurl.
+CURLcode install_trust_anchors(CURL*, void* ssl_ctx, void* anchors) noexcept {
+  SSL_CTX_set1_cert_store(static_cast<SSL_CTX*>(ssl_ctx),
+                          static_cast<const TrustAnchors*>(anchors)->store());
+  return CURLE_OK;
+}
+
+// "host:port:address:port" for CURLOPT_CONNECT_TO: the request goes to the
+// address under test while SNI, certificate checks and Host keep the name.
+// (Not CURLOPT_RESOLVE: its entries live in the DNS cache every request of a
+// client shares, so two requests pinning one name to two addresses would
+// meet; a pinned connection is also only ever reused for the same address.)
+std::string connect_to_entry(const std::string& url, const IpAddress& ip) {
+  std::string entry;
+  CURLU* parsed = curl_url();
+  char* host = nullptr;
+  char* port = nullptr;
+  if (parsed && curl_url_set(parsed, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK &&
+      curl_url_get(parsed, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+      curl_url_get(parsed, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
+    const std::string address = ip.family == Family::v6 ? "[" + ip.text + "]" : ip.text;
+    entry = std::string(host) + ":" + port + ":" + address + ":" + port;
+  }
+  curl_free(host);
+  curl_free(port);
+  curl_url_cleanup(parsed);
+  return entry;
+}
+
+// One request, on its client's multi handle. libcurl tells the client,
+// through the socket and timer callbacks, which descriptors to watch and
+// when to wake it; the event loop does the waiting, libcurl does all the
+// HTTP.
+class HttpTask final : public Task, public HttpTransfer {
  public:
   HttpTask(HttpRequest request, HttpCallback on_done)
       : request_(std::move(request)), on_done_(std::move(on_done)), start_(Clock::now()) {
     // libcurl enforces request.timeout itself; this is the backstop should a
     // callback misbehave, so that the task always ends.
     hard_stop_ = start_ + request_.timeout + std::chrono::milliseconds(200);
+    client_ = request_.client ? request_.client : make_http_client();
     // A failed setup is reported from the loop, never from here: callers
     // may not be ready for their callback during make_http_task().
     setup_failed_ = !setup();
   }
 
-  ~HttpTask() override {
-    if (multi_ && easy_) curl_multi_remove_handle(multi_.get(), easy_.get());
-  }
+  ~HttpTask() override { release_easy(); }
 
   HttpTask(const HttpTask&) = delete;
   HttpTask& operator=(const HttpTask&) = delete;
@@ -98,24 +108,25 @@ class HttpTask final : public Task {
       finish_error();
       return;
     }
-    int running = 0;
+    // Keeps the client alive should this transfer end (and its last
+    // reference to the client go) while it is still acting.
+    const std::shared_ptr<HttpClient> client = client_;
     for (const pollfd& p : fds) {
       if (p.revents == 0) continue;
       int mask = 0;
       if (p.revents & POLLIN) mask |= CURL_CSELECT_IN;
       if (p.revents & POLLOUT) mask |= CURL_CSELECT_OUT;
       if (p.revents & (POLLERR | POLLHUP | POLLNVAL)) mask |= CURL_CSELECT_ERR;
-      curl_multi_socket_action(multi_.get(), p.fd, mask, &running);
+      client->act(p.fd, mask);
     }
-    if (timer_ && now >= *timer_) {
-      timer_.reset();
-      curl_multi_socket_action(multi_.get(), CURL_SOCKET_TIMEOUT, 0, &running);
-    }
-    collect(Clock::now());
+    client->act_on_timer(now);
     if (!done_ && now >= hard_stop_) abandon(now);
   }
 
-  TimePoint wake_at() const override { return timer_ ? std::min(*timer_, hard_stop_) : hard_stop_; }
+  TimePoint wake_at() const override {
+    const auto timer = client_->timer();
+    return timer ? std::min(*timer, hard_stop_) : hard_stop_;
+  }
 
   bool done() const override { return done_; }
 
@@ -127,25 +138,55 @@ class HttpTask final : public Task {
     finish(now);
   }
 
+  static bool is_connected_tcp(curl_socket_t fd) {
+    int type = 0;
+    socklen_t type_length = sizeof type;
+    if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &type_length) != 0 || type != SOCK_STREAM)
+      return false;
+    sockaddr_storage peer{};
+    socklen_t length = sizeof peer;
+    return ::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &length) == 0 &&
+           (peer.ss_family == AF_INET || peer.ss_family == AF_INET6);
+  }
+
+  // HttpTransfer
+  void watch(curl_socket_t fd, int what) override {
+    // libcurl asks to read only once a connect completed; getpeername()
+    // tells a connected socket (to the server or the proxy) from one still
+    // connecting or refused, which libcurl's timings do not for a tunnel.
+    // Only a TCP socket to an IP address counts: libcurl also hands over
+    // its resolver's wake-up socket (a connected AF_UNIX pair), which made
+    // a proxy name that does not resolve look connected, at random.
+    if (!saw_connected_) saw_connected_ = is_connected_tcp(fd);
+    try {
+      if (what == CURL_POLL_REMOVE)
+        sockets_.erase(fd);
+      else
+        sockets_[fd] = what;
+    } catch (...) {
+      // Not watched: the transfer ends on its timeout.
+    }
+  }
+
+  void ended(CURLcode result) override {
+    if (done_) return;
+    classify(result);
+    finish(Clock::now());
+  }
+
  private:
   bool setup() {
-    multi_.reset(curl_multi_init());
-    easy_.reset(curl_easy_init());
-    if (!multi_ || !easy_) return false;
-    CURLM* m = multi_.get();
-    curl_multi_setopt(m, CURLMOPT_SOCKETFUNCTION, &HttpTask::socket_callback);
-    curl_multi_setopt(m, CURLMOPT_SOCKETDATA, this);
-    curl_multi_setopt(m, CURLMOPT_TIMERFUNCTION, &HttpTask::timer_callback);
-    curl_multi_setopt(m, CURLMOPT_TIMERDATA, this);
-
-    CURL* e = easy_.get();
-    // libcurl copies the blob (CURL_BLOB_COPY) when the option is set.
-    const std::string_view roots = embedded_amazon_roots_pem();
-    curl_blob embedded_roots{const_cast<char*>(roots.data()), roots.size(), CURL_BLOB_COPY};
+    if (!client_ || !client_->valid()) return false;
+    easy_ = client_->take_easy();
+    if (!easy_) return false;
+    CURL* e = easy_;
     curl_easy_setopt(e, CURLOPT_URL, request_.url.c_str());
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+    // Every handshake is a full one, verified against the trust store: a
+    // resumed session (from a reused easy handle) would skip the check.
+    curl_easy_setopt(e, CURLOPT_SSL_SESSIONID_CACHE, 0L);
     auto timeout_ms = std::chrono::duration_cast<std::chrono::milliseconds>(request_.timeout);
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS,
                      static_cast<long>(std::max<long long>(1, timeout_ms.count())));
@@ -156,35 +197,13 @@ class HttpTask final : public Task {
     if (!request_.proxy.empty()) {
       curl_easy_setopt(e, CURLOPT_HTTPPROXYTUNNEL, 1L);
       curl_easy_setopt(e, CURLOPT_PROXYAUTH, CURLAUTH_BASIC);
-      curl_easy_setopt(e, CURLOPT_PROXY_CAINFO, request_.ca_file.c_str());
-      curl_easy_setopt(e, CURLOPT_PROXY_CAPATH, nullptr);
-      if (request_.ca_embedded) curl_easy_setopt(e, CURLOPT_PROXY_CAINFO_BLOB, &embedded_roots);
     }
-    // The trust store is always explicit: libcurl's built-in default path
-    // would hide a missing or wrong bundle.
-    curl_easy_setopt(
-        e, CURLOPT_CAINFO,
-        request_.ca_file.empty() ? "/nonexistent/ca-bundle" : request_.ca_file.c_str());
-    curl_easy_setopt(e, CURLOPT_CAPATH, nullptr);
-    // The blob takes precedence over CURLOPT_CAINFO.
-    if (request_.ca_embedded) curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &embedded_roots);
+    set_trust(e);
     if (request_.pin_address) {
-      const auto& ip = *request_.pin_address;
-      CURLU* url = curl_url();
-      char* host = nullptr;
-      char* port = nullptr;
-      if (url && curl_url_set(url, CURLUPART_URL, request_.url.c_str(), 0) == CURLUE_OK &&
-          curl_url_get(url, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
-          curl_url_get(url, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
-        const std::string address = ip.family == Family::v6 ? "[" + ip.text + "]" : ip.text;
-        resolve_.reset(
-            curl_slist_append(nullptr, (std::string(host) + ":" + port + ":" + address).c_str()));
-      }
-      curl_free(host);
-      curl_free(port);
-      curl_url_cleanup(url);
-      if (!resolve_) return false;
-      curl_easy_setopt(e, CURLOPT_RESOLVE, resolve_.get());
+      connect_to_.reset(curl_slist_append(
+          nullptr, connect_to_entry(request_.url, *request_.pin_address).c_str()));
+      if (!connect_to_ || std::string_view(connect_to_->data).empty()) return false;
+      curl_easy_setopt(e, CURLOPT_CONNECT_TO, connect_to_.get());
     }
     if (!request_.user_agent.empty())
       curl_easy_setopt(e, CURLOPT_USERAGENT, request_.user_agent.c_str());
@@ -203,50 +222,35 @@ class HttpTask final : public Task {
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &HttpTask::header_callback);
     curl_easy_setopt(e, CURLOPT_HEADERDATA, this);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, error_buffer_);
-    // request_ (and so the share) outlives easy_: declared before it.
-    if (request_.connection_share && request_.connection_share->handle)
-      curl_easy_setopt(e, CURLOPT_SHARE, request_.connection_share->handle);
-    return curl_multi_add_handle(m, e) == CURLM_OK;
+    return client_->start(e, this);
   }
 
-  static bool is_connected_tcp(curl_socket_t fd) {
-    int type = 0;
-    socklen_t type_length = sizeof type;
-    if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &type_length) != 0 || type != SOCK_STREAM)
-      return false;
-    sockaddr_storage peer{};
-    socklen_t length = sizeof peer;
-    return ::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &length) == 0 &&
-           (peer.ss_family == AF_INET || peer.ss_family == AF_INET6);
-  }
-
-  static int socket_callback(CURL*, curl_socket_t fd, int what, void* self_ptr, void*) {
-    auto* self = static_cast<HttpTask*>(self_ptr);
-    // libcurl asks to read only once a connect completed; getpeername()
-    // tells a connected socket (to the server or the proxy) from one still
-    // connecting or refused, which libcurl's timings do not for a tunnel.
-    // Only a TCP socket to an IP address counts: libcurl also hands over
-    // its resolver's wake-up socket (a connected AF_UNIX pair), which made
-    // a proxy name that does not resolve look connected, at random.
-    if (!self->saw_connected_) self->saw_connected_ = is_connected_tcp(fd);
-    try {
-      if (what == CURL_POLL_REMOVE)
-        self->sockets_.erase(fd);
-      else
-        self->sockets_[fd] = what;
-    } catch (...) {
-      return -1;  // tells libcurl to fail the transfer
+  // The trust store is always explicit: libcurl's built-in default path
+  // would hide a missing or wrong bundle.
+  void set_trust(CURL* e) {
+    if (request_.trust) {
+      // No file for libcurl to parse: the run's anchors, installed into the
+      // connection's SSL_CTX (and the proxy's) as it is made.
+      curl_easy_setopt(e, CURLOPT_CAINFO, nullptr);
+      curl_easy_setopt(e, CURLOPT_PROXY_CAINFO, nullptr);
+      curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, &install_trust_anchors);
+      curl_easy_setopt(e, CURLOPT_SSL_CTX_DATA, const_cast<TrustAnchors*>(request_.trust.get()));
+    } else {
+      const char* bundle =
+          request_.ca_file.empty() ? "/nonexistent/ca-bundle" : request_.ca_file.c_str();
+      curl_easy_setopt(e, CURLOPT_CAINFO, bundle);
+      curl_easy_setopt(e, CURLOPT_PROXY_CAINFO, bundle);
     }
-    return 0;
+    curl_easy_setopt(e, CURLOPT_CAPATH, nullptr);
+    curl_easy_setopt(e, CURLOPT_PROXY_CAPATH, nullptr);
   }
 
-  static int timer_callback(CURLM*, long timeout_ms, void* self_ptr) {
-    auto* self = static_cast<HttpTask*>(self_ptr);
-    if (timeout_ms < 0)
-      self->timer_.reset();
-    else
-      self->timer_ = Clock::now() + std::chrono::milliseconds(timeout_ms);
-    return 0;
+  // Back to the client for the next request: no longer driven, no more
+  // callbacks into this task.
+  void release_easy() {
+    if (!easy_) return;
+    client_->give_back(easy_);
+    easy_ = nullptr;
   }
 
   static std::size_t write_callback(char* data, std::size_t size, std::size_t n, void* self_ptr) {
@@ -295,18 +299,8 @@ class HttpTask final : public Task {
     return bytes;
   }
 
-  void collect(TimePoint now) {
-    int left = 0;
-    while (CURLMsg* msg = curl_multi_info_read(multi_.get(), &left)) {
-      if (msg->msg != CURLMSG_DONE) continue;
-      classify(msg->data.result);
-      finish(now);
-      return;
-    }
-  }
-
   void classify(CURLcode code) {
-    CURL* e = easy_.get();
+    CURL* e = easy_;
     long status = 0;
     curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
     response_.status = status;
@@ -331,7 +325,7 @@ class HttpTask final : public Task {
     }
     if (code == CURLE_COULDNT_CONNECT) {
       long os_errno = 0;
-      curl_easy_getinfo(easy_.get(), CURLINFO_OS_ERRNO, &os_errno);
+      curl_easy_getinfo(easy_, CURLINFO_OS_ERRNO, &os_errno);
       if (os_errno == ECONNREFUSED) {
         response_.outcome = HttpOutcome::refused;
         return;
@@ -348,7 +342,7 @@ class HttpTask final : public Task {
   // How far the transfer got: TCP, the proxy's CONNECT, TLS.
   // `verify_failed`: libcurl rejected the certificate.
   void record_progress(bool verify_failed) {
-    CURL* e = easy_.get();
+    CURL* e = easy_;
     if (e == nullptr) return;
     curl_easy_getinfo(e, CURLINFO_HTTP_CONNECTCODE, &response_.proxy_connect_status);
     curl_easy_getinfo(e, CURLINFO_SSL_VERIFYRESULT, &response_.tls_verify_result);
@@ -374,8 +368,10 @@ class HttpTask final : public Task {
   void finish(TimePoint now) {
     done_ = true;
     response_.ms = ms_between(start_, now);
+    // Before the callback: it may start the next request, which can then
+    // take this easy handle and this connection (keep-alive).
+    release_easy();
     sockets_.clear();
-    timer_.reset();
     if (on_done_) on_done_(std::move(response_));
   }
 
@@ -383,12 +379,11 @@ class HttpTask final : public Task {
   HttpCallback on_done_;
   TimePoint start_;
   TimePoint hard_stop_;
-  std::unique_ptr<CURLM, MultiDeleter> multi_;
-  std::unique_ptr<CURL, EasyDeleter> easy_;
+  std::shared_ptr<HttpClient> client_;
+  CURL* easy_ = nullptr;  // the client's, lent for this request
   std::unique_ptr<curl_slist, SlistDeleter> headers_;
-  std::unique_ptr<curl_slist, SlistDeleter> resolve_;
+  std::unique_ptr<curl_slist, SlistDeleter> connect_to_;
   std::map<curl_socket_t, int> sockets_;
-  std::optional<TimePoint> timer_;
   HttpResponse response_;
   std::size_t header_bytes_ = 0;
   char error_buffer_[CURL_ERROR_SIZE] = {};

@@ -11,14 +11,26 @@
 #include "netcheck/clock.h"
 #include "netcheck/endpoint.h"
 #include "netcheck/event_loop.h"
+#include "netcheck/trust_anchors.h"
+#include "netcheck/unique_fd.h"
 
 namespace netcheck {
 
-// Idle connections that requests carrying the same share may reuse (HTTP
-// keep-alive across tasks): a request then takes a finished one's
-// connection instead of opening its own. One thread only.
-struct ConnectionShare;
-std::shared_ptr<ConnectionShare> make_connection_share();
+// What the requests of one run share: one libcurl multi handle, so one
+// connection cache (HTTP keep-alive: a request takes an idle connection to
+// the same host, pinned address and proxy instead of opening its own), and
+// the easy handles of finished requests, reused. Each new multi or easy
+// handle costs libcurl a c-ares channel and more (~0.4 ms of CPU each), so a
+// run of 15 requests saves most of that. One thread only; requests without a
+// client get one of their own.
+class HttpClient;
+std::shared_ptr<HttpClient> make_http_client();
+
+// A TCP connection, already made, that the client's requests may use: the
+// first one that needs a new connection to that peer address and port takes
+// it instead of connecting (IMDS: a second connection made while the token
+// is on its way, so the credentials need no connect of their own).
+void add_connected_socket(HttpClient& client, UniqueFd socket);
 
 struct HttpRequest {
   std::string method = "GET";
@@ -34,14 +46,17 @@ struct HttpRequest {
   // https URLs are tunnelled with CONNECT. Empty: direct; the proxy and
   // no_proxy environment variables are never read (callers decide).
   std::string proxy;
-  // PEM trust store for https URLs (and an https proxy); empty: none
+  // The certificates https URLs (and an https proxy) are verified against,
+  // shared with every other handshake of the run (nothing is parsed per
+  // request). Null: `ca_file`, parsed by libcurl for this request.
+  std::shared_ptr<const TrustAnchors> trust;
+  // PEM trust store when there are no `trust` anchors; empty: none
   // trusted, so every https request fails verification.
   std::string ca_file;
-  // Trust ssm-reach's embedded Amazon roots instead of `ca_file`.
-  bool ca_embedded = false;
   std::string user_agent;
-  // Null: a connection of the request's own, closed when it ends.
-  std::shared_ptr<ConnectionShare> connection_share;
+  // Null: a client (and so a connection) of the request's own, closed when
+  // it ends.
+  std::shared_ptr<HttpClient> client;
 };
 
 enum class HttpOutcome {

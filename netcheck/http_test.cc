@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include "netcheck/tcp.h"
+#include "tests/unit/keepalive_http_server.h"
 #include "tests/unit/loopback_http_server.h"
 
 namespace netcheck {
@@ -43,7 +45,7 @@ TEST_CASE("HTTP: requests on a connection share each answer, also after the serv
       [](const testing::SeenRequest& r) { return testing::http_response(200, r.path); });
   HttpRequest request;
   request.timeout = std::chrono::seconds(2);
-  request.connection_share = make_connection_share();
+  request.client = make_http_client();
   // One after another (the second on the loop once the first ended), as
   // the IMDS conversation does: the server's Connection: close must not
   // leave the second with a dead connection from the cache.
@@ -167,6 +169,108 @@ TEST_CASE("HTTP: a pinned address is used for the URL's name") {
   CHECK(r.outcome == HttpOutcome::ok);
   CHECK(r.status == 204);
   CHECK(r.connected);
+}
+
+// Requests one after another on `loop` (each once the one before ended),
+// with `client`; their answers.
+std::vector<HttpResponse> one_after_another(EventLoop& loop, std::vector<HttpRequest> requests) {
+  std::vector<HttpResponse> answers;
+  std::function<void(std::size_t)> next = [&](std::size_t i) {
+    if (i == requests.size()) return;
+    loop.add(make_http_task(requests[i], [&, i](HttpResponse r) {
+      answers.push_back(std::move(r));
+      next(i + 1);
+    }));
+  };
+  next(0);
+  loop.run(Clock::now() + std::chrono::seconds(5));
+  return answers;
+}
+
+TEST_CASE("HTTP: the requests of one client share its connections (keep-alive)") {
+  for (const bool shared : {true, false}) {
+    CAPTURE(shared);
+    testing::KeepAliveHttpServer server(
+        [](const testing::SeenRequest& r) { return testing::keepalive_response(200, r.path); });
+    HttpRequest request;
+    request.url = server.url() + "/a";
+    request.timeout = std::chrono::seconds(2);
+    if (shared) request.client = make_http_client();
+    HttpRequest second = request;
+    second.url = server.url() + "/b";
+    EventLoop loop;
+    auto answers = one_after_another(loop, {request, second});
+    REQUIRE(answers.size() == 2);
+    CHECK(answers[1].body == "/b");
+    // Without a client of their own, each request opens a connection.
+    CHECK(server.accepted() == (shared ? 1 : 2));
+  }
+}
+
+TEST_CASE("HTTP: a connection made beforehand carries the client's next request") {
+  testing::KeepAliveHttpServer server(
+      [](const testing::SeenRequest& r) { return testing::keepalive_response(200, r.path); });
+  auto client = make_http_client();
+  EventLoop loop;
+  bool handed = false;
+  loop.add(make_tcp_task(*parse_ip("127.0.0.1"), static_cast<std::uint16_t>(server.port()),
+                         std::chrono::seconds(2), [&](TcpResult result, UniqueFd socket) {
+                           REQUIRE(result.outcome == TcpOutcome::ok);
+                           add_connected_socket(*client, std::move(socket));
+                           handed = true;
+                         }));
+  loop.run(Clock::now() + std::chrono::seconds(2));
+  REQUIRE(handed);
+  // The server's thread accepts it in its own time.
+  for (int i = 0; i < 200 && server.accepted() == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  REQUIRE(server.accepted() == 1);
+  HttpRequest request;
+  request.url = server.url() + "/over-it";
+  request.timeout = std::chrono::seconds(2);
+  request.client = client;
+  auto answers = one_after_another(loop, {request});
+  REQUIRE(answers.size() == 1);
+  CHECK(answers[0].body == "/over-it");
+  CHECK(server.accepted() == 1);  // no connect of its own
+}
+
+TEST_CASE("HTTP: a request that fails as it starts is told from the loop, not at its timeout") {
+  // libcurl refuses the scheme while the request is being started: the end
+  // must still reach the task on the loop's next turn. Told only at the
+  // request's own 30 s limit, it would be abandoned by the loop's 5 s
+  // deadline and read as a timeout.
+  for (const bool shared : {true, false}) {
+    CAPTURE(shared);
+    HttpRequest request;
+    request.url = "ftp://127.0.0.1/";
+    request.timeout = std::chrono::seconds(30);
+    if (shared) request.client = make_http_client();
+    auto r = fetch(request, std::chrono::seconds(5));
+    CHECK(r.outcome == HttpOutcome::error);
+    CHECK(r.error.find("in time") == std::string::npos);
+  }
+}
+
+TEST_CASE("HTTP: a pinned connection is reused only for the same address") {
+  testing::KeepAliveHttpServer server(
+      [](const testing::SeenRequest&) { return testing::keepalive_response(204, ""); });
+  HttpRequest request;
+  request.url = "http://endpoint.example.invalid:" + std::to_string(server.port()) + "/";
+  request.pin_address = parse_ip("127.0.0.1");
+  request.timeout = std::chrono::seconds(2);
+  request.client = make_http_client();
+  // The same name pinned to another address, where nothing listens: the
+  // idle connection to 127.0.0.1 must not carry it.
+  HttpRequest elsewhere = request;
+  elsewhere.pin_address = parse_ip("127.0.0.2");
+  EventLoop loop;
+  auto answers = one_after_another(loop, {request, elsewhere, request});
+  REQUIRE(answers.size() == 3);
+  CHECK(answers[0].status == 204);
+  CHECK(answers[1].outcome == HttpOutcome::refused);
+  CHECK(answers[2].status == 204);
+  CHECK(server.accepted() == 1);  // the first connection served the third request
 }
 
 TEST_CASE("HTTP: a proxy's answer to CONNECT is recorded") {

@@ -12,7 +12,6 @@
 #include <ctime>
 #include <utility>
 
-#include "netcheck/embedded_roots.h"
 #include "netcheck/tcp.h"
 
 namespace netcheck {
@@ -401,12 +400,11 @@ std::unique_ptr<TlsClientContext> TlsClientContext::create(const std::string& ca
   return context;
 }
 
-std::unique_ptr<TlsClientContext> TlsClientContext::create(const TrustStore& trust,
+std::unique_ptr<TlsClientContext> TlsClientContext::create(const TrustAnchors& anchors,
                                                            std::string* error) {
-  auto context = create(trust.embedded ? std::string() : trust.path, error);
-  if (context && trust.embedded &&
-      !add_embedded_amazon_roots(SSL_CTX_get_cert_store(context->get()), error))
-    return nullptr;
+  auto context = create(std::string(), error);
+  // set1: the context takes its own reference; the store is never modified.
+  if (context) SSL_CTX_set1_cert_store(context->get(), anchors.store());
   return context;
 }
 

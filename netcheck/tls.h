@@ -10,7 +10,7 @@
 
 #include "netcheck/clock.h"
 #include "netcheck/event_loop.h"
-#include "netcheck/trust_store.h"
+#include "netcheck/trust_anchors.h"
 #include "netcheck/unique_fd.h"
 
 namespace netcheck {
@@ -55,9 +55,9 @@ class TlsClientContext {
  public:
   // `ca_file` empty: no trust anchors (every chain is untrusted).
   static std::unique_ptr<TlsClientContext> create(const std::string& ca_file, std::string* error);
-  // The trust store find_trust_store chose: its file, or the embedded
-  // Amazon roots.
-  static std::unique_ptr<TlsClientContext> create(const TrustStore& trust, std::string* error);
+  // The run's trust anchors, parsed once (trust_anchors.h): the context
+  // shares their X509_STORE, as every libcurl connection of the run does.
+  static std::unique_ptr<TlsClientContext> create(const TrustAnchors& anchors, std::string* error);
   ~TlsClientContext();
   TlsClientContext(const TlsClientContext&) = delete;
   TlsClientContext& operator=(const TlsClientContext&) = delete;

@@ -393,6 +393,30 @@ TEST_CASE("tls client context trusts the given bundle and nothing else") {
   CHECK(sk_X509_OBJECT_num(X509_STORE_get0_objects(SSL_CTX_get_cert_store(empty->get()))) == 0);
 }
 
+TEST_CASE("tls client contexts share the run's trust anchors, parsed once") {
+  TrustStore trust;
+  trust.source = "--ca-file";
+  trust.path = lab().ca_pem.path();
+  auto anchors = load_trust_anchors(trust);
+  REQUIRE(anchors);
+  std::string error;
+  auto first = TlsClientContext::create(*anchors, &error);
+  auto second = TlsClientContext::create(*anchors, &error);
+  REQUIRE(first);
+  REQUIRE(second);
+  // The same store, not a copy: nothing is parsed per context.
+  CHECK(SSL_CTX_get_cert_store(first->get()) == anchors->store());
+  CHECK(SSL_CTX_get_cert_store(second->get()) == anchors->store());
+  CHECK(SSL_CTX_get_verify_mode(first->get()) == SSL_VERIFY_PEER);
+  // It verifies what the bundle's CA issued, and the context outlives
+  // nothing it needs: the store is reference counted.
+  anchors.reset();
+  ServerSaw saw;
+  Chain chain = probe_server({.leaf = &lab().valid}, "ssm.lab.test", &saw, *first);
+  REQUIRE(chain.tls);
+  CHECK(chain.tls->verified());
+}
+
 TEST_CASE("tls to a valid server: TLS 1.3, verified, leaf described, SNI sent") {
   auto context = client_trusting(lab().ca_pem.path());
   ServerSaw saw;

@@ -15,6 +15,11 @@ struct TrustStore {
   // No bundle anywhere on the system: ssm-reach's embedded Amazon roots are
   // trusted instead (embedded_roots.h); `path` is empty, `error` says why.
   bool embedded = false;
+  // Certificates can be verified against it: the embedded roots, or a file
+  // that loaded (trust_anchors.h records why one did not in `error`). A
+  // store that is not usable must never let TLS pass, nor fail it on the
+  // endpoint's account: its checks are not run (the tls.trust-store cause).
+  bool usable() const { return embedded || (!path.empty() && error.empty()); }
 };
 
 // The usual system bundle locations, in search order: Amazon Linux / RHEL /

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "netcheck/event_loop.h"
+#include "netcheck/http.h"
 #include "netcheck/tls.h"
 #include "probe/evidence/http_evidence.h"
 #include "probe/evidence/instance_facts.h"
@@ -13,6 +14,7 @@
 #include "probe/gather/gather.h"
 #include "probe/gather/imds.h"
 #include "probe/gather/signed_call.h"
+#include "probe/gather/tls_setup.h"
 #include "probe/host/agent_context.h"
 #include "probe/host/agent_service_env.h"
 #include "probe/host/proxy_settings.h"
@@ -59,11 +61,14 @@ class LiveRun {
         started_(started),
         step_(netcheck::seconds(options.timeout_s)) {}
 
-  std::optional<Evidence> gather(std::string* error) {
+  Evidence gather() {
     read_host();
     wait_for_boot_if_asked();
-    if (!prepare_network(error)) return std::nullopt;
+    read_proxy_settings();
+    // IMDS first: its first packets leave before the rest is read, which
+    // then overlaps with their round trip.
     start_imds_conversation();
+    prepare_network();
     wait_for_region();
     if (context().region.empty())
       say_no_region();
@@ -117,22 +122,37 @@ class LiveRun {
                       netcheck::seconds(options_.deadline_s));
   }
 
-  // The region as far as it is known without IMDS, the resolvers, the trust
-  // store and the proxy the agent runs with. False when TLS cannot be set up.
-  bool prepare_network(std::string* error) {
+  // The proxy the agent runs with (the signed call takes it).
+  void read_proxy_settings() {
+    proxy_ = resolve_proxy_settings(proxy_flags(options_), env_, agent_env_);
+    context().proxy = proxy_.evidence;
+  }
+
+  // The region as far as it is known without IMDS and the resolvers; the
+  // trust store on another thread (nothing needs it before DNS has
+  // answered).
+  void prepare_network() {
+    tls_setup_ = std::async(std::launch::async, set_up_tls, options_.ca_file);
     context().region = region_from_flag_or_env(options_.region, env_, &region_warning_);
     if (context().region.empty()) context().region = agent_region(context().agent);
     resolve_resolvers(options_, context());
-    context().trust_store = netcheck::find_trust_store(options_.ca_file);
-    std::string tls_error;
-    tls_ = netcheck::TlsClientContext::create(context().trust_store, &tls_error);
-    if (!tls_) {
-      *error = "cannot set up TLS: " + tls_error;
-      return false;
-    }
-    proxy_ = resolve_proxy_settings(proxy_flags(options_), env_, agent_env_);
-    context().proxy = proxy_.evidence;
-    return true;
+  }
+
+  // The trust store, once: from here on TLS checks can start. A store that
+  // cannot be used is evidence (tls.trust-store): the TLS checks, the HTTPS
+  // requests and the signed call are not made, everything else is.
+  void take_tls_setup() {
+    if (!tls_setup_.valid()) return;
+    TlsSetup setup = tls_setup_.get();
+    context().trust_store = std::move(setup.trust_store);
+    anchors_ = std::move(setup.anchors);
+    tls_ = std::move(setup.context);
+    tls_state_->context = tls_.get();
+    tls_state_->trust = anchors_;
+    signed_call_->set_trust(anchors_);
+    if (!tls_)
+      signed_call_->set_skip_reason("the trust store cannot be used (" +
+                                    context().trust_store.error + ")");
   }
 
   // The agent's own environment variables, with the file that sets each.
@@ -152,8 +172,7 @@ class LiveRun {
                            : imds_.enabled  ? ""
                                             : "IMDS is not used (" + imds_.skipped_by + ")";
     settings.timeout = step_;
-    settings.ca_file = evidence_.context.trust_store.path;
-    settings.ca_embedded = evidence_.context.trust_store.embedded;
+    settings.client = client_;
     settings.user_agent = user_agent_;
     if (proxy_.https) {
       settings.proxy_curl_url = proxy_.https->for_curl();
@@ -176,6 +195,7 @@ class LiveRun {
       imds_done_ = true;
       compare_resolvers();
     };
+    imds_.client = client_;
     start_imds(loop_, imds_, &context().imds, &credentials_, std::move(callbacks));
   }
 
@@ -196,9 +216,8 @@ class LiveRun {
     GatherSettings gather;
     gather.step_timeout = step_;
     gather.resolvers = context().resolvers;
-    gather.tls = tls_.get();
-    gather.ca_file = context().trust_store.path;
-    gather.ca_embedded = context().trust_store.embedded;
+    gather.tls = tls_state_;
+    gather.client = client_;
     gather.user_agent = user_agent_;
     gather.on_answer = [this](const TargetEvidence& target, const AddressEvidence* address) {
       signed_call_->path_answered(target, address);
@@ -207,6 +226,11 @@ class LiveRun {
     // verified: the call need not wait for that address's GET /.
     gather.on_verified = [this](const TargetEvidence& target, const AddressEvidence& address) {
       signed_call_->path_answered(target, &address);
+    };
+    // The signed call is the ssm endpoint's one HTTPS exchange.
+    gather.claim = [this](const TargetEvidence& target, std::size_t index,
+                          AddressExchange exchange) {
+      return signed_call_->claim(target, index, std::move(exchange));
     };
     return gather;
   }
@@ -222,8 +246,12 @@ class LiveRun {
         plan_targets(request, context().region.value, context().agent.config, context().naming);
     const GatherSettings gather = gather_settings();
     signed_call_->set_region(context().region.value);
+    // DNS first (its queries leave now); the trust store is needed only
+    // once a TCP connect completes, in the loop.
     start_targets(loop_, targets_, gather, &evidence_.targets);
-    if (proxy_.https) {
+    take_tls_setup();
+    // Through the proxy the path ends in TLS and HTTPS: not without trust.
+    if (proxy_.https && tls_) {
       ProxyRoute route{proxy_.https->for_curl(), proxy_.https->redacted(), proxy_.no_proxy};
       start_proxy_paths(loop_, route, gather, &evidence_.targets);
     }
@@ -264,6 +292,7 @@ class LiveRun {
   }
 
   Evidence finish() {
+    take_tls_setup();  // a run without a region still reports its trust store
     context().deadline_reached = deadline_->reached();
     signed_call_->finish();
     context().agent.version = agent_version_.get();
@@ -282,7 +311,14 @@ class LiveRun {
   ImdsSettings imds_;
   std::optional<RunDeadline> deadline_;
   std::string region_warning_;
+  // One libcurl multi handle for every request of the run: IMDS, GET /, the
+  // signed call, the proxy path (connection cache, easy handles reused).
+  const std::shared_ptr<netcheck::HttpClient> client_ = netcheck::make_http_client();
+  std::future<TlsSetup> tls_setup_;
+  std::shared_ptr<const netcheck::TrustAnchors> anchors_;
   std::unique_ptr<netcheck::TlsClientContext> tls_;
+  // tls_ and anchors_ for the checks, filled once the setup is taken.
+  const std::shared_ptr<TlsState> tls_state_ = std::make_shared<TlsState>();
   ProxySettings proxy_;
   AgentServiceEnvironment agent_env_;
   std::vector<Target> targets_;
@@ -296,9 +332,9 @@ class LiveRun {
 
 }  // namespace
 
-std::optional<Evidence> gather_live_evidence(const Options& options, const GetEnv& env,
-                                             netcheck::TimePoint started, std::string* error) {
-  return LiveRun(options, env, started).gather(error);
+Evidence gather_live_evidence(const Options& options, const GetEnv& env,
+                              netcheck::TimePoint started) {
+  return LiveRun(options, env, started).gather();
 }
 
 }  // namespace ssmreach

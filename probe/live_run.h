@@ -4,9 +4,6 @@
 // Diagnosis and reports come after, from the returned Evidence alone.
 #pragma once
 
-#include <optional>
-#include <string>
-
 #include "netcheck/clock.h"
 #include "probe/evidence/evidence.h"
 #include "probe/options.h"
@@ -14,10 +11,10 @@
 
 namespace ssmreach {
 
-// nullopt with `error` set when the checks cannot run at all (no TLS
-// context can be made). `started` is when the run began (elapsed_ms and the
-// deadline count from it).
-std::optional<Evidence> gather_live_evidence(const Options& options, const GetEnv& env,
-                                             netcheck::TimePoint started, std::string* error);
+// Always evidence: what cannot be checked (a trust store that cannot be
+// used, no region) is part of it. `started` is when the run began
+// (elapsed_ms and the deadline count from it).
+Evidence gather_live_evidence(const Options& options, const GetEnv& env,
+                              netcheck::TimePoint started);
 
 }  // namespace ssmreach

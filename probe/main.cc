@@ -97,23 +97,18 @@ int run(const Options& options) {
     return 3;
   }
   if (!output_files_usable(options)) return 3;
-  std::string error;
-  const auto evidence = gather_live_evidence(options, env, started, &error);
-  if (!evidence) {
-    say(error);
-    return 3;
-  }
-  const int code = report(*evidence, options, text_style(env));
+  const Evidence evidence = gather_live_evidence(options, env, started);
+  const int code = report(evidence, options, text_style(env));
   if (!options.save_evidence) return code;
   if (*options.save_evidence == kStdoutPath) {
-    write_stdout(evidence_to_json(*evidence));
+    write_stdout(evidence_to_json(evidence));
     return code;
   }
   // A file that cannot be written does not change what the run found: the
   // exit status stays the diagnosis's (monitoring relies on it), and stderr
   // says why the file is missing.
   std::string save_error;
-  if (!save_evidence_file(*options.save_evidence, *evidence, &save_error))
+  if (!save_evidence_file(*options.save_evidence, evidence, &save_error))
     say("warning: evidence not saved: " + save_error);
   return code;
 }
@@ -130,12 +125,16 @@ int explain(const Options& options) {
   return report(*evidence, options, text_style(process_environment()), *options.explain_file);
 }
 
-int run_or_explain(int argc, char** argv) {
+// Only a live run needs OpenSSL, libcurl and c-ares set up (a millisecond
+// or two of CPU): --version, --help, explain and --fleet do without.
+bool network_ready() {
   std::string error;
-  if (!netcheck::global_init(&error)) {
-    say(error);
-    return 3;
-  }
+  if (netcheck::global_init(&error)) return true;
+  say(error);
+  return false;
+}
+
+int run_or_explain(int argc, char** argv) {
   auto parsed = parse_command_line(argc, argv);
   if (parsed.exit_code) {
     const std::string line = parsed.message + (parsed.message.ends_with('\n') ? "" : "\n");
@@ -149,6 +148,7 @@ int run_or_explain(int argc, char** argv) {
     if (parsed.options.explain_file) return explain(parsed.options);
     if (parsed.options.fleet)
       return run_fleet(parsed.options.fleet_files, parsed.options.output == OutputFormat::json);
+    if (!network_ready()) return 3;
     if (parsed.options.watch_s) return run_watch(parsed.options);
     return run(parsed.options);
   } catch (const std::exception& e) {

@@ -90,17 +90,13 @@ int run_watch(const Options& options) {
   while (!g_stop) {
     const auto started = netcheck::Clock::now();
     std::string error;
-    const auto evidence = gather_live_evidence(options, env, started, &error);
-    if (!evidence) {
-      write_stderr("ssm-reach: " + printable_line(error) + "\n");
-      return 3;
-    }
-    const Verdict verdict = diagnose(*evidence);
+    const Evidence evidence = gather_live_evidence(options, env, started);
+    const Verdict verdict = diagnose(evidence);
     for (const auto& line : log.add(verdict, utc_text("%H:%M:%S"))) write_stdout(line + "\n");
     if (checked_stdout().failure()) break;  // stdout is gone (a closed pipe): nobody reads on
     if (options.textfile) {
       // Said once per distinct problem, not every interval.
-      if (!write_textfile(*options.textfile, render_prometheus(*evidence, verdict), &error) &&
+      if (!write_textfile(*options.textfile, render_prometheus(evidence, verdict), &error) &&
           error != last_textfile_error)
         write_stderr("ssm-reach: warning: textfile not written: " + printable_line(error) + "\n");
       last_textfile_error = error;

@@ -152,6 +152,8 @@ void weigh_unchecked(const Evidence& evidence, const std::optional<TargetVerdict
   // with, or IMDS is not used (--no-imds, a hybrid registration).
   if (call.skipped == "--no-auth" || !evidence.context.imds.attempted) return;
   if (call.credentials_source == "default-host-management") return;
+  // The trust store explains it (tls.trust-store on the endpoints).
+  if (!evidence.context.trust_store.usable()) return;
   // Explained elsewhere: IMDS's own finding, or no way to the ssm endpoint.
   if (imds && imds->status != Status::ok) return;
   if (!ssm || ssm->status == Status::critical) return;

@@ -74,6 +74,10 @@ constexpr CauseRow kCauses[] = {
     {Cause::tls_error, "tls.error", Layer::tls, kDepends, "TLS fails on this instance"},
     {Cause::tls_not_probed, "tls.not-probed", Layer::tls, kDepends,
      "TLS not checked before the run ended"},
+    // Not a finding about the path: TLS and what follows were skipped (the
+    // contract's target statuses have no "unknown"; the run is unknown).
+    {Cause::tls_trust_store, "tls.trust-store", Layer::tls, Status::skipped,
+     "no usable CA trust store on this instance"},
     {Cause::http_timeout, "http.timeout", Layer::http, kDepends, "no HTTP answer after TLS"},
     {Cause::http_error, "http.error", Layer::http, kDepends, "the HTTPS request fails"},
     {Cause::proxy_unreachable, "proxy.unreachable", Layer::proxy, kCritical,

@@ -51,6 +51,7 @@ enum class Cause {
   tls_verify_failed,
   tls_error,
   tls_not_probed,
+  tls_trust_store,
   http_timeout,
   http_error,
   proxy_unreachable,

@@ -923,6 +923,8 @@ CauseText address_text(const Finding& f, const std::string& subject, const Targe
       return texts.not_probed(false);
     case Cause::tls_not_probed:
       return texts.not_probed(true);
+    case Cause::tls_trust_store:
+      return trust_store_text(ctx, true);
     case Cause::http_timeout:
       return texts.http_failure(true);
     case Cause::http_error:
@@ -954,6 +956,26 @@ CauseText address_text(const Finding& f, const std::string& subject, const Targe
     default:  // tls.verify-failed
       return texts.tls_verify_failed();
   }
+}
+
+CauseText trust_store_text(const TargetContext& ctx, bool tcp_works) {
+  const auto& trust = ctx.evidence.context.trust_store;
+  CauseText t;
+  t.headline = "TLS not checked: the trust store cannot be used.";
+  t.what =
+      (tcp_works ? "TCP " + std::to_string(ctx.port()) + " works, but TLS" : std::string("TLS")) +
+      ", HTTPS and the signed call were not checked: " +
+      (trust.error.empty() ? "the trust store cannot be used" : trust.error) + ".";
+  t.why =
+      "Without certificates to verify against, no handshake can be judged: whether this "
+      "path works past TCP is unknown.";
+  t.remedy =
+      "Pass a PEM bundle that holds the CA certificates (--ca-file), or fix the one named; "
+      "the system's is /etc/pki/tls/certs/ca-bundle.crt on Amazon Linux and RHEL, "
+      "/etc/ssl/certs/ca-certificates.crt on Debian and Ubuntu:\n"
+      "$ openssl storeutl -noout -certs " +
+      (trust.path.empty() ? std::string("<bundle>") : trust.path);
+  return t;
 }
 
 // ---------------------------------------------------------------- resolver comparison

@@ -81,6 +81,11 @@ std::string class_subject(const Finding& f);
 // names it in the headline ("VPC address 10.40.1.11", "all 2 addresses").
 CauseText address_text(const Finding& f, const std::string& subject, const TargetContext& ctx);
 
+// tls.trust-store: the trust store cannot be used, so TLS (and what comes
+// after it) was not checked on `target`; `tcp_works` says whether TCP
+// reached one of its addresses.
+CauseText trust_store_text(const TargetContext& ctx, bool tcp_works);
+
 // ---- resolver comparison
 
 // "169.254.169.253 (Amazon-provided)", or "the Amazon-provided resolver".

@@ -90,7 +90,13 @@ bool tcp_failed(const AddressEvidence& address, std::uint16_t port, Finding& f) 
 }
 
 // The TLS handshake of an address; false when it completed.
-bool handshake_failed(const AddressEvidence& address, std::uint16_t port, Finding& f) {
+bool handshake_failed(const AddressEvidence& address, std::uint16_t port, bool trust_usable,
+                      Finding& f) {
+  if (!address.tls && !trust_usable) {
+    f.cause = Cause::tls_trust_store;
+    f.detail = "TLS not checked: the trust store cannot be used";
+    return true;
+  }
   if (!address.tls) {
     f.cause = Cause::tls_not_probed;
     f.detail = "TLS not probed before the run ended";
@@ -177,11 +183,11 @@ void judge_request(const AddressEvidence& address, Finding& f) {
 
 // One address, layer by layer: the first failure decides.
 Finding examine_address(const AddressEvidence& address, std::uint16_t port, const std::string& host,
-                        const InstanceFacts& facts) {
+                        const InstanceFacts& facts, bool trust_usable) {
   Finding f;
   f.evidence = &address;
   f.address_class = classify_address(address.ip, facts.vpc_cidrs);
-  if (tcp_failed(address, port, f) || handshake_failed(address, port, f) ||
+  if (tcp_failed(address, port, f) || handshake_failed(address, port, trust_usable, f) ||
       certificate_failed(*address.tls, host, f))
     return f;
   judge_request(address, f);
@@ -616,11 +622,31 @@ void no_address_probed(TargetVerdict& tv) {
   fill_failure(tv, Cause::tcp_not_probed, t);
 }
 
+// The trust store cannot be used, so TLS was not run: a target whose path
+// got past TCP (or goes through the proxy, which needs TLS to judge) is
+// skipped from TLS on (and the run unknown), never ok and never blamed on
+// the endpoint. One whose lookup or TCP failed keeps that finding. Returns
+// whether it decided the target.
+bool trust_store_decides(const TargetContext& ctx, const std::vector<Finding>& findings,
+                         TargetVerdict& tv) {
+  const RunContext& context = ctx.evidence.context;
+  if (context.trust_store.usable()) return false;
+  const bool proxied = !context.proxy.https_proxy.empty() && ctx.target.no_proxy_match.empty();
+  const bool tcp_works = std::any_of(findings.begin(), findings.end(), [](const Finding& f) {
+    return f.cause == Cause::tls_trust_store;
+  });
+  if (!tcp_works && !proxied) return false;
+  tv.status = Status::skipped;
+  fill_failure(tv, Cause::tls_trust_store, trust_store_text(ctx, tcp_works));
+  tv.impact = "Unknown: whether the agent can use this path past TCP was not checked.";
+  return true;
+}
+
 // Optional services are at most a warning; a target that is not ok says
 // what breaks for the user.
 void weigh_impact(TargetVerdict& tv, bool proxied) {
   if (!tv.required && tv.status == Status::critical) tv.status = Status::warning;
-  if (tv.status == Status::ok) return;
+  if (tv.status == Status::ok || tv.cause == Cause::tls_trust_store) return;
   // Through a proxy there is one path: it works or it does not.
   const bool partial =
       !proxied && tv.failed_layer() != Layer::auth &&
@@ -645,14 +671,15 @@ TargetVerdict diagnose_target(const Evidence& evidence, const TargetEvidence& te
 
   std::vector<Finding> findings;
   for (const auto& address : te.addresses) {
-    findings.push_back(examine_address(address, te.target.port, te.target.host, facts));
+    findings.push_back(examine_address(address, te.target.port, te.target.host, facts,
+                                       evidence.context.trust_store.usable()));
   }
   tv.addresses = address_verdicts(findings);
 
   // DNS: the first layer, unless the host is a literal or pinned by /etc/hosts.
   const bool pinned = !te.hosts.empty();
   const bool lookup_failed = !te.host_is_literal && !pinned && diagnose_lookup(ctx, tv);
-  if (!lookup_failed) {
+  if (!lookup_failed && !trust_store_decides(ctx, findings, tv)) {
     if (findings.empty()) {
       no_address_probed(tv);
     } else {
@@ -780,7 +807,11 @@ Verdict diagnose(const Evidence& evidence) {
                                !evidence.context.agent.registration.warnings.empty();
 
   verdict.status = verdict.targets.empty() ? Status::unknown : Status::ok;
-  for (const auto& tv : verdict.targets) verdict.status = worst(verdict.status, tv.status);
+  for (const auto& tv : verdict.targets) {
+    verdict.status = worst(verdict.status, tv.status);
+    // TLS not checked: whether the target works is unknown, never a pass.
+    if (tv.cause == Cause::tls_trust_store) verdict.status = Status::unknown;
+  }
   if (agent_files_bad || naming_risky) verdict.status = worst(verdict.status, Status::warning);
 
   if (evidence.context.region.empty()) {
@@ -806,10 +837,11 @@ Verdict diagnose(const Evidence& evidence) {
     verdict.notes.push_back(
         "No CA bundle on this system: using ssm-reach's embedded Amazon Trust Services roots; "
         "a TLS-inspecting proxy's CA cannot be trusted this way. Install ca-certificates.");
-  } else if (trust.path.empty()) {
-    verdict.notes.push_back("No CA bundle found" +
-                            (trust.error.empty() ? std::string() : " (" + trust.error + ")") +
-                            ": no certificate can be verified. Pass --ca-file.");
+  } else if (!trust.usable()) {
+    verdict.notes.push_back(
+        "Trust store: " + (trust.error.empty() ? std::string("no CA bundle") : trust.error) +
+        ". TLS, HTTPS and the signed call were not checked (tls.trust-store); "
+        "IMDS, DNS and TCP were. Pass --ca-file with a PEM bundle.");
   }
   if (verdict.imds) verdict.status = worst(verdict.status, verdict.imds->status);
   present(evidence, verdict);

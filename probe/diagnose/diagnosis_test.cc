@@ -1078,6 +1078,50 @@ TEST_CASE("diagnosis: IMDS is a target; trust store notes") {
   }
 }
 
+TEST_CASE("diagnosis: a trust store that cannot be used: TLS not judged, the run unknown") {
+  AddressEvidence tcp_only = tcp_failed("10.40.1.10", netcheck::TcpOutcome::ok);
+  auto e = evidence_with(
+      {resolved("ssm", {tcp_only}),
+       resolved("ssmmessages", {tcp_failed("10.40.1.11", netcheck::TcpOutcome::timeout)}),
+       dns_failure("ec2messages", netcheck::DnsOutcome::nxdomain)});
+  e.context.trust_store = {"/tmp/empty.pem", "--ca-file",
+                           "--ca-file /tmp/empty.pem cannot be used: it is empty"};
+  SignedCallEvidence call;
+  call.skipped =
+      "the trust store cannot be used (--ca-file /tmp/empty.pem cannot be used: it "
+      "is empty)";
+  call.credentials_source = "instance-profile";
+  e.signed_call = call;
+  const Verdict v = diagnose(e);
+  REQUIRE(v.targets.size() == 3);
+  // TCP worked: TLS and what follows were skipped, never passed, never
+  // blamed on the endpoint.
+  CHECK(v.targets[0].status == Status::skipped);
+  CHECK(v.targets[0].cause == Cause::tls_trust_store);
+  CHECK(v.targets[0].failed_layer() == Layer::tls);
+  CHECK(has(v.targets[0].explanation, "--ca-file /tmp/empty.pem cannot be used: it is empty"));
+  CHECK(has(v.targets[0].explanation, "TCP 443 works"));
+  CHECK_FALSE(v.targets[0].remedy.empty());
+  REQUIRE(v.targets[0].addresses.size() == 1);
+  CHECK(v.targets[0].addresses[0].cause == Cause::tls_trust_store);
+  // What was checked keeps its finding.
+  CHECK(v.targets[1].cause == Cause::tcp_timeout);
+  CHECK(v.targets[1].status == Status::critical);
+  CHECK(v.targets[2].cause == Cause::dns_nxdomain);
+  // Whether the path works is unknown: exit 3, whatever else is found.
+  CHECK(v.status == Status::unknown);
+  CHECK(any_note_has(v, "tls.trust-store"));
+
+  SUBCASE("alone, the run is unknown, not ok") {
+    auto alone = evidence_with({resolved("ssm", {tcp_only})});
+    alone.context.trust_store = e.context.trust_store;
+    alone.signed_call = call;
+    const Verdict only = diagnose(alone);
+    CHECK(only.targets[0].status == Status::skipped);
+    CHECK(only.status == Status::unknown);
+  }
+}
+
 TEST_CASE("diagnosis: real IDs from IMDS replace placeholders") {
   auto e = one(resolved("ssmmessages", {tcp_failed("10.40.1.11", TcpOutcome::timeout)}));
   const std::string mac = "meta-data/network/interfaces/macs/0a:1b:2c:3d:4e:5f/";

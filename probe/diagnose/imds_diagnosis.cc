@@ -52,26 +52,32 @@ constexpr std::string_view kIdentityCredentials =
     "/latest/meta-data/identity-credentials/ec2/security-credentials/ec2-instance";
 
 // What the agent reads from IMDS, in the order it reads it, as far as
-// this run asked for it (a recorded file may hold older paths).
+// this run asked for it (a recorded file may hold older paths). The order
+// is the agent's, not the order the answers came in: on two connections
+// they race, and the verdict must not depend on which won.
 std::vector<Need> agent_needs(const ImdsEvidence& imds) {
-  std::vector<Need> needs;
-  auto add = [&](const ImdsCall& call, std::string what, bool credential) {
-    needs.push_back({&call, std::move(what), credential});
+  std::vector<std::pair<int, Need>> ranked;
+  auto add = [&](int rank, const ImdsCall& call, std::string what, bool credential) {
+    ranked.push_back({rank, {&call, std::move(what), credential}});
   };
   for (const auto& call : imds.calls) {
     if (call.method != "GET") continue;
     const std::string_view path = call.path;
     if (path == "/latest/dynamic/instance-identity/document")
-      add(call, "the instance identity document (region, instance id)", false);
+      add(0, call, "the instance identity document (region, instance id)", false);
     else if (path == "/latest/meta-data/placement/region")
-      add(call, "the region", false);
+      add(1, call, "the region", false);
     else if (path == kRoleList)
-      add(call, "the instance profile's role", true);
+      add(2, call, "the instance profile's role", true);
     else if (path.starts_with(kRoleList))
-      add(call, "the role's credentials", true);
+      add(3, call, "the role's credentials", true);
     else if (path == kIdentityCredentials)
-      add(call, "the instance identity credentials (Default Host Management)", true);
+      add(4, call, "the instance identity credentials (Default Host Management)", true);
   }
+  std::stable_sort(ranked.begin(), ranked.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<Need> needs;
+  for (auto& [rank, need] : ranked) needs.push_back(std::move(need));
   return needs;
 }
 

@@ -156,6 +156,20 @@ TEST_CASE("IMDS diagnosis: a region that is not a region name") {
   CHECK(v.imds->headline.find("not a region name") != std::string::npos);
 }
 
+TEST_CASE("IMDS diagnosis: two unusable answers are told in the agent's order, not arrival's") {
+  // On two connections the credentials may be answered before the identity
+  // document; the verdict names the document either way.
+  Evidence e = healthy_run();
+  e.context.imds.calls = {{"PUT", "/latest/api/token", false, HttpOutcome::ok, 200, "", 0.4},
+                          answered(kRoleList, 200),
+                          answered(kRole, 200, "not JSON"),
+                          answered(kDocument, 200, "not a JSON object")};
+  const Verdict v = diagnose(e);
+  CHECK(v.imds->cause == Cause::imds_bad_answer);
+  CHECK(v.imds->headline.find("identity document") != std::string::npos);
+  CHECK(v.imds->explanation.find("not a JSON object") != std::string::npos);
+}
+
 TEST_CASE("IMDS diagnosis: absence needs a 404 or an empty role list") {
   Evidence e = healthy_run();
   e.context.imds.calls = {{"PUT", "/latest/api/token", false, HttpOutcome::ok, 200, "", 0.4},

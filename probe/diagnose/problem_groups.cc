@@ -8,8 +8,10 @@
 namespace ssmreach {
 namespace {
 
+// A skipped target says why when a cause made it so (tls.trust-store).
 bool has_finding(const TargetVerdict& tv) {
-  return tv.status != Status::ok && tv.status != Status::skipped;
+  if (tv.status == Status::skipped) return tv.cause.has_value();
+  return tv.status != Status::ok;
 }
 
 // Without ssm nothing works, which says all there is to say; otherwise each

@@ -4,18 +4,17 @@
 #include <memory>
 #include <optional>
 
+#include "netcheck/timer.h"
 #include "probe/evidence/http_evidence.h"
 
 namespace ssmreach {
 
-namespace {
-
 // The HTTPS request to one address runs beside its TCP+TLS check (on a
-// connection of its own, as before) instead of after it, which saves the
-// check's two round trips on the critical path. Its answer counts only once
-// that address's own handshake verified: the evidence keeps its meaning (an
-// HTTP result only after TLS ok), so an answer that arrives first waits here,
-// and one for an address that failed TCP or TLS is dropped.
+// connection of its own) instead of after it, which saves the check's two
+// round trips on the critical path. Its answer counts only once that
+// address's own handshake verified: the evidence keeps its meaning (an HTTP
+// result only after TLS ok), so an answer that arrives first waits here, and
+// one for an address that failed TCP or TLS is dropped.
 struct AddressCheck {
   netcheck::EventLoop* loop;
   GatherSettings settings;
@@ -41,34 +40,45 @@ struct AddressCheck {
   }
 };
 
-// libcurl on a fresh connection pinned to that address, so each ENI is
+namespace {
+
+// libcurl on a connection of its own pinned to that address, so each ENI is
 // checked on its own.
-void start_http(const std::shared_ptr<AddressCheck>& check) {
-  netcheck::HttpRequest request = endpoint_request(check->target->target, check->settings);
+void start_http(const std::shared_ptr<AddressCheck>& check, netcheck::HttpRequest request,
+                std::function<void(const netcheck::HttpResponse&)> on_answer) {
   request.pin_address = check->address().ip;
-  check->loop->add(
-      netcheck::make_http_task(std::move(request), [check](const netcheck::HttpResponse& response) {
+  request.timeout = check->settings.step_timeout;
+  request.trust = check->settings.tls ? check->settings.tls->trust : nullptr;
+  request.client = check->settings.client;
+  request.user_agent = check->settings.user_agent;
+  check->loop->add(netcheck::make_http_task(
+      std::move(request),
+      [check, on_answer = std::move(on_answer)](const netcheck::HttpResponse& response) {
         HttpEvidence http = to_http_evidence(response, std::time(nullptr));
         if (check->tls == AddressCheck::Tls::verified)
           check->record_http(std::move(http));
         else if (check->tls == AddressCheck::Tls::pending)
           check->held = std::move(http);
+        if (on_answer) on_answer(response);
       }));
 }
 
 // TCP to one address, then TLS on the connected socket; the HTTPS request
-// beside them.
+// beside them: GET /, or what the address's claimer sends.
 void start_address(netcheck::EventLoop& loop, const GatherSettings& settings,
                    TargetEvidence* target, std::size_t index) {
   auto check = std::make_shared<AddressCheck>(
       AddressCheck{&loop, settings, target, index, AddressCheck::Tls::pending, {}});
-  if (settings.tls != nullptr) start_http(check);
+  const bool tls_checked = settings.tls && settings.tls->context;
+  if (tls_checked && !(settings.claim && settings.claim(*target, index, AddressExchange(check))))
+    AddressExchange(check).send_default();
   loop.add(netcheck::make_tcp_task(
       check->address().ip, target->target.port, settings.step_timeout,
       [check](netcheck::TcpResult result, netcheck::UniqueFd socket) {
         bool connected = result.outcome == netcheck::TcpOutcome::ok && socket.valid();
         check->address().tcp = std::move(result);
-        const netcheck::TlsClientContext* tls = check->settings.tls;
+        const netcheck::TlsClientContext* tls =
+            check->settings.tls ? check->settings.tls->context : nullptr;
         if (!connected || tls == nullptr) return check->settle(false);
         check->loop->add(netcheck::make_tls_task(
             *tls, std::move(socket), check->target->target.host, check->settings.step_timeout,
@@ -80,9 +90,8 @@ void start_address(netcheck::EventLoop& loop, const GatherSettings& settings,
       }));
 }
 
-void start_addresses(netcheck::EventLoop& loop, const GatherSettings& settings,
-                     TargetEvidence* target, const std::vector<netcheck::IpAddress>& ips,
-                     const char* source) {
+void list_addresses(const GatherSettings& settings, TargetEvidence* target,
+                    const std::vector<netcheck::IpAddress>& ips, const char* source) {
   target->addresses.clear();
   for (const auto& ip : ips) {
     if (target->addresses.size() == settings.max_addresses_per_target) break;
@@ -91,12 +100,48 @@ void start_addresses(netcheck::EventLoop& loop, const GatherSettings& settings,
     address.source = source;
     target->addresses.push_back(std::move(address));
   }
-  // Only after the vector is complete: callbacks hold indices into it.
+}
+
+// Only once the vector is complete: callbacks hold indices into it.
+void start_listed(netcheck::EventLoop& loop, const GatherSettings& settings,
+                  TargetEvidence* target) {
   for (std::size_t i = 0; i < target->addresses.size(); ++i)
     start_address(loop, settings, target, i);
 }
 
+void start_addresses(netcheck::EventLoop& loop, const GatherSettings& settings,
+                     TargetEvidence* target, const std::vector<netcheck::IpAddress>& ips,
+                     const char* source) {
+  list_addresses(settings, target, ips, source);
+  start_listed(loop, settings, target);
+}
+
+// Addresses known before any answer (an IP literal, an /etc/hosts pin):
+// listed now, checked from the loop's first turn, when the TLS state the
+// caller fills after start_targets is there.
+void start_addresses_from_loop(netcheck::EventLoop& loop, const GatherSettings& settings,
+                               TargetEvidence* target, const std::vector<netcheck::IpAddress>& ips,
+                               const char* source) {
+  list_addresses(settings, target, ips, source);
+  auto* loop_ptr = &loop;
+  loop.add(netcheck::make_timer_task(netcheck::Clock::now(),
+                                     [loop_ptr, settings, target](bool abandoned) {
+                                       if (!abandoned) start_listed(*loop_ptr, settings, target);
+                                     }));
+}
+
 }  // namespace
+
+const netcheck::IpAddress& AddressExchange::address() const { return check_->address().ip; }
+
+void AddressExchange::send(netcheck::HttpRequest request,
+                           std::function<void(const netcheck::HttpResponse&)> on_answer) {
+  start_http(check_, std::move(request), std::move(on_answer));
+}
+
+void AddressExchange::send_default() {
+  start_http(check_, endpoint_request(check_->target->target, check_->settings), nullptr);
+}
 
 void start_targets(netcheck::EventLoop& loop, const std::vector<Target>& targets,
                    const GatherSettings& settings, std::vector<TargetEvidence>* out) {
@@ -109,7 +154,7 @@ void start_targets(netcheck::EventLoop& loop, const std::vector<Target>& targets
 
     if (auto literal = netcheck::parse_ip(host)) {
       target->host_is_literal = true;
-      start_addresses(loop, settings, target, {*literal}, "literal");
+      start_addresses_from_loop(loop, settings, target, {*literal}, "literal");
       continue;
     }
 
@@ -118,7 +163,7 @@ void start_targets(netcheck::EventLoop& loop, const std::vector<Target>& targets
     // what the pin overrides.
     target->hosts = netcheck::lookup_hosts_file(host).addresses;
     bool pinned = !target->hosts.empty();
-    if (pinned) start_addresses(loop, settings, target, target->hosts, "hosts");
+    if (pinned) start_addresses_from_loop(loop, settings, target, target->hosts, "hosts");
 
     if (settings.resolvers.empty()) {
       netcheck::DnsResult none;
@@ -144,8 +189,8 @@ netcheck::HttpRequest endpoint_request(const Target& target, const GatherSetting
   request.url = "https://" + (v6 ? "[" + target.host + "]" : target.host) +
                 (target.port == 443 ? std::string() : ":" + std::to_string(target.port)) + "/";
   request.timeout = settings.step_timeout;
-  request.ca_file = settings.ca_file;
-  request.ca_embedded = settings.ca_embedded;
+  request.trust = settings.tls ? settings.tls->trust : nullptr;
+  request.client = settings.client;
   request.user_agent = settings.user_agent;
   request.max_body = 4096;  // an error document at most: only status and headers matter
   return request;

@@ -8,6 +8,7 @@
 #include "netcheck/clock.h"
 #include "netcheck/dns.h"
 #include "netcheck/event_loop.h"
+#include "netcheck/http.h"
 #include "netcheck/no_proxy.h"
 #include "netcheck/tls.h"
 #include "probe/evidence/evidence.h"
@@ -21,18 +22,56 @@ using AnswerCallback = std::function<void(const TargetEvidence&, const AddressEv
 // verified TLS handshake (its HTTPS request may still be running).
 using VerifiedCallback = std::function<void(const TargetEvidence&, const AddressEvidence&)>;
 
+struct AddressCheck;
+
+// What TLS uses, known once the trust store was read (on another thread,
+// while DNS already runs): the TLS checks' context and the HTTPS requests'
+// trust anchors. Null context: TLS is not checked (tls.trust-store).
+struct TlsState {
+  const netcheck::TlsClientContext* context = nullptr;
+  std::shared_ptr<const netcheck::TrustAnchors> trust;
+};
+
+// The one HTTPS exchange of an address (beside its TCP+TLS check, on a
+// connection of its own), for whoever claimed it (GatherSettings::claim).
+class AddressExchange {
+ public:
+  explicit AddressExchange(std::shared_ptr<AddressCheck> check) : check_(std::move(check)) {}
+  const netcheck::IpAddress& address() const;
+  // Sends `request` to this address (pinned, with the run's timeout, trust
+  // and client): its answer is the address's HTTP evidence (once the
+  // address's own TLS check verified) and goes to `on_answer` too.
+  void send(netcheck::HttpRequest request,
+            std::function<void(const netcheck::HttpResponse&)> on_answer);
+  // GET /, as every address nobody claimed gets.
+  void send_default();
+
+ private:
+  std::shared_ptr<AddressCheck> check_;
+};
+
+// Called as an address's checks start: true takes its HTTPS exchange over
+// (the claimer sends it, now or later, through `exchange`); false leaves it
+// GET /.
+using ExchangeClaim =
+    std::function<bool(const TargetEvidence&, std::size_t index, AddressExchange exchange)>;
+
 struct GatherSettings {
   netcheck::Duration step_timeout{};           // each of DNS, TCP, TLS, HTTP
   std::vector<netcheck::DnsServer> resolvers;  // empty: no DNS possible
-  const netcheck::TlsClientContext* tls = nullptr;
+  // Read when an address's checks start and when its TCP connects, always
+  // from the loop: the caller may fill it after start_targets, before the
+  // loop runs. Null: no TLS.
+  std::shared_ptr<const TlsState> tls;
   // A name that answers with hundreds of addresses must not open hundreds of
   // sockets; the rest are listed in the evidence, not probed.
   std::size_t max_addresses_per_target = 16;
-  std::string ca_file;       // for the HTTPS requests (libcurl)
-  bool ca_embedded = false;  // trust the embedded Amazon roots instead
+  // The run's HTTP client (one connection cache).
+  std::shared_ptr<netcheck::HttpClient> client;
   std::string user_agent;
   AnswerCallback on_answer;
   VerifiedCallback on_verified;
+  ExchangeClaim claim;  // empty: every address gets GET /
 };
 
 // The proxy the agent sends HTTPS through, and what it exempts.
@@ -42,9 +81,11 @@ struct ProxyRoute {
   netcheck::NoProxy no_proxy;
 };
 
-// Adds every target's first task to `loop`. `out` is resized to one entry per
-// target and must outlive the loop's run; follow-up tasks (TCP per address,
-// TLS per connected socket) are added as answers arrive.
+// Adds every target's first task to `loop`: its DNS queries leave at once;
+// the addresses known without DNS (IP literals, /etc/hosts pins) start from
+// the loop, like every other. `out` is resized to one entry per target and
+// must outlive the loop's run; follow-up tasks (TCP per address, TLS per
+// connected socket) are added as answers arrive.
 void start_targets(netcheck::EventLoop& loop, const std::vector<Target>& targets,
                    const GatherSettings& settings, std::vector<TargetEvidence>* out);
 
@@ -55,7 +96,8 @@ void start_targets(netcheck::EventLoop& loop, const std::vector<Target>& targets
 void start_proxy_paths(netcheck::EventLoop& loop, const ProxyRoute& route,
                        const GatherSettings& settings, std::vector<TargetEvidence>* out);
 
-// The HTTPS request each endpoint gets: GET / (any answer proves the path).
+// The HTTPS request each endpoint gets: GET / (any answer proves the path),
+// unless its exchange was claimed (the signed call).
 netcheck::HttpRequest endpoint_request(const Target& target, const GatherSettings& settings);
 
 // Asks `vpc_resolvers` for every target name that was looked up in DNS, into

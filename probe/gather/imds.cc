@@ -4,8 +4,10 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "netcheck/endpoint.h"
 #include "netcheck/http.h"
 #include "netcheck/proxy_url.h"
+#include "netcheck/tcp.h"
 #include "netcheck/timer.h"
 #include "probe/evidence/http_evidence.h"
 #include "probe/gather/imds_credentials.h"
@@ -63,7 +65,7 @@ struct Conversation {
   CredentialAnswers credential_answers;
   // Keep-alive: a request takes an idle connection of an answered one, so
   // the conversation never holds more than kImdsMaxConnections.
-  std::shared_ptr<netcheck::ConnectionShare> connections;
+  std::shared_ptr<netcheck::HttpClient> client;
   std::vector<Request> waiting;  // for a connection, in order of need
   int in_flight = 0;
   int outstanding = 0;          // waiting, in flight, or backing off before a retry
@@ -157,7 +159,7 @@ void send(const ConversationPtr& conv, Request request) {
     http.headers.push_back(kTokenTtlHeader);
   else if (!conv->token.empty())
     http.headers.push_back("X-aws-ec2-metadata-token: " + conv->token);
-  http.connection_share = conv->connections;
+  http.client = conv->client;
   conv->loop->add(netcheck::make_http_task(
       std::move(http),
       [conv, request = std::move(request)](const netcheck::HttpResponse& response) {
@@ -357,6 +359,42 @@ void on_token(const ConversationPtr& conv, const netcheck::HttpResponse& respons
   start_gets(conv);
 }
 
+// IMDS at an IP literal over http (the default 169.254.169.254, or
+// [fd00:ec2::254]): its address and port; nullopt for a name or https.
+std::optional<std::pair<netcheck::IpAddress, std::uint16_t>> literal_endpoint(
+    std::string_view url) {
+  constexpr std::string_view kScheme = "http://";
+  if (url.size() < kScheme.size() ||
+      !std::equal(kScheme.begin(), kScheme.end(), url.begin(),
+                  [](char a, char b) { return a == std::tolower(static_cast<unsigned char>(b)); }))
+    return std::nullopt;
+  url.remove_prefix(kScheme.size());
+  const auto host_port = netcheck::parse_host_port(url.substr(0, url.find('/')), 80);
+  if (!host_port) return std::nullopt;
+  const auto ip = netcheck::parse_ip(host_port->host);
+  if (!ip) return std::nullopt;
+  return std::make_pair(*ip, host_port->port);
+}
+
+// The second connection, made at once beside the token's: the requests the
+// token lets through (the identity document and the role list) then go out
+// together the moment it arrives, and the credentials one round trip later.
+// Without it the role list would wait for a connect. A connection that is
+// never used is closed with the client.
+void preconnect_second(netcheck::EventLoop& loop, const ConversationPtr& conv) {
+  static_assert(kImdsMaxConnections >= 2);
+  const auto endpoint = literal_endpoint(conv->settings.endpoint);
+  if (!endpoint) return;
+  std::weak_ptr<netcheck::HttpClient> client = conv->client;
+  loop.add(netcheck::make_tcp_task(
+      endpoint->first, endpoint->second, conv->settings.timeout,
+      [client](const netcheck::TcpResult& result, netcheck::UniqueFd socket) {
+        auto alive = client.lock();
+        if (alive && result.outcome == netcheck::TcpOutcome::ok)
+          netcheck::add_connected_socket(*alive, std::move(socket));
+      }));
+}
+
 }  // namespace
 
 ImdsSettings imds_settings(const ImdsFlags& flags, const GetEnv& env, const AgentEnv& agent_env) {
@@ -433,7 +471,7 @@ void start_imds(netcheck::EventLoop& loop, const ImdsSettings& settings, ImdsEvi
   conv->out = out;
   conv->credentials_out = credentials_out;
   conv->callbacks = std::move(callbacks);
-  conv->connections = netcheck::make_connection_share();
+  conv->client = settings.client ? settings.client : netcheck::make_http_client();
 
   Request token;
   token.need = Need::token;
@@ -441,6 +479,8 @@ void start_imds(netcheck::EventLoop& loop, const ImdsSettings& settings, ImdsEvi
   token.path = std::string(kTokenPath);
   token.on_answer = on_token;
   enqueue(conv, std::move(token));
+  // After the token's own connect: the first connection carries the token.
+  preconnect_second(loop, conv);
 }
 
 }  // namespace ssmreach

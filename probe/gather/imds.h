@@ -9,6 +9,7 @@
 
 #include "netcheck/clock.h"
 #include "netcheck/event_loop.h"
+#include "netcheck/http.h"
 #include "probe/evidence/evidence.h"
 #include "probe/evidence/secret_fact.h"
 #include "probe/gather/imds_endpoint.h"
@@ -27,6 +28,9 @@ struct ImdsSettings {
   // millisecond on EC2, so a short limit of its own keeps a blackholed IMDS
   // (not on EC2, hop limit, iptables) from stalling the run.
   netcheck::Duration timeout = std::chrono::seconds(1);
+  // The run's HTTP client, shared with every other request (one libcurl
+  // multi handle); null: the conversation's own.
+  std::shared_ptr<netcheck::HttpClient> client{};
 };
 
 // What the command line asks of IMDS.
@@ -66,7 +70,10 @@ const std::vector<std::string>& imds_interface_paths();
 std::optional<std::string> account_id_from_identity_document(std::string_view document_text);
 
 // Starts the IMDS conversation on `loop`, on at most kImdsMaxConnections
-// keep-alive connections, in the order of need: the IMDSv2 token PUT; the
+// keep-alive connections (the second is connected while the token is on its
+// way, so the requests after it need no connect of their own: the
+// credentials are ready one round trip sooner), in the order of need: the
+// IMDSv2 token PUT; the
 // instance identity document (the region, instance id, zone, private IP and
 // account the agent reads from it); the credentials the agent would use
 // (imds_credentials.h: the role list, then the role's credentials, or

@@ -33,15 +33,63 @@ void SignedCallStarter::credentials_settled(const ImdsEvidence& imds,
     no_credentials_reason_ = "IMDS did not answer with credentials";
   }
   if (no_credentials_reason_.empty()) credentials_ = credentials;
+  settle_claim();
   maybe_start();
+}
+
+bool SignedCallStarter::credentials_usable() const {
+  return credentials_settled_ && no_credentials_reason_.empty() && !instance_id_.empty();
+}
+
+bool SignedCallStarter::claim(const TargetEvidence& target, std::size_t, AddressExchange exchange) {
+  // Through a proxy the call follows the proxy path (path_answered).
+  if (claim_made_ || started_ || target.target.service != "ssm" ||
+      !settings_.proxy_curl_url.empty() || !settings_.skip_reason.empty())
+    return false;
+  claim_made_ = true;
+  have_path_ = true;
+  ssm_ = target.target;
+  pin_ = exchange.address();
+  claimed_ = std::move(exchange);
+  settle_claim();
+  maybe_start();
+  return true;
+}
+
+// Without credentials to sign with, the claimed address gets its GET /
+// after all.
+void SignedCallStarter::settle_claim() {
+  if (!claimed_ || !credentials_settled_ || credentials_usable()) return;
+  AddressExchange exchange = std::move(*claimed_);
+  claimed_.reset();
+  exchange.send_default();
 }
 
 void SignedCallStarter::path_answered(const TargetEvidence& target,
                                       const AddressEvidence* address) {
-  if (have_path_ || target.target.service != "ssm") return;
+  if (target.target.service != "ssm") return;
   const bool proxied = !settings_.proxy_curl_url.empty() && target.no_proxy_match.empty();
   // The agent takes the proxy when one applies: only that path counts.
   if (proxied != (address == nullptr)) return;
+  if (claim_made_) {
+    if (address->ip == pin_ && have_path_) {
+      // The claimed address verified before the credentials came: its HTTP
+      // check waits no longer (GET /), and the call follows on its own once
+      // they come (on that connection when the server kept it alive).
+      if (claimed_) {
+        AddressExchange exchange = std::move(*claimed_);
+        claimed_.reset();
+        exchange.send_default();
+      }
+      return;
+    }
+    // Direct, with the first address claimed: another address is where the
+    // call goes should that one not be reached.
+    if (!fallback_) fallback_ = address->ip;
+    if (have_path_) return;
+  } else if (have_path_) {
+    return;
+  }
   have_path_ = true;
   ssm_ = target.target;
   via_proxy_ = proxied;
@@ -49,9 +97,19 @@ void SignedCallStarter::path_answered(const TargetEvidence& target,
   maybe_start();
 }
 
+netcheck::HttpRequest SignedCallStarter::signed_request() {
+  netcheck::HttpRequest request =
+      list_instance_associations_request(ssm_.host, ssm_.port, settings_.region, instance_id_,
+                                         credentials_, std::time(nullptr), settings_.timeout);
+  request.trust = settings_.trust;
+  request.client = settings_.client;
+  request.user_agent = settings_.user_agent;
+  request.max_body = 4096;
+  return request;
+}
+
 void SignedCallStarter::maybe_start() {
-  if (started_ || !credentials_settled_ || !have_path_ || !settings_.skip_reason.empty()) return;
-  if (!no_credentials_reason_.empty() || instance_id_.empty()) return;
+  if (started_ || !have_path_ || !settings_.skip_reason.empty() || !credentials_usable()) return;
   started_ = true;
 
   SignedCallEvidence evidence;
@@ -59,31 +117,54 @@ void SignedCallStarter::maybe_start() {
   evidence.credentials_source = credentials_source_;
   *out_ = std::move(evidence);
 
-  netcheck::HttpRequest request =
-      list_instance_associations_request(ssm_.host, ssm_.port, settings_.region, instance_id_,
-                                         credentials_, std::time(nullptr), settings_.timeout);
+  netcheck::HttpRequest request = signed_request();
+  if (claimed_) {
+    // The address's own exchange: the call goes first on its connection.
+    AddressExchange exchange = std::move(*claimed_);
+    claimed_.reset();
+    exchange.send(std::move(request),
+                  [this](const netcheck::HttpResponse& response) { on_claimed_answer(response); });
+    return;
+  }
   // The secrets are in the signed request now; this copy is not needed.
   credentials_ = AwsCredentials{};
-  request.ca_file = settings_.ca_file;
-  request.ca_embedded = settings_.ca_embedded;
-  request.user_agent = settings_.user_agent;
-  request.max_body = 4096;
   if (via_proxy_)
     request.proxy = settings_.proxy_curl_url;
   else
     request.pin_address = pin_;
-  auto* out = out_;
-  loop_.add(
-      netcheck::make_http_task(std::move(request), [out](const netcheck::HttpResponse& response) {
-        SignedCallEvidence& call = **out;
-        call.http = to_http_evidence(response, std::time(nullptr));
-        if (response.outcome == netcheck::HttpOutcome::ok &&
-            (response.status < 200 || response.status > 299)) {
-          AwsError error = parse_aws_error(response.body);
-          call.error_type = std::move(error.type);
-          call.error_message = std::move(error.message);
-        }
-      }));
+  // With the shared client, a connection the server kept alive (this
+  // address's GET /, the proxy's tunnel) carries it.
+  loop_.add(netcheck::make_http_task(
+      std::move(request), [this](const netcheck::HttpResponse& response) { record(response); }));
+}
+
+// The claimed address never got the call (no connection, no verified
+// handshake): it goes to another address that verified, now or once one
+// does. Any other answer, a timeout after the request included, is the call's.
+void SignedCallStarter::on_claimed_answer(const netcheck::HttpResponse& response) {
+  const bool delivered = response.outcome == netcheck::HttpOutcome::ok || response.tls_done;
+  if (delivered) {
+    credentials_ = AwsCredentials{};
+    record(response);
+    return;
+  }
+  started_ = false;
+  have_path_ = false;
+  if (!fallback_) return;
+  have_path_ = true;
+  pin_ = fallback_;
+  maybe_start();
+}
+
+void SignedCallStarter::record(const netcheck::HttpResponse& response) {
+  SignedCallEvidence& call = **out_;
+  call.http = to_http_evidence(response, std::time(nullptr));
+  if (response.outcome == netcheck::HttpOutcome::ok &&
+      (response.status < 200 || response.status > 299)) {
+    AwsError error = parse_aws_error(response.body);
+    call.error_type = std::move(error.type);
+    call.error_message = std::move(error.message);
+  }
 }
 
 void SignedCallStarter::finish() {

@@ -119,6 +119,34 @@ TEST_CASE("dpkg status: the installed package's upstream version") {
   CHECK(contains(note, "does not exist"));
 }
 
+TEST_CASE("dpkg status: the agent's stanza among many, found without parsing the others") {
+  TempDir dir;
+  std::string status;
+  for (int i = 0; i < 2000; ++i)
+    status += "Package: pkg" + std::to_string(i) +
+              "\nStatus: install ok installed\nVersion: 1.0.0\nDescription: x\n  Package: "
+              "amazon-ssm-agent\n\n";
+  status +=
+      "Package: amazon-ssm-agent-plugin\nStatus: install ok installed\nVersion: 9.9.9.9\n\n"
+      "Package: amazon-ssm-agent\nStatus: deinstall ok config-files\nVersion: 3.1.0.0-1\n\n"
+      "Package: amazon-ssm-agent\nArchitecture: arm64\nStatus: install ok installed\n"
+      "Version: 3.3.551.0-1\n\nPackage: zz\nVersion: 1\n";
+  std::string note;
+  CHECK(agent_version_from_dpkg(dir.write("status", status), &note) == "3.3.551.0");
+
+  // The last stanza, without a newline at the end; a blank line of spaces.
+  note.clear();
+  CHECK(agent_version_from_dpkg(dir.write("last",
+                                          "Package: a\n \nVersion: 1\nPackage: "
+                                          "amazon-ssm-agent\nStatus: install ok "
+                                          "installed\nVersion: 3.2.1.0-1"),
+                                &note) == "3.2.1.0");
+
+  note.clear();
+  CHECK_FALSE(agent_version_from_dpkg(dir.write("empty", ""), &note));
+  CHECK(contains(note, "lists no amazon-ssm-agent"));
+}
+
 TEST_CASE("snap metadata, agent log") {
   std::string note;
   CHECK(agent_version_from_snap(kFixtures + "snap.yaml", &note) == "3.3.987.0");

@@ -489,6 +489,7 @@ void header(std::vector<std::string>& out, const Evidence& evidence, const Verdi
   } else {
     trust += c.trust_store.path;
     if (!c.trust_store.source.empty()) trust += " (" + c.trust_store.source + ")";
+    if (!c.trust_store.usable()) trust += " UNUSABLE";
   }
   std::vector<std::string> second = {resolver};
   // The Amazon-provided resolver, asked for comparison with a custom one.

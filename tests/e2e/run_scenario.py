@@ -70,17 +70,39 @@ def long_ca_file(home):
     return os.path.join(home, LONG_CA_DIR, "lab-root-certificate-authority.pem")
 
 
+# Trust stores that cannot be used (tls.trust-store): the name says what is
+# in the file, bad_ca_files() writes them into a scenario's home.
+BAD_CA_FILES = {
+    "empty_ca_file": b"",
+    "garbage_ca_file": (b"not a certificate bundle\n" + bytes(range(256)) * 8
+                        + b"\n-----BEGIN CERTIFICATE-----\nbm90IGJhc2U2NCBkZXI=!!\n"
+                        b"-----END CERTIFICATE-----\n"),
+}
+
+
+def bad_ca_files(home):
+    """Writes BAD_CA_FILES into `home`; {name: path}."""
+    paths = {}
+    for name, content in BAD_CA_FILES.items():
+        paths[name] = os.path.join(home, name + ".pem")
+        with open(paths[name], "wb") as f:
+            f.write(content)
+    return paths
+
+
 def substitute(value, pki, home=""):
     if value is None:  # env: None unsets the variable (clean_env)
         return None
+    for name in BAD_CA_FILES:
+        value = value.replace("{%s}" % name, os.path.join(home, name + ".pem"))
     return (value.replace("{ca_file}", pki.ca_file)
             .replace("{long_ca_file}", long_ca_file(home))
             .replace("{inspection_ca}", pki.inspection_ca_file)
             .replace("{region}", plan.REGION))
 
 
-def probe_args(s, pki):
-    args = [substitute(a, pki) for a in s.get("args", [])]
+def probe_args(s, pki, home=""):
+    args = [substitute(a, pki, home) for a in s.get("args", [])]
     if s.get("region_flag", True):
         args = ["--region", s.get("world", {}).get("region", plan.REGION)] + args
     return args
@@ -611,9 +633,10 @@ def run_inside(s, binary, pki, artifacts, wrapper=(), as_nobody=False):
     os.makedirs(home)
     os.makedirs(os.path.dirname(long_ca_file(home)))
     shutil.copy(pki.ca_file, long_ca_file(home))
+    bad_ca_files(home)
     env = clean_env(home, pki.ca_file,
                     {k: substitute(v, pki, home) for k, v in s.get("env", {}).items()})
-    args = probe_args(s, pki)
+    args = probe_args(s, pki, home)
     limit = kill_limit_s(s)
     wrapper = [w.replace("{artifacts}", directory) for w in wrapper]
     if as_nobody:

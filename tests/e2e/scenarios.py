@@ -8,7 +8,9 @@ A scenario is a dict:
   args            ssm-reach arguments; --region REGION is added unless
                   region_flag is False, --output is added by the driver.
                   "{ca_file}", "{inspection_ca}", "{region}" are substituted;
-                  "{long_ca_file}" is the lab CA at a path over 100 characters.
+                  "{long_ca_file}" is the lab CA at a path over 100 characters;
+                  "{empty_ca_file}" and "{garbage_ca_file}" are trust stores
+                  that cannot be used (run_scenario.BAD_CA_FILES).
   env             extra environment (on top of a clean one trusting the lab CA)
   exit            expected exit code (or a tuple of acceptable ones)
   targets         service -> expectations (subset match; see expect.match)
@@ -37,7 +39,8 @@ A scenario is a dict:
                   FILE are checked; text_contains applies to the summary
   checks          what the peers must (not) have seen: "no_contact",
                   "imds_not_contacted", "imds_token_used", "resolver_used",
-                  ("queried", ADDRESS, PORT)
+                  ("queried", ADDRESS, PORT), "signed_call_verified",
+                  "no_signed_call"
 """
 
 from ssmlab import plan
@@ -405,10 +408,11 @@ PROXY_URL = "http://%s:%d" % (plan.PROXY, plan.PROXY_PORT)
 PROXY_ENV = {"https_proxy": PROXY_URL, "http_proxy": PROXY_URL, "no_proxy": plan.IMDS}
 
 
-def http_ok(ip):
-    """An address where TCP, TLS and the HTTPS request all worked."""
+def http_ok(ip, code=404):
+    """An address where TCP, TLS and the HTTPS request all worked: GET / (404),
+    or on the ssm endpoint the signed call, its one HTTPS exchange (200)."""
     out = works(ip)
-    out[ip]["http"] = {"status": "ok", "code": 404, "request_id": Matches(r"^[0-9a-f-]{36}$"),
+    out[ip]["http"] = {"status": "ok", "code": code, "request_id": Matches(r"^[0-9a-f-]{36}$"),
                        "date": Contains("GMT")}
     return out
 
@@ -418,7 +422,11 @@ scenario(
     "Healthy VPC: every ENI answers HTTPS, and ssm:ListInstanceAssociations signed with the "
     "role's credentials passes the fake API's own SigV4 check.",
     exit=0, checks=["signed_call_verified"],
-    targets={svc: {"status": "ok", "addresses": http_ok(ENI[svc])} for svc in plan.SERVICES},
+    # On ssm the exchange is the signed call (200), or GET / (404) when the
+    # credentials came after that address's TLS check (a race at RTT 0).
+    targets={svc: {"status": "ok",
+                   "addresses": http_ok(ENI[svc], OneOf(200, 404) if svc == "ssm" else 404)}
+             for svc in plan.SERVICES},
     report={"signed_call": {"skipped": None, "via": ENI["ssm"],
                             "credentials_source": "instance-profile",
                             "http": {"status": "ok", "code": 200}},
@@ -1063,6 +1071,44 @@ scenario(
             "notes": AnyItem(Contains("using ssm-reach's embedded Amazon Trust Services roots"))},
     text_contains=["trust: embedded Amazon roots", "Install ca-certificates"],
 )
+
+
+
+def unusable_trust_store(path_key):
+    """A --ca-file that cannot be used: evidence, not a stop. IMDS, DNS and
+    TCP are checked and reported; TLS, HTTPS and the signed call are not
+    made and nothing passes: every endpoint is skipped from TLS on
+    (tls.trust-store), the run unknown (exit 3), and the report names the
+    file and why."""
+    return dict(
+        args=["--ca-file", "{%s}" % path_key], exit=3, checks=["no_signed_call"],
+        targets=dict(
+            {svc: {"status": "skipped", "failed_layer": "tls", "cause": "tls.trust-store",
+                   "dns": {"outcome": "ok"},
+                   "addresses": {ENI[svc]: {"tcp": {"status": "ok"}, "tls": None,
+                                            "http": None}},
+                   "explanation": Contains(path_key + ".pem cannot be used")}
+             for svc in plan.SERVICES},
+            imds={"status": "ok"}),
+        report={"status": "unknown",
+                "context": {"trust_store": {"source": "--ca-file",
+                                            "path": Contains(path_key + ".pem"),
+                                            "error": Contains("cannot be used")}},
+                "signed_call": {"skipped": Contains("the trust store cannot be used")}},
+        text_contains=["UNUSABLE", "tls.trust-store"],
+    )
+
+
+scenario(
+    "ca_file_empty",
+    "--ca-file names an empty file: reported (tls.trust-store, run unknown), and IMDS, DNS and TCP "
+    "still checked.",
+    **unusable_trust_store("empty_ca_file"))
+scenario(
+    "ca_file_garbage",
+    "--ca-file names a file of garbage and a damaged certificate block: reported like an "
+    "empty one, never a silent pass and never a stop.",
+    **unusable_trust_store("garbage_ca_file"))
 
 # -- boot check (--boot) -------------------------------------------------------
 scenario(

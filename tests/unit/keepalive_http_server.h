@@ -47,6 +47,7 @@ class KeepAliveHttpServer {
 
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   int requests() const { return requests_; }
+  int port() const { return port_; }
   int accepted() const { return accepted_; }
   int most_open() const { return most_open_; }
 

@@ -4,7 +4,9 @@ Behaviours per connection:
   tls     TLS 1.2+ handshake with a chosen certificate chain (OpenSSL via
           Python's ssl), then HTTP/1.1 as an AWS endpoint answers it: every
           reply carries Date (the service's clock, which a world may shift),
-          x-amzn-RequestId, Content-Length and Connection: close. With an
+          x-amzn-RequestId and Content-Length, and the connection stays open
+          for the next request (keep-alive, as AWS endpoints do) unless the
+          client asked for Connection: close. With an
           `api` (ssm_api.SsmApi, on the ssm endpoint) a signed
           ListInstanceAssociations POST is verified and answered; anything
           else gets 404 UnknownOperationException
@@ -17,7 +19,9 @@ With legacy=True a TLS peer speaks only TLS 1.0 and 1.1 (an old middlebox);
 with mute=True it completes the handshake and then never answers.
 Every connection is recorded (`events`), including the SNI a TLS client sent,
 and for TLS the HTTP request (method, path, Host, X-Amz-Target, status) and
-any API call's verdict (never a header value that could be a secret).
+any API call's verdict (never a header value that could be a secret); a
+further request on a kept-alive connection is an event of its own (outcome
+"keep-alive request").
 """
 
 import email.utils
@@ -94,14 +98,17 @@ def read_request(rfile, on_continue=None):
 
 
 def http_reply(status, body, clock_offset_s=0, content_type=ssm_api.JSON_CONTENT_TYPE,
-               request_id=None):
-    """An AWS-like HTTP/1.1 response: Date on the service's clock, a request id."""
+               request_id=None, close=True):
+    """An AWS-like HTTP/1.1 response: Date on the service's clock, a request
+    id; `close`: the connection ends after it (else it is kept alive, and
+    HTTP/1.1 needs no header to say so)."""
     head = ["HTTP/1.1 %d %s" % (status, _REASONS.get(status, "Error")),
             "x-amzn-RequestId: %s" % (request_id or uuid.uuid4()),
             "Date: %s" % email.utils.formatdate(time.time() + clock_offset_s, usegmt=True),
             "Content-Type: %s" % content_type,
-            "Content-Length: %d" % len(body),
-            "Connection: close"]
+            "Content-Length: %d" % len(body)]
+    if close:
+        head.append("Connection: close")
     return ("\r\n".join(head) + "\r\n\r\n").encode() + body
 
 
@@ -198,16 +205,25 @@ class StreamPeer(TcpListener):
             return
         try:
             rfile = tls.makefile("rb")
-            try:
-                request = read_request(
-                    rfile, lambda: tls.sendall(b"HTTP/1.1 100 Continue\r\n\r\n"))
-            except BadRequest as e:
-                self._note_http(event, {"error": str(e), "status": e.status})
-                tls.sendall(http_reply(e.status, b"", self.clock_offset_s))
-                return
-            if request is None:
-                return
-            tls.sendall(self._answer(event, *request))
+            served = 0
+            while True:
+                try:
+                    request = read_request(
+                        rfile, lambda: tls.sendall(b"HTTP/1.1 100 Continue\r\n\r\n"))
+                except BadRequest as e:
+                    self._note_http(event, {"error": str(e), "status": e.status})
+                    tls.sendall(http_reply(e.status, b"", self.clock_offset_s))
+                    return
+                if request is None:
+                    return
+                if served:  # a further request on this connection: an event of its own
+                    event = self._record(client=client, sni=event.get("sni"),
+                                         outcome="keep-alive request", version=tls.version())
+                served += 1
+                close = (ssm_api.header(request[2], "Connection") or "").lower() == "close"
+                tls.sendall(self._answer(event, *request, close=close))
+                if close or self._stop.is_set():
+                    return
         except (ssl.SSLError, OSError) as e:
             self._note_http(event, {"error": "%s: %s" % (type(e).__name__, e)})
         finally:
@@ -220,7 +236,7 @@ class StreamPeer(TcpListener):
         with self._lock:
             event["http"] = http
 
-    def _answer(self, event, method, target, headers, body):
+    def _answer(self, event, method, target, headers, body, close=True):
         """The reply bytes for one request; the event learns what was asked."""
         path, _, query = target.partition("?")
         http = {"method": method, "path": path, "host": ssm_api.header(headers, "Host"),
@@ -232,7 +248,7 @@ class StreamPeer(TcpListener):
             status, reply = 404, _NOT_FOUND_BODY
         http.update(status=status, request_id=request_id)
         self._note_http(event, http)
-        return http_reply(status, reply, self.clock_offset_s, request_id=request_id)
+        return http_reply(status, reply, self.clock_offset_s, request_id=request_id, close=close)
 
     def api_calls(self):
         """The verdict of every signed API call this peer answered."""
