@@ -7,32 +7,22 @@
 #include <memory>
 
 #include "netcheck/amazon_roots_pem.h"
+#include "netcheck/openssl_handles.h"
 
 namespace netcheck {
-
-namespace {
-
-struct BioFree {
-  void operator()(BIO* bio) const { BIO_free(bio); }
-};
-struct X509Free {
-  void operator()(X509* cert) const { X509_free(cert); }
-};
-
-}  // namespace
 
 std::string_view embedded_amazon_roots_pem() { return generated::kAmazonRootsPem; }
 
 bool add_embedded_amazon_roots(X509_STORE* store, std::string* error) {
   const std::string_view pem = embedded_amazon_roots_pem();
-  std::unique_ptr<BIO, BioFree> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   if (!bio) {
     if (error) *error = "cannot read the embedded Amazon roots (out of memory)";
     return false;
   }
   int added = 0;
   while (true) {
-    std::unique_ptr<X509, X509Free> cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+    X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
     if (!cert) break;
     if (X509_STORE_add_cert(store, cert.get()) != 1) {
       if (error) *error = "cannot add an embedded Amazon root to the trust store";

@@ -12,6 +12,7 @@
 #include <ctime>
 #include <utility>
 
+#include "netcheck/openssl_handles.h"
 #include "netcheck/tcp.h"
 
 namespace netcheck {
@@ -33,19 +34,6 @@ const char* to_string(TlsOutcome outcome) {
 }
 
 namespace {
-
-struct SslFree {
-  void operator()(SSL* ssl) const { SSL_free(ssl); }
-};
-struct BioFree {
-  void operator()(BIO* bio) const { BIO_free(bio); }
-};
-struct GeneralNamesFree {
-  void operator()(GENERAL_NAMES* names) const { GENERAL_NAMES_free(names); }
-};
-using SslPtr = std::unique_ptr<SSL, SslFree>;
-using BioPtr = std::unique_ptr<BIO, BioFree>;
-using GeneralNamesPtr = std::unique_ptr<GENERAL_NAMES, GeneralNamesFree>;
 
 // The ex_data slot on each SSL that points at its task's verify error list.
 int verify_errors_index() {

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "netcheck/event_loop.h"
+#include "netcheck/openssl_handles.h"
 #include "netcheck/tcp.h"
 
 namespace netcheck {
@@ -36,30 +37,8 @@ namespace fs = std::filesystem;
 // ---------------------------------------------------------------------------
 // OpenSSL handles for the test's own CA, certificates and servers.
 
-struct KeyFree {
-  void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
-};
-struct X509Free {
-  void operator()(X509* cert) const { X509_free(cert); }
-};
-struct ExtensionFree {
-  void operator()(X509_EXTENSION* ext) const { X509_EXTENSION_free(ext); }
-};
-struct SslCtxFree {
-  void operator()(SSL_CTX* ctx) const { SSL_CTX_free(ctx); }
-};
-struct SslFree {
-  void operator()(SSL* ssl) const { SSL_free(ssl); }
-};
-struct BioFree {
-  void operator()(BIO* bio) const { BIO_free(bio); }
-};
-using KeyPtr = std::unique_ptr<EVP_PKEY, KeyFree>;
-using X509Ptr = std::unique_ptr<X509, X509Free>;
-using ExtensionPtr = std::unique_ptr<X509_EXTENSION, ExtensionFree>;
-using SslCtxPtr = std::unique_ptr<SSL_CTX, SslCtxFree>;
-using SslPtr = std::unique_ptr<SSL, SslFree>;
-using BioPtr = std::unique_ptr<BIO, BioFree>;
+using KeyPtr = EvpKeyPtr;
+using ExtensionPtr = X509ExtensionPtr;
 
 // A write to a peer that reset the connection must give EPIPE, not kill the
 // test run (main() of ssm-reach ignores SIGPIPE the same way).

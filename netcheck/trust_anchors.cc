@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "netcheck/embedded_roots.h"
+#include "netcheck/openssl_handles.h"
 #include "netcheck/unique_fd.h"
 
 namespace netcheck {
@@ -19,19 +20,6 @@ namespace {
 
 // Far above any real bundle (Debian's is 200 KB): a bound, not a budget.
 constexpr std::size_t kMaxBundleBytes = std::size_t{16} << 20;
-
-struct BioFree {
-  void operator()(BIO* bio) const { BIO_free(bio); }
-};
-struct X509Free {
-  void operator()(X509* cert) const { X509_free(cert); }
-};
-struct StoreFree {
-  void operator()(X509_STORE* store) const { X509_STORE_free(store); }
-};
-struct OpensslFree {
-  void operator()(void* p) const { OPENSSL_free(p); }
-};
 
 // The whole file, or why not (regular files only, bounded).
 bool read_bundle(const std::string& path, std::string* text, std::string* why) {
@@ -79,7 +67,7 @@ X509* certificate_of(const char* name, const unsigned char* der, long length) {
 // Every certificate of a PEM text into `store`; a block that does not parse
 // is skipped, as Go's AppendCertsFromPEM does. Returns how many were added.
 std::size_t add_pem_certificates(std::string_view pem, X509_STORE* store) {
-  std::unique_ptr<BIO, BioFree> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   if (!bio) return 0;
   std::size_t added = 0;
   for (;;) {
@@ -89,9 +77,9 @@ std::size_t add_pem_certificates(std::string_view pem, X509_STORE* store) {
     unsigned char* raw_data = nullptr;
     long length = 0;
     const int got = PEM_read_bio(bio.get(), &raw_name, &raw_header, &raw_data, &length);
-    std::unique_ptr<char, OpensslFree> name(raw_name);
-    std::unique_ptr<char, OpensslFree> header(raw_header);
-    std::unique_ptr<unsigned char, OpensslFree> data(raw_data);
+    OpensslMemoryPtr<char> name(raw_name);
+    OpensslMemoryPtr<char> header(raw_header);
+    OpensslMemoryPtr<unsigned char> data(raw_data);
     if (got != 1) {
       // "no start line": the end of the text. Any other error is a block
       // whose base64 is broken: its lines are consumed, go on.
@@ -101,7 +89,7 @@ std::size_t add_pem_certificates(std::string_view pem, X509_STORE* store) {
       ERR_clear_error();
       continue;
     }
-    std::unique_ptr<X509, X509Free> cert(certificate_of(name.get(), data.get(), length));
+    X509Ptr cert(certificate_of(name.get(), data.get(), length));
     if (cert && X509_STORE_add_cert(store, cert.get()) == 1) ++added;
   }
   ERR_clear_error();
@@ -113,7 +101,7 @@ std::size_t add_pem_certificates(std::string_view pem, X509_STORE* store) {
 TrustAnchors::~TrustAnchors() { X509_STORE_free(store_); }
 
 std::shared_ptr<const TrustAnchors> TrustAnchors::load(const TrustStore& trust, std::string* why) {
-  std::unique_ptr<X509_STORE, StoreFree> store(X509_STORE_new());
+  X509StorePtr store(X509_STORE_new());
   if (!store) {
     *why = "out of memory";
     return nullptr;
