@@ -24,8 +24,9 @@ Cases (README "Robustness", "Bad input"):
   escapes    ESC, BEL, CR/LF, C1 bytes from --region, --endpoint, AWS_REGION,
              a file name and explain's parse error never reach stderr raw
   numbers    --timeout 0x10 is a usage error
-(An empty or garbage CA bundle, issue 15 item 4, is tested with the trust
-store's rewrite, issue 16.)
+  trust      an empty, blank or garbage --ca-file: a full report (text and
+             JSON), IMDS, DNS and TCP checked, every endpoint skipped from
+             TLS on with tls.trust-store, the run unknown (exit 3)
 
 Exit 0 when every case holds, 1 otherwise; outputs in --artifacts/hostile_user/.
 """
@@ -323,6 +324,50 @@ def deadline_and_number_cases(case):
              lambda r: one_line_error(r, 3, "--timeout", "decimal number of seconds"))
 
 
+def trust_store_cases(case, d):
+    """An unusable CA bundle is a finding, never a stop of the run."""
+    def finding(run):
+        doc = report_of(run)
+        if not doc:
+            return ["no JSON report (exit %s): %s" % (run.returncode, run.stderr[:300])]
+        errors = []
+        if run.returncode != 3 or doc.get("status") != "unknown":
+            errors.append("exit %s, status %s; expected 3, unknown"
+                          % (run.returncode, doc.get("status")))
+        if "cannot be used" not in doc["context"].get("trust_store", {}).get("error", ""):
+            errors.append("trust store error not named: %r" % doc["context"].get("trust_store"))
+        for t in doc["targets"]:
+            if t["service"] == "imds":
+                if t["status"] != "ok":
+                    errors.append("imds %s: IMDS should still be checked" % t["status"])
+                continue
+            got = (t["status"], t.get("failed_layer"), t.get("cause"))
+            if got != ("skipped", "tls", "tls.trust-store"):
+                errors.append("%s: %r, expected skipped/tls/tls.trust-store" % (t["service"], got))
+            if not all((a.get("tcp") or {}).get("status") == "ok" for a in t.get("addresses", [])):
+                errors.append("%s: TCP should still be checked and pass" % t["service"])
+        if "cannot set up TLS" in run.stderr:
+            errors.append("stderr: %r" % run.stderr[:300])
+        return errors
+
+    def text_report(run):
+        errors = []
+        if run.returncode != 3:
+            errors.append("exit %s, expected 3" % run.returncode)
+        for words in ("UNUSABLE", "tls.trust-store", "Result: UNKNOWN"):
+            if words not in run.stdout:
+                errors.append("text report lacks %r" % words)
+        return errors
+
+    bundles = {"empty": "", "blank": "\n  \n", "garbage": "this is not PEM\n" * 40,
+               "damaged": "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n"}
+    for name, text in bundles.items():
+        path = os.path.join(d, "ca-%s.pem" % name)
+        write(path, text)
+        case.run("ca-file-%s" % name, ["--output", "json", "--ca-file", path], finding)
+    case.run("ca-file-garbage-text", ["--ca-file", os.path.join(d, "ca-garbage.pem")], text_report)
+
+
 def secret_cases(case, d):
     url = "http://user:%s@%s" % (PASSWORD, plan.IMDS)
 
@@ -462,6 +507,7 @@ def run_inside(binary, pki, directory):
     nesting_cases(case, files)
     proxy_cases(case)
     deadline_and_number_cases(case)
+    trust_store_cases(case, files)
     secret_cases(case, files)
     write_error_cases(case)
     explain_cases(case, files)
