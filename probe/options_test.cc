@@ -127,7 +127,7 @@ TEST_CASE("bad usage is one line naming the flag, exit 3") {
   }
 }
 
-TEST_CASE("--deadline bounds the whole run; --timeout fits inside it") {
+TEST_CASE("--deadline bounds the whole run, --timeout fits inside it") {
   auto p = parse({"--deadline", "3", "--timeout", "1"});
   REQUIRE_FALSE(p.exit_code);
   CHECK(p.options.deadline_s == doctest::Approx(3.0));
@@ -341,7 +341,7 @@ TEST_CASE("usage errors print control characters escaped (issue 15, 10)") {
         std::string::npos);
 }
 
-TEST_CASE("--force applies to the files a run writes; - is stdout") {
+TEST_CASE("--force applies to the files a run writes, - is stdout") {
   auto save = parse_args({"--save-evidence", "-", "--force"});
   REQUIRE_FALSE(save.exit_code);
   CHECK(save.options.save_evidence == "-");

@@ -60,7 +60,7 @@ TEST_CASE("watch: failures per address, and an ENI that fails in two spells is f
   CHECK(summary.find("Flapping: ssm failed 3 of 6 runs") != std::string::npos);
 }
 
-TEST_CASE("watch: one outage that recovers is not flapping; the first run's failure counts") {
+TEST_CASE("watch: one outage that recovers is not flapping, the first run's failure counts") {
   WatchLog log;
   for (bool up : {false, false, true, true}) log.add(run(up), "10:00:00");
   const std::string summary = log.summary("");

@@ -38,7 +38,7 @@ TargetVerdict target(const Verdict& v, const std::string& service) {
   return {};
 }
 
-TEST_CASE("diagnosis: an HTTP answer makes a verified address usable; silence is http.timeout") {
+TEST_CASE("diagnosis: an HTTP answer makes a verified address usable, silence is http.timeout") {
   Evidence e = answering();
   CHECK(diagnose(e).status == Status::ok);
   CHECK(target(diagnose(e), "ssm").headline.find("HTTP answered") != std::string::npos);

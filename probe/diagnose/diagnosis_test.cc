@@ -983,7 +983,7 @@ TEST_CASE("diagnosis: the clock rule") {
   }
 }
 
-TEST_CASE("diagnosis: IMDS is a target; trust store notes") {
+TEST_CASE("diagnosis: IMDS is a target, trust store notes") {
   SUBCASE("IMDSv2 answers: imds ok") {
     const auto v = diagnose(evidence_with({healthy("ssm", "10.40.1.10")}));
     REQUIRE(v.imds);

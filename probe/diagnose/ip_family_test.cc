@@ -212,7 +212,7 @@ TEST_CASE("naming: Agent.UseDualStackEndpoint on an agent older than 3.3.3270.0 
   CHECK(any_note_has(v, "The agent uses them only with"));
 }
 
-TEST_CASE("naming: settings that could not be used are notes; a bad IMDS mode warns") {
+TEST_CASE("naming: settings that could not be used are notes, a bad IMDS mode warns") {
   auto e = evidence_with({healthy("ssm", "10.40.1.10")});
   e.context.naming.notes = {"AWS_USE_FIPS_ENDPOINT='yes' (this shell) is not true or false"};
   auto v = diagnose(e);

@@ -35,7 +35,7 @@ const InstanceVerdict& find(const std::vector<InstanceVerdict>& all, const std::
   return all.front();
 }
 
-TEST_CASE("fleet: the last of several boots counts; a line broken by the kernel is skipped") {
+TEST_CASE("fleet: the last of several boots counts, a line broken by the kernel is skipped") {
   const auto all = read_fixture("console-one.json", 7);
   REQUIRE(all.size() == 1);
   const auto& v = all[0];

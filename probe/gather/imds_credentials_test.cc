@@ -73,7 +73,7 @@ TEST_CASE("role list: the first line, if it is a role name") {
   CHECK(role_from_listing("ok", nullptr) == "ok");  // no error wanted: no crash
 }
 
-TEST_CASE("role list: 404 or empty means no role; a failure does not") {
+TEST_CASE("role list: 404 or empty means no role, a failure does not") {
   CHECK(lists_no_role(answer(404)));
   CHECK(lists_no_role(answer(200, "")));
   CHECK(lists_no_role(answer(200, "\n")));

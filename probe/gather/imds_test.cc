@@ -162,7 +162,7 @@ void check_no_secret(const ImdsEvidence& e) {
   }
 }
 
-TEST_CASE("IMDS settings: flags beat environment; disabled by env") {
+TEST_CASE("IMDS settings: flags beat environment, disabled by env") {
   ImdsFlags o;
   auto s = imds_settings(o, fake_env({}));
   CHECK(s.enabled);
@@ -183,7 +183,7 @@ TEST_CASE("IMDS settings: flags beat environment; disabled by env") {
   CHECK(imds_settings(off, fake_env({})).timeout == netcheck::seconds(0.2));
 }
 
-TEST_CASE("IMDSv2: token, then GETs with it; the token is never recorded") {
+TEST_CASE("IMDSv2: token, then GETs with it, the token is never recorded") {
   testing::LoopbackHttpServer imds(imds_handler("ok", false));
   auto e = converse(imds.url(), std::chrono::seconds(1)).evidence;
   CHECK(e.attempted);
@@ -436,7 +436,7 @@ const ImdsCall* find_call(const ImdsEvidence& e, const std::string& path) {
   return nullptr;
 }
 
-TEST_CASE("IMDS: at most two connections, kept alive; credentials before the interface facts") {
+TEST_CASE("IMDS: at most two connections, kept alive, credentials before the interface facts") {
   testing::KeepAliveHttpServer imds(keepalive_imds());
   ImdsSettings settings;
   settings.endpoint = imds.url();

@@ -216,7 +216,7 @@ TEST_CASE("agent service env: the snap's unit, and which unit wins") {
   }
 }
 
-TEST_CASE("agent service env: links are followed inside the root; /dev/null masks drop-ins") {
+TEST_CASE("agent service env: links are followed inside the root, /dev/null masks drop-ins") {
   Root root;
   root.write("/opt/units/" + kClassic, kUnitBody + "Environment=FROM=linked\n");
   root.link("/etc/systemd/system/" + kClassic, "/opt/units/" + kClassic);  // absolute

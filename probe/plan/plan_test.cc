@@ -18,7 +18,7 @@ TEST_CASE("default plan: the agent's three services, required, port 443") {
   }
 }
 
-TEST_CASE("extras are optional; --endpoint overrides host and port") {
+TEST_CASE("extras are optional, --endpoint overrides host and port") {
   PlanRequest o;
   o.services = {"ssm", "s3"};
   o.endpoints.push_back({"ssm", {"10.1.2.3", 8443}});
