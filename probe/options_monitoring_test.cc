@@ -42,7 +42,8 @@ TEST_CASE("monitoring options: bad values and combinations are usage errors") {
   check_usage_error({"--output", "yaml"}, "is not one of: text, json, prometheus");
   check_usage_error({"--textfile", "metrics.txt"}, "reads only files named *.prom");
   check_usage_error({"--textfile", "/x/.prom"}, "reads only files named *.prom");
-  check_usage_error({"--watch", "0"}, "--watch: '0' is not a decimal number of seconds from 1 to 86400");
+  check_usage_error({"--watch", "0"},
+                    "--watch: '0' is not a decimal number of seconds from 1 to 86400");
   check_usage_error({"--watch", "5", "--boot"}, "--watch: does not apply with --boot");
   check_usage_error({"--watch", "5", "--save-evidence", "e.json"},
                     "--save-evidence does not apply");

@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
-#include "probe/evidence/evidence.h"
 #include "probe/diagnose/verdict.h"
+#include "probe/evidence/evidence.h"
 
 namespace ssmreach {
 

@@ -2,8 +2,8 @@
 // each layer of each address showed, and what its row's RESULT says.
 #pragma once
 
-#include "probe/evidence/evidence.h"
 #include "probe/diagnose/verdict.h"
+#include "probe/evidence/evidence.h"
 
 namespace ssmreach {
 

@@ -133,10 +133,10 @@ TEST_CASE("prometheus: status numbers, cause labels and the layers of each targe
 TEST_CASE("prometheus: per-address up and latency gauges, only for what completed") {
   const Run r = critical_run();
   const std::string text = render_prometheus(r.evidence, r.verdict);
-  CHECK(has_line(text,
-                 "ssm_reach_address_up{target=\"ssm\",address=\"10.0.1.10\",class=\"vpc\"} 1"));
-  CHECK(has_line(text,
-                 "ssm_reach_address_up{target=\"ssm\",address=\"10.0.1.13\",class=\"vpc\"} 0"));
+  CHECK(
+      has_line(text, "ssm_reach_address_up{target=\"ssm\",address=\"10.0.1.10\",class=\"vpc\"} 1"));
+  CHECK(
+      has_line(text, "ssm_reach_address_up{target=\"ssm\",address=\"10.0.1.13\",class=\"vpc\"} 0"));
   CHECK(has_line(text,
                  "ssm_reach_address_up{target=\"imds\",address=\"169.254.169.254\",class=\"link-"
                  "local\"} 1"));

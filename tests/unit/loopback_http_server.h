@@ -117,9 +117,9 @@ class LoopbackHttpServer {
 
 inline std::string http_response(int status, const std::string& body,
                                  const std::string& extra_headers = "") {
-  return "HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Length: " +
-         std::to_string(body.size()) + "\r\nConnection: close\r\n" + extra_headers + "\r\n" +
-         body;
+  return "HTTP/1.1 " + std::to_string(status) +
+         " X\r\nContent-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n" +
+         extra_headers + "\r\n" + body;
 }
 
 }  // namespace testing
