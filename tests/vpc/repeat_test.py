@@ -25,7 +25,6 @@ world cannot be built: never a pass without it).
 import argparse
 import json
 import os
-import shutil
 import sys
 import time
 
@@ -33,7 +32,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path[:0] = [HERE, os.path.join(REPO, "tests", "lab"), os.path.join(REPO, "tests", "e2e")]
 
-from vpclab import isolation, scenario as scenarios  # noqa: E402
+from vpclab import isolation, scenario_run  # noqa: E402
 
 MAX_IMDS_CONNECTIONS = 2
 
@@ -89,35 +88,17 @@ def main():
     isolation.require_root()
     import expect
     import run_scenario as rs
-    from ssmlab import pki as lab_pki
-    from ssmlab.probe_run import clean_env
-    from vpclab.world import VpcWorld
 
-    s = scenarios.load(opts.scenario)
-    e2e = scenarios.to_e2e(s)
-    binary = os.path.abspath(opts.binary)
-    if not os.access(binary, os.X_OK):
-        print("FAIL: ssm-reach not found or not executable: %s" % binary)
+    run_setup = scenario_run.prepare(opts.binary, opts.pki, opts.artifacts, opts.scenario,
+                                     "_repeat")
+    if run_setup is None:
         return 1
-    build = os.path.dirname(os.path.dirname(binary))
-    directory = os.path.join(os.path.abspath(opts.artifacts or os.path.join(build, "vpc", "runs")),
-                             opts.scenario + "_repeat")
-    shutil.rmtree(directory, ignore_errors=True)
-    os.makedirs(directory)
-    lab_pki.ensure(opts.pki)
-    isolation.enter_private_mounts(directory)
-    pki = lab_pki.Pki(opts.pki)
-    home = os.path.join(directory, "home")
-    os.makedirs(home)
-    env = clean_env(home, pki.ca_file, {k: rs.substitute(v, pki, home)
-                                        for k, v in e2e["env"].items()})
-    args = rs.probe_args(e2e, pki) + ["--output", "json"]
+    e2e, binary, directory = run_setup.e2e, run_setup.binary, run_setup.directory
+    env, home = run_setup.env, run_setup.home
+    args = run_setup.args + ["--output", "json"]
     with_findings, seconds = [], []
-    try:
-        world = VpcWorld(s.get("world", {}), directory, pki).start()
-    except Exception as e:  # noqa: BLE001 - the world, not ssm-reach, failed
-        print("FAIL %s_repeat: VPC FAILURE: the world did not start: %s: %s"
-              % (opts.scenario, type(e).__name__, e))
+    world = scenario_run.start_world(run_setup, opts.scenario + "_repeat")
+    if world is None:
         return 1
     try:
         print("%s world (%s), ssm-reach %s, %d runs one after another"
