@@ -46,6 +46,7 @@ sys.path.insert(0, HERE)
 
 import run_scenario  # noqa: E402  (also puts tests/lab on the path)
 from ssmlab import netns, pki as lab_pki, plan  # noqa: E402
+from ssmlab.probe_run import communicate_within  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(HERE))
 GOLDEN = os.path.join(REPO, "tests", "golden", "all-ok-vpc-endpoints.evidence.json")
@@ -100,16 +101,11 @@ class Run:
         return self
 
     def wait(self):
-        try:
-            out, err = self._proc.communicate(timeout=self.limit_s)
-        except subprocess.TimeoutExpired:
-            self.timed_out = True
-            self._proc.kill()
-            out, err = self._proc.communicate()
+        out, err, self.timed_out = communicate_within(self._proc, self.limit_s)
         self.seconds = time.monotonic() - self._started
         self.returncode = self._proc.returncode
-        self.stdout = (out or b"").decode("utf-8", "replace")
-        self.stderr_bytes = err or b""
+        self.stdout = out.decode("utf-8", "replace")
+        self.stderr_bytes = err
         self.stderr = self.stderr_bytes.decode("utf-8", "replace")
         return self
 

@@ -27,6 +27,19 @@ _PASS_THROUGH = ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "LLVM_PROFILE_
 RSS_HELPER = None
 
 
+def communicate_within(proc, limit_s):
+    """(stdout, stderr, timed_out) of `proc`, killed once `limit_s` passed
+    (a hang guard, never a measurement); missing streams read as b""."""
+    try:
+        out, err = proc.communicate(timeout=limit_s)
+        timed_out = False
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+        timed_out = True
+    return out or b"", err or b"", timed_out
+
+
 def clean_env(home, ca_file=None, extra=None):
     env = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
            "HOME": home, "LC_ALL": "C", "TZ": "UTC"}
@@ -82,12 +95,7 @@ class ProbeRun:
         return self
 
     def wait(self):
-        try:
-            out, err = self._proc.communicate(timeout=self.limit_s)
-        except subprocess.TimeoutExpired:
-            self.timed_out = True
-            self._proc.kill()
-            out, err = self._proc.communicate()
+        out, err, self.timed_out = communicate_within(self._proc, self.limit_s)
         self.seconds = time.monotonic() - self._started
         self.returncode = self._proc.returncode
         self.max_rss_kib = self._peak_rss_kib()
