@@ -31,7 +31,6 @@ Cases (README "Robustness", "Bad input"):
 Exit 0 when every case holds, 1 otherwise; outputs in --artifacts/hostile_user/.
 """
 
-import argparse
 import json
 import os
 import shutil
@@ -45,7 +44,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import run_scenario  # noqa: E402  (also puts tests/lab on the path)
-from ssmlab import netns, pki as lab_pki, plan  # noqa: E402
+from ssmlab import netns, plan  # noqa: E402
 from ssmlab.probe_run import communicate_within  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -476,16 +475,7 @@ def escape_cases(case, d):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--binary", required=True)
-    parser.add_argument("--pki", required=True)
-    parser.add_argument("--artifacts", required=True)
-    opts = parser.parse_args()
-    binary = os.path.abspath(opts.binary)
-    opts.pki, opts.artifacts = os.path.abspath(opts.pki), os.path.abspath(opts.artifacts)
-    lab_pki.ensure(opts.pki)
-    netns.enter_lab_namespace()
-    return run_inside(binary, lab_pki.Pki(opts.pki), os.path.join(opts.artifacts, "hostile_user"))
+    return run_scenario.lab_script_main(__doc__, "hostile_user", run_inside)
 
 
 def run_inside(binary, pki, directory):

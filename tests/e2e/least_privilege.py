@@ -25,7 +25,6 @@ ours, no AWS_* credentials); a fake that never answers must be killed within
 the 2 s limit. Exit 0 on success, 1 on failure.
 """
 
-import argparse
 import os
 import re
 import shutil
@@ -37,7 +36,7 @@ sys.path.insert(0, HERE)
 
 import run_scenario  # noqa: E402  (also puts tests/lab on the path)
 import expect  # noqa: E402
-from ssmlab import netns, pki as lab_pki, plan  # noqa: E402
+from ssmlab import netns, plan  # noqa: E402
 
 PROXY_WITH_PASSWORD = "http://%s:%s@%s:%d" % (plan.PROXY_USER, plan.PROXY_PASSWORD, plan.PROXY,
                                               plan.PROXY_PORT)
@@ -125,20 +124,7 @@ def audit(calls, asked, made_dirs=()):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--binary", required=True)
-    parser.add_argument("--pki", required=True)
-    parser.add_argument("--artifacts", required=True)
-    opts = parser.parse_args()
-    if not shutil.which("strace"):
-        print("FAIL least_privilege: strace is not installed (.ci/install-deps)")
-        return 1
-    binary = os.path.abspath(opts.binary)
-    opts.pki, opts.artifacts = os.path.abspath(opts.pki), os.path.abspath(opts.artifacts)
-    lab_pki.ensure(opts.pki)
-    netns.enter_lab_namespace()
-    return run_inside(binary, lab_pki.Pki(opts.pki),
-                      os.path.join(opts.artifacts, "least_privilege"))
+    return run_scenario.lab_script_main(__doc__, "least_privilege", run_inside, tools=("strace",))
 
 
 def run_inside(binary, pki, directory):

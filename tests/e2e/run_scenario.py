@@ -65,6 +65,27 @@ DEFAULT_BINARY = os.path.join(REPO, "build", "dev", "probe", "ssm-reach")
 LONG_CA_DIR = "a-directory-with-a-rather-long-name/and-another-one-below-it/certificates"
 
 
+def lab_script_main(description, name, run_inside, tools=()):
+    """main() of a script that runs its cases in one lab namespace:
+    --binary, --pki and --artifacts; the tools it needs (a FAIL when one is
+    missing, never a pass); then run_inside(binary, pki, ARTIFACTS/name)
+    inside a fresh network namespace. Returns the exit status."""
+    parser = argparse.ArgumentParser(description=description.split("\n")[0])
+    parser.add_argument("--binary", required=True)
+    parser.add_argument("--pki", required=True)
+    parser.add_argument("--artifacts", required=True)
+    opts = parser.parse_args()
+    for tool in tools:
+        if not shutil.which(tool):
+            print("FAIL %s: %s is not installed (.ci/install-deps)" % (name, tool))
+            return 1
+    pki_dir, artifacts = os.path.abspath(opts.pki), os.path.abspath(opts.artifacts)
+    lab_pki.ensure(pki_dir)
+    netns.enter_lab_namespace()
+    return run_inside(os.path.abspath(opts.binary), lab_pki.Pki(pki_dir),
+                      os.path.join(artifacts, name))
+
+
 def long_ca_file(home):
     """The lab CA copied to a path longer than a terminal line."""
     return os.path.join(home, LONG_CA_DIR, "lab-root-certificate-authority.pem")

@@ -23,7 +23,6 @@ access key into a path ssm-reach echoes (--ca-file), and the scan must
 report it in that run's outputs and evidence. Exit 0 on success, 1 on failure.
 """
 
-import argparse
 import os
 import shutil
 import sys
@@ -33,7 +32,7 @@ sys.path.insert(0, HERE)
 
 import run_scenario  # noqa: E402  (also puts tests/lab on the path)
 import expect  # noqa: E402
-from ssmlab import netns, pki as lab_pki, plan  # noqa: E402
+from ssmlab import plan  # noqa: E402
 
 PROXY_WITH_PASSWORD = "http://%s:%s@%s:%d" % (plan.PROXY_USER, plan.PROXY_PASSWORD, plan.PROXY,
                                               plan.PROXY_PORT)
@@ -86,16 +85,7 @@ def runs_of(directory, pki):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--binary", required=True)
-    parser.add_argument("--pki", required=True)
-    parser.add_argument("--artifacts", required=True)
-    opts = parser.parse_args()
-    binary = os.path.abspath(opts.binary)
-    opts.pki, opts.artifacts = os.path.abspath(opts.pki), os.path.abspath(opts.artifacts)
-    lab_pki.ensure(opts.pki)
-    netns.enter_lab_namespace()
-    return run_inside(binary, lab_pki.Pki(opts.pki), os.path.join(opts.artifacts, "secrets"))
+    return run_scenario.lab_script_main(__doc__, "secrets", run_inside)
 
 
 def run_inside(binary, pki, directory):
