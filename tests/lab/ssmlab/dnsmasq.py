@@ -14,7 +14,7 @@ import time
 
 import dns.message
 
-from .netns import die_with_parent
+from .netns import die_with_parent, stop_process
 
 
 class Dnsmasq:
@@ -79,10 +79,4 @@ class Dnsmasq:
                 return False
 
     def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=2)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process, 2)

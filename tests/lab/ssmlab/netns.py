@@ -35,6 +35,18 @@ def die_with_parent():
     _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
+def stop_process(process, grace_s):
+    """SIGTERM a peer started with Popen, SIGKILL it after `grace_s`, and
+    reap it; nothing when it is gone already (or was never started)."""
+    if process and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=grace_s)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 def _netns_inode():
     return os.stat("/proc/self/ns/net").st_ino
 

@@ -37,7 +37,7 @@ import shutil
 import subprocess
 import time
 
-from .netns import die_with_parent, private_dev_shm
+from .netns import die_with_parent, private_dev_shm, stop_process
 
 MODES = ("allow", "deny", "auth")
 SQUID = "/usr/sbin/squid"
@@ -223,13 +223,7 @@ class Squid:
         short shutdown_lifetime is, and nothing is lost by cutting it, since
         access.log is written line by line (buffered_logs off) as each
         transaction ends, and the shared memory is in the lab's /dev/shm."""
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=0.2)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process, 0.2)
 
 
 def _is_ip(text):

@@ -22,7 +22,7 @@ import shutil
 import subprocess
 import time
 
-from ssmlab.netns import die_with_parent
+from ssmlab.netns import die_with_parent, stop_process
 
 PREFIX = "64:ff9b::/96"          # the well-known prefix, as Route 53 Resolver's DNS64 uses
 POOL = "192.168.255.0/24"        # IPv4 addresses TAYGA gives the IPv6 clients
@@ -96,10 +96,4 @@ class Tayga:
                                                                             self.log_path))
 
     def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=2)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process, 2)
