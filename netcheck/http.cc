@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "netcheck/http_client.h"
+#include "netcheck/tls_observer.h"
 
 namespace netcheck {
 
@@ -39,15 +40,6 @@ constexpr std::size_t kMaxHeaderBytes = std::size_t{32} * 1024;
 struct SlistDeleter {
   void operator()(curl_slist* l) const { curl_slist_free_all(l); }
 };
-
-// The trust anchors of a request, installed into each SSL_CTX libcurl
-// makes for it (the server's and an https proxy's): a C callback, nothing
-// may be thrown through libcurl.
-CURLcode install_trust_anchors(CURL*, void* ssl_ctx, void* anchors) noexcept {
-  SSL_CTX_set1_cert_store(static_cast<SSL_CTX*>(ssl_ctx),
-                          static_cast<const TrustAnchors*>(anchors)->store());
-  return CURLE_OK;
-}
 
 // "host:port:address:port" for CURLOPT_CONNECT_TO: the request goes to the
 // address under test while SNI, certificate checks and Host keep the name.
@@ -135,6 +127,7 @@ class HttpTask final : public Task, public HttpTransfer {
     response_.outcome = HttpOutcome::timeout;
     response_.error = "no complete HTTP response in time";
     record_progress(false);
+    record_tls(now, true);
     finish(now);
   }
 
@@ -171,7 +164,9 @@ class HttpTask final : public Task, public HttpTransfer {
   void ended(CURLcode result) override {
     if (done_) return;
     classify(result);
-    finish(Clock::now());
+    const TimePoint now = Clock::now();
+    record_tls(now, result == CURLE_OPERATION_TIMEDOUT);
+    finish(now);
   }
 
  private:
@@ -197,6 +192,10 @@ class HttpTask final : public Task, public HttpTransfer {
     if (!request_.proxy.empty()) {
       curl_easy_setopt(e, CURLOPT_HTTPPROXYTUNNEL, 1L);
       curl_easy_setopt(e, CURLOPT_PROXYAUTH, CURLAUTH_BASIC);
+    }
+    if (request_.tls_evidence && request_.proxy.empty()) {
+      observer_ = std::make_shared<TlsObserver>(url_host());
+      curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
     }
     set_trust(e);
     if (request_.pin_address) {
@@ -233,8 +232,6 @@ class HttpTask final : public Task, public HttpTransfer {
       // connection's SSL_CTX (and the proxy's) as it is made.
       curl_easy_setopt(e, CURLOPT_CAINFO, nullptr);
       curl_easy_setopt(e, CURLOPT_PROXY_CAINFO, nullptr);
-      curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, &install_trust_anchors);
-      curl_easy_setopt(e, CURLOPT_SSL_CTX_DATA, const_cast<TrustAnchors*>(request_.trust.get()));
     } else {
       const char* bundle =
           request_.ca_file.empty() ? "/nonexistent/ca-bundle" : request_.ca_file.c_str();
@@ -243,6 +240,37 @@ class HttpTask final : public Task, public HttpTransfer {
     }
     curl_easy_setopt(e, CURLOPT_CAPATH, nullptr);
     curl_easy_setopt(e, CURLOPT_PROXY_CAPATH, nullptr);
+    if (request_.trust || observer_) {
+      curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, &HttpTask::prepare_ssl_ctx);
+      curl_easy_setopt(e, CURLOPT_SSL_CTX_DATA, this);
+    }
+  }
+
+  // Each SSL_CTX libcurl makes for this request (the server's, and an https
+  // proxy's): the run's trust anchors, and the TLS observer on the server's.
+  // A C callback: nothing may be thrown through libcurl.
+  static CURLcode prepare_ssl_ctx(CURL*, void* ssl_ctx, void* self_ptr) noexcept {
+    auto* self = static_cast<HttpTask*>(self_ptr);
+    auto* ctx = static_cast<SSL_CTX*>(ssl_ctx);
+    if (self->request_.trust) SSL_CTX_set1_cert_store(ctx, self->request_.trust->store());
+    if (self->observer_ && !TlsObserver::attach(ctx, self->observer_)) return CURLE_OUT_OF_MEMORY;
+    return CURLE_OK;
+  }
+
+  // The URL's host as the certificate must name it (brackets off an IPv6
+  // literal).
+  std::string url_host() const {
+    std::string host;
+    CURLU* parsed = curl_url();
+    char* part = nullptr;
+    if (parsed && curl_url_set(parsed, CURLUPART_URL, request_.url.c_str(), 0) == CURLUE_OK &&
+        curl_url_get(parsed, CURLUPART_HOST, &part, 0) == CURLUE_OK)
+      host = part;
+    curl_free(part);
+    curl_url_cleanup(parsed);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+      host = host.substr(1, host.size() - 2);
+    return host;
   }
 
   // Back to the client for the next request: no longer driven, no more
@@ -359,6 +387,18 @@ class HttpTask final : public Task, public HttpTransfer {
     if (!verify_failed && !response_.tls_done) response_.tls_verify_result = 0;
   }
 
+  // The observed handshake, once a connection was made: one that has not
+  // ended stopped with the transfer (its timeout, or libcurl's error).
+  void record_tls(TimePoint now, bool timed_out) {
+    if (!observer_) return;
+    // A handshake began, so TCP was connected, even where libcurl never
+    // asked to watch the socket (the peer's EOF came with the first read).
+    if (observer_->started()) response_.connected = true;
+    if (!response_.connected) return;
+    if (!observer_->started() && !timed_out && response_.outcome == HttpOutcome::ok) return;
+    response_.tls = observer_->result(now, timed_out, response_.error);
+  }
+
   void finish_error() {
     response_.outcome = HttpOutcome::error;
     response_.error = "could not set up the HTTP request";
@@ -380,7 +420,8 @@ class HttpTask final : public Task, public HttpTransfer {
   TimePoint start_;
   TimePoint hard_stop_;
   std::shared_ptr<HttpClient> client_;
-  CURL* easy_ = nullptr;  // the client's, lent for this request
+  std::shared_ptr<TlsObserver> observer_;  // with request_.tls_evidence
+  CURL* easy_ = nullptr;                   // the client's, lent for this request
   std::unique_ptr<curl_slist, SlistDeleter> headers_;
   std::unique_ptr<curl_slist, SlistDeleter> connect_to_;
   std::map<curl_socket_t, int> sockets_;

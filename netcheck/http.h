@@ -11,6 +11,7 @@
 #include "netcheck/clock.h"
 #include "netcheck/endpoint.h"
 #include "netcheck/event_loop.h"
+#include "netcheck/tls.h"
 #include "netcheck/trust_anchors.h"
 #include "netcheck/unique_fd.h"
 
@@ -54,6 +55,11 @@ struct HttpRequest {
   // trusted, so every https request fails verification.
   std::string ca_file;
   std::string user_agent;
+  // Records the evidence of the TLS handshake this request's connection
+  // makes (HttpResponse::tls), on a connection of its own: the request never
+  // takes an idle one (which made its handshake for another request). Not
+  // through a proxy.
+  bool tls_evidence = false;
   // Null: a client (and so a connection) of the request's own, closed when
   // it ends.
   std::shared_ptr<HttpClient> client;
@@ -83,6 +89,10 @@ struct HttpResponse {
   bool tls_done = false;          // the TLS handshake (to the server) completed
   long tls_verify_result = 0;     // OpenSSL's verify result (0 = X509_V_OK)
   int curl_code = 0;              // CURLcode, for the record
+  // With HttpRequest::tls_evidence, once a connection was made: how its
+  // handshake went, seen from inside it (tls_observer.h). libcurl refuses a
+  // certificate that fails verification; this still shows what was served.
+  std::optional<TlsResult> tls;
 };
 
 using HttpCallback = std::function<void(HttpResponse)>;

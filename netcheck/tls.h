@@ -1,17 +1,9 @@
-// TLS evidence: an OpenSSL handshake on an already connected socket.
+// TLS evidence: what one handshake showed (tls_observer.h records it from
+// the handshake libcurl makes for an HTTPS exchange).
 #pragma once
 
-#include <openssl/types.h>
-
-#include <functional>
-#include <memory>
 #include <string>
 #include <vector>
-
-#include "netcheck/clock.h"
-#include "netcheck/event_loop.h"
-#include "netcheck/trust_anchors.h"
-#include "netcheck/unique_fd.h"
 
 namespace netcheck {
 
@@ -48,31 +40,10 @@ struct TlsResult {
   bool verified() const { return outcome == TlsOutcome::ok && verify_errors.empty(); }
 };
 
-// The shared client configuration: TLS 1.2 minimum, the trust store,
-// verification of chain and host name (errors recorded, not fatal, so the
-// evidence shows the certificate that was actually served).
-class TlsClientContext {
- public:
-  // `ca_file` empty: no trust anchors (every chain is untrusted).
-  static std::unique_ptr<TlsClientContext> create(const std::string& ca_file, std::string* error);
-  // The run's trust anchors, parsed once (trust_anchors.h): the context
-  // shares their X509_STORE, as every libcurl connection of the run does.
-  static std::unique_ptr<TlsClientContext> create(const TrustAnchors& anchors, std::string* error);
-  ~TlsClientContext();
-  TlsClientContext(const TlsClientContext&) = delete;
-  TlsClientContext& operator=(const TlsClientContext&) = delete;
-  SSL_CTX* get() const { return ctx_; }
-
- private:
-  explicit TlsClientContext(SSL_CTX* ctx) : ctx_(ctx) {}
-  SSL_CTX* ctx_;
-};
-
-using TlsCallback = std::function<void(TlsResult, UniqueFd socket)>;
-
-// Hands the socket back when done (closed by the callback's owner) so a
-// later layer (HTTP) could use the same connection.
-std::unique_ptr<Task> make_tls_task(const TlsClientContext& context, UniqueFd socket,
-                                    std::string server_name, Duration timeout, TlsCallback on_done);
+// OpenSSL can make a client context: false with its words in `error`
+// otherwise. Costs OpenSSL 3.0's first fetch of every algorithm a handshake
+// needs (3-4 ms, cached for the rest of the process), so a run calls it on
+// a thread of its own before the first handshake (tls_observer.h).
+bool warm_up_tls_client(std::string* error);
 
 }  // namespace netcheck

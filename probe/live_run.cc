@@ -146,11 +146,9 @@ class LiveRun {
     TlsSetup setup = tls_setup_.get();
     context().trust_store = std::move(setup.trust_store);
     anchors_ = std::move(setup.anchors);
-    tls_ = std::move(setup.context);
-    tls_state_->context = tls_.get();
     tls_state_->trust = anchors_;
     signed_call_->set_trust(anchors_);
-    if (!tls_)
+    if (!anchors_)
       signed_call_->set_skip_reason("the trust store cannot be used (" +
                                     context().trust_store.error + ")");
   }
@@ -230,7 +228,7 @@ class LiveRun {
     // The signed call is the ssm endpoint's one HTTPS exchange.
     gather.claim = [this](const TargetEvidence& target, std::size_t index,
                           AddressExchange exchange) {
-      return signed_call_->claim(target, index, std::move(exchange));
+      signed_call_->claim(target, index, std::move(exchange));
     };
     return gather;
   }
@@ -251,7 +249,7 @@ class LiveRun {
     start_targets(loop_, targets_, gather, &evidence_.targets);
     take_tls_setup();
     // Through the proxy the path ends in TLS and HTTPS: not without trust.
-    if (proxy_.https && tls_) {
+    if (proxy_.https && anchors_) {
       ProxyRoute route{proxy_.https->for_curl(), proxy_.https->redacted(), proxy_.no_proxy};
       start_proxy_paths(loop_, route, gather, &evidence_.targets);
     }
@@ -315,9 +313,9 @@ class LiveRun {
   // signed call, the proxy path (connection cache, easy handles reused).
   const std::shared_ptr<netcheck::HttpClient> client_ = netcheck::make_http_client();
   std::future<TlsSetup> tls_setup_;
+  // Null until the setup is taken, and when the trust store is unusable.
   std::shared_ptr<const netcheck::TrustAnchors> anchors_;
-  std::unique_ptr<netcheck::TlsClientContext> tls_;
-  // tls_ and anchors_ for the checks, filled once the setup is taken.
+  // anchors_ for the checks, filled once the setup is taken.
   const std::shared_ptr<TlsState> tls_state_ = std::make_shared<TlsState>();
   ProxySettings proxy_;
   AgentServiceEnvironment agent_env_;

@@ -9,19 +9,22 @@
 
 namespace ssmreach {
 
-// The HTTPS request to one address runs beside its TCP+TLS check (on a
-// connection of its own) instead of after it, which saves the check's two
-// round trips on the critical path. Its answer counts only once that
-// address's own handshake verified: the evidence keeps its meaning (an HTTP
-// result only after TLS ok), so an answer that arrives first waits here, and
-// one for an address that failed TCP or TLS is dropped.
+// One handshake per address: TCP is ssm-reach's own connect (the TCP
+// evidence), then the socket is handed to libcurl, whose handshake for the
+// address's HTTPS exchange is observed (the TLS evidence) and whose answer
+// is the HTTP evidence. A second handshake of ssm-reach's own would cost a
+// TCP connect, an SSL_CTX and a full handshake per address on both sides
+// and tell nothing more.
 struct AddressCheck {
   netcheck::EventLoop* loop;
   GatherSettings settings;
   TargetEvidence* target;
   std::size_t index;
-  enum class Tls { pending, verified, failed } tls = Tls::pending;
-  std::optional<HttpEvidence> held;
+  enum class Stage { connecting, exchanging, failed, done } stage = Stage::connecting;
+  // The claimer's request: sent before TCP connected, the exchange's; sent
+  // during the exchange, the one that follows it on its connection.
+  std::optional<netcheck::HttpRequest> claimed_request;
+  std::function<void(const netcheck::HttpResponse&)> on_claimed_answer;
 
   AddressEvidence& address() { return target->addresses[index]; }
 
@@ -30,63 +33,113 @@ struct AddressCheck {
     if (address().http->outcome == netcheck::HttpOutcome::ok && settings.on_answer)
       settings.on_answer(*target, &address());
   }
-
-  // TCP or TLS ended: a held answer counts, or is dropped.
-  void settle(bool verified) {
-    tls = verified ? Tls::verified : Tls::failed;
-    if (verified && settings.on_verified) settings.on_verified(*target, address());
-    if (verified && held) record_http(std::move(*held));
-    held.reset();
-  }
 };
 
 namespace {
 
-// libcurl on a connection of its own pinned to that address, so each ENI is
-// checked on its own.
-void start_http(const std::shared_ptr<AddressCheck>& check, netcheck::HttpRequest request,
-                std::function<void(const netcheck::HttpResponse&)> on_answer) {
-  request.pin_address = check->address().ip;
-  request.timeout = check->settings.step_timeout;
-  request.trust = check->settings.tls ? check->settings.tls->trust : nullptr;
-  request.client = check->settings.client;
-  request.user_agent = check->settings.user_agent;
+// Pinned to the address, with the run's timeout, trust and client.
+netcheck::HttpRequest pinned(const AddressCheck& check, netcheck::HttpRequest request) {
+  request.pin_address = check.target->addresses[check.index].ip;
+  request.timeout = check.settings.step_timeout;
+  request.trust = check.settings.tls ? check.settings.tls->trust : nullptr;
+  request.client = check.settings.client;
+  request.user_agent = check.settings.user_agent;
+  return request;
+}
+
+// Told on the loop's next turn, never from inside the call that asked: the
+// claimer may be in the middle of starting it.
+void tell_not_reached(const std::shared_ptr<AddressCheck>& check,
+                      std::function<void(const netcheck::HttpResponse&)> on_answer) {
+  if (!on_answer) return;
+  check->loop->add(
+      netcheck::make_timer_task(netcheck::Clock::now(), [on_answer = std::move(on_answer)](bool) {
+        netcheck::HttpResponse response;
+        response.outcome = netcheck::HttpOutcome::error;
+        response.error = "the address was not reached (TCP failed)";
+        on_answer(response);
+      }));
+}
+
+// The claimer's request that came during the exchange: on the exchange's
+// connection, now idle (the server keeps it alive), rather than on a new one
+// beside it. Where the exchange did not verify, it is not sent: the
+// claimer hears the exchange's answer (not delivered) and looks elsewhere.
+void send_follow_up(const std::shared_ptr<AddressCheck>& check, bool verified,
+                    const netcheck::HttpResponse& exchange_answer) {
+  if (!check->claimed_request) return;
+  netcheck::HttpRequest request = std::move(*check->claimed_request);
+  check->claimed_request.reset();
+  auto on_answer = std::move(check->on_claimed_answer);
+  check->on_claimed_answer = nullptr;
+  if (!verified) {
+    if (on_answer) on_answer(exchange_answer);
+    return;
+  }
   check->loop->add(netcheck::make_http_task(
-      std::move(request),
-      [check, on_answer = std::move(on_answer)](const netcheck::HttpResponse& response) {
-        HttpEvidence http = to_http_evidence(response, std::time(nullptr));
-        if (check->tls == AddressCheck::Tls::verified)
-          check->record_http(std::move(http));
-        else if (check->tls == AddressCheck::Tls::pending)
-          check->held = std::move(http);
+      pinned(*check, std::move(request)),
+      [on_answer = std::move(on_answer)](const netcheck::HttpResponse& response) {
         if (on_answer) on_answer(response);
       }));
 }
 
-// TCP to one address, then TLS on the connected socket; the HTTPS request
-// beside them: GET /, or what the address's claimer sends.
+// The connected socket goes to libcurl for the exchange (the claimer's
+// request, else GET /), on a connection of its own so that its handshake is
+// this address's.
+void start_exchange(const std::shared_ptr<AddressCheck>& check, netcheck::UniqueFd socket) {
+  check->stage = AddressCheck::Stage::exchanging;
+  netcheck::add_connected_socket(*check->settings.client, std::move(socket));
+  netcheck::HttpRequest request = check->claimed_request
+                                      ? std::move(*check->claimed_request)
+                                      : endpoint_request(check->target->target, check->settings);
+  check->claimed_request.reset();
+  request = pinned(*check, std::move(request));
+  request.tls_evidence = true;
+  auto on_claimed_answer = std::move(check->on_claimed_answer);
+  check->on_claimed_answer = nullptr;
+  check->loop->add(netcheck::make_http_task(
+      std::move(request), [check, on_claimed_answer](const netcheck::HttpResponse& response) {
+        check->stage = AddressCheck::Stage::done;
+        netcheck::TlsResult tls;
+        if (response.tls) {
+          tls = *response.tls;
+        } else {
+          // Only when libcurl could not even start the exchange.
+          tls.server_name = check->target->target.host;
+          tls.outcome = netcheck::TlsOutcome::error;
+          tls.error = response.error.empty() ? "no TLS handshake was made" : response.error;
+        }
+        const bool verified = tls.verified();
+        check->address().tls = std::move(tls);
+        if (verified) {
+          if (check->settings.on_verified)
+            check->settings.on_verified(*check->target, check->address());
+          check->record_http(to_http_evidence(response, std::time(nullptr)));
+        }
+        if (on_claimed_answer) on_claimed_answer(response);
+        send_follow_up(check, verified, response);
+      }));
+}
+
+// TCP to one address, then (on its socket) the HTTPS exchange that also
+// shows TLS: GET /, or what the address's claimer sends.
 void start_address(netcheck::EventLoop& loop, const GatherSettings& settings,
                    TargetEvidence* target, std::size_t index) {
   auto check = std::make_shared<AddressCheck>(
-      AddressCheck{&loop, settings, target, index, AddressCheck::Tls::pending, {}});
-  const bool tls_checked = settings.tls && settings.tls->context;
-  if (tls_checked && !(settings.claim && settings.claim(*target, index, AddressExchange(check))))
-    AddressExchange(check).send_default();
+      AddressCheck{&loop, settings, target, index, AddressCheck::Stage::connecting, {}, {}});
+  if (!check->settings.client) check->settings.client = netcheck::make_http_client();
+  if (settings.tls && settings.tls->trust && settings.claim)
+    settings.claim(*target, index, AddressExchange(check));
   loop.add(netcheck::make_tcp_task(
       check->address().ip, target->target.port, settings.step_timeout,
       [check](netcheck::TcpResult result, netcheck::UniqueFd socket) {
-        bool connected = result.outcome == netcheck::TcpOutcome::ok && socket.valid();
+        const bool connected = result.outcome == netcheck::TcpOutcome::ok && socket.valid();
         check->address().tcp = std::move(result);
-        const netcheck::TlsClientContext* tls =
-            check->settings.tls ? check->settings.tls->context : nullptr;
-        if (!connected || tls == nullptr) return check->settle(false);
-        check->loop->add(netcheck::make_tls_task(
-            *tls, std::move(socket), check->target->target.host, check->settings.step_timeout,
-            [check](netcheck::TlsResult tls_result, netcheck::UniqueFd) {
-              const bool verified = tls_result.verified();
-              check->address().tls = std::move(tls_result);
-              check->settle(verified);
-            }));
+        // Read now, not at the start: the trust store may have come since.
+        const bool tls_checked = check->settings.tls && check->settings.tls->trust;
+        if (connected && tls_checked) return start_exchange(check, std::move(socket));
+        check->stage = AddressCheck::Stage::failed;
+        tell_not_reached(check, std::move(check->on_claimed_answer));
       }));
 }
 
@@ -136,11 +189,30 @@ const netcheck::IpAddress& AddressExchange::address() const { return check_->add
 
 void AddressExchange::send(netcheck::HttpRequest request,
                            std::function<void(const netcheck::HttpResponse&)> on_answer) {
-  start_http(check_, std::move(request), std::move(on_answer));
-}
-
-void AddressExchange::send_default() {
-  start_http(check_, endpoint_request(check_->target->target, check_->settings), nullptr);
+  switch (check_->stage) {
+    case AddressCheck::Stage::connecting:
+      // The exchange itself, once TCP connects.
+      check_->claimed_request = std::move(request);
+      check_->on_claimed_answer = std::move(on_answer);
+      return;
+    case AddressCheck::Stage::failed:
+      tell_not_reached(check_, std::move(on_answer));
+      return;
+    case AddressCheck::Stage::exchanging:
+      // The exchange went without it (GET /): it follows on that connection.
+      check_->claimed_request = std::move(request);
+      check_->on_claimed_answer = std::move(on_answer);
+      return;
+    case AddressCheck::Stage::done:
+      // A request of its own to the address, on the exchange's connection
+      // when the server kept it alive.
+      check_->loop->add(netcheck::make_http_task(
+          pinned(*check_, std::move(request)),
+          [on_answer = std::move(on_answer)](const netcheck::HttpResponse& response) {
+            if (on_answer) on_answer(response);
+          }));
+      return;
+  }
 }
 
 void start_targets(netcheck::EventLoop& loop, const std::vector<Target>& targets,

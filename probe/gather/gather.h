@@ -11,6 +11,7 @@
 #include "netcheck/http.h"
 #include "netcheck/no_proxy.h"
 #include "netcheck/tls.h"
+#include "netcheck/trust_anchors.h"
 #include "probe/evidence/evidence.h"
 
 namespace ssmreach {
@@ -19,49 +20,50 @@ namespace ssmreach {
 // (`address` set) or through the proxy (`address` null).
 using AnswerCallback = std::function<void(const TargetEvidence&, const AddressEvidence* address)>;
 // Called on the loop when one address of an endpoint completed TCP and a
-// verified TLS handshake (its HTTPS request may still be running).
+// verified TLS handshake, as its HTTPS exchange ended (answered or not).
 using VerifiedCallback = std::function<void(const TargetEvidence&, const AddressEvidence&)>;
 
 struct AddressCheck;
 
 // What TLS uses, known once the trust store was read (on another thread,
-// while DNS already runs): the TLS checks' context and the HTTPS requests'
-// trust anchors. Null context: TLS is not checked (tls.trust-store).
+// while DNS already runs): the HTTPS exchanges' trust anchors. Null: TLS is
+// not checked (tls.trust-store).
 struct TlsState {
-  const netcheck::TlsClientContext* context = nullptr;
   std::shared_ptr<const netcheck::TrustAnchors> trust;
 };
 
-// The one HTTPS exchange of an address (beside its TCP+TLS check, on a
-// connection of its own), for whoever claimed it (GatherSettings::claim).
+// The one HTTPS exchange of an address, made on its TCP check's socket once
+// that connected, whose handshake is the address's TLS evidence.
 class AddressExchange {
  public:
   explicit AddressExchange(std::shared_ptr<AddressCheck> check) : check_(std::move(check)) {}
   const netcheck::IpAddress& address() const;
   // Sends `request` to this address (pinned, with the run's timeout, trust
-  // and client): its answer is the address's HTTP evidence (once the
-  // address's own TLS check verified) and goes to `on_answer` too.
+  // and client), and its answer to `on_answer`. Before TCP connected, it is
+  // the exchange: its answer is then the address's HTTP evidence (once TLS
+  // verified). After, the exchange went as GET / and this follows it, on
+  // that connection when the server kept it alive (should the exchange not
+  // verify, `on_answer` gets the exchange's failed answer instead). Should
+  // TCP fail, `on_answer` hears so (not connected) on the loop's next turn.
   void send(netcheck::HttpRequest request,
             std::function<void(const netcheck::HttpResponse&)> on_answer);
-  // GET /, as every address nobody claimed gets.
-  void send_default();
 
  private:
   std::shared_ptr<AddressCheck> check_;
 };
 
-// Called as an address's checks start: true takes its HTTPS exchange over
-// (the claimer sends it, now or later, through `exchange`); false leaves it
-// GET /.
+// Called as an address's checks start (when TLS is checked): whoever wants
+// the address's exchange keeps `exchange` and sends through it; an exchange
+// with nothing sent by the time TCP connects is GET /.
 using ExchangeClaim =
-    std::function<bool(const TargetEvidence&, std::size_t index, AddressExchange exchange)>;
+    std::function<void(const TargetEvidence&, std::size_t index, AddressExchange exchange)>;
 
 struct GatherSettings {
   netcheck::Duration step_timeout{};           // each of DNS, TCP, TLS, HTTP
   std::vector<netcheck::DnsServer> resolvers;  // empty: no DNS possible
   // Read when an address's checks start and when its TCP connects, always
   // from the loop: the caller may fill it after start_targets, before the
-  // loop runs. Null: no TLS.
+  // loop runs. Null: no TLS (nor HTTPS).
   std::shared_ptr<const TlsState> tls;
   // A name that answers with hundreds of addresses must not open hundreds of
   // sockets; the rest are listed in the evidence, not probed.
@@ -84,8 +86,8 @@ struct ProxyRoute {
 // Adds every target's first task to `loop`: its DNS queries leave at once;
 // the addresses known without DNS (IP literals, /etc/hosts pins) start from
 // the loop, like every other. `out` is resized to one entry per target and
-// must outlive the loop's run; follow-up tasks (TCP per address, TLS per
-// connected socket) are added as answers arrive.
+// must outlive the loop's run; follow-up tasks (TCP per address, the HTTPS
+// exchange per connected socket) are added as answers arrive.
 void start_targets(netcheck::EventLoop& loop, const std::vector<Target>& targets,
                    const GatherSettings& settings, std::vector<TargetEvidence>* out);
 

@@ -33,7 +33,6 @@ void SignedCallStarter::credentials_settled(const ImdsEvidence& imds,
     no_credentials_reason_ = "IMDS did not answer with credentials";
   }
   if (no_credentials_reason_.empty()) credentials_ = credentials;
-  settle_claim();
   maybe_start();
 }
 
@@ -41,28 +40,17 @@ bool SignedCallStarter::credentials_usable() const {
   return credentials_settled_ && no_credentials_reason_.empty() && !instance_id_.empty();
 }
 
-bool SignedCallStarter::claim(const TargetEvidence& target, std::size_t, AddressExchange exchange) {
+void SignedCallStarter::claim(const TargetEvidence& target, std::size_t, AddressExchange exchange) {
   // Through a proxy the call follows the proxy path (path_answered).
   if (claim_made_ || started_ || target.target.service != "ssm" ||
       !settings_.proxy_curl_url.empty() || !settings_.skip_reason.empty())
-    return false;
+    return;
   claim_made_ = true;
   have_path_ = true;
   ssm_ = target.target;
   pin_ = exchange.address();
   claimed_ = std::move(exchange);
-  settle_claim();
   maybe_start();
-  return true;
-}
-
-// Without credentials to sign with, the claimed address gets its GET /
-// after all.
-void SignedCallStarter::settle_claim() {
-  if (!claimed_ || !credentials_settled_ || credentials_usable()) return;
-  AddressExchange exchange = std::move(*claimed_);
-  claimed_.reset();
-  exchange.send_default();
 }
 
 void SignedCallStarter::path_answered(const TargetEvidence& target,
@@ -72,17 +60,8 @@ void SignedCallStarter::path_answered(const TargetEvidence& target,
   // The agent takes the proxy when one applies: only that path counts.
   if (proxied != (address == nullptr)) return;
   if (claim_made_) {
-    if (address->ip == pin_ && have_path_) {
-      // The claimed address verified before the credentials came: its HTTP
-      // check waits no longer (GET /), and the call follows on its own once
-      // they come (on that connection when the server kept it alive).
-      if (claimed_) {
-        AddressExchange exchange = std::move(*claimed_);
-        claimed_.reset();
-        exchange.send_default();
-      }
-      return;
-    }
+    // The claimed address itself: the call goes there through its exchange.
+    if (address->ip == pin_ && have_path_) return;
     // Direct, with the first address claimed: another address is where the
     // call goes should that one not be reached.
     if (!fallback_) fallback_ = address->ip;
@@ -119,7 +98,9 @@ void SignedCallStarter::maybe_start() {
 
   netcheck::HttpRequest request = signed_request();
   if (claimed_) {
-    // The address's own exchange: the call goes first on its connection.
+    // The address's own exchange: the call goes first on its connection
+    // (or, should TCP have connected before the credentials came, after
+    // its GET /, on that connection when the server kept it alive).
     AddressExchange exchange = std::move(*claimed_);
     claimed_.reset();
     exchange.send(std::move(request),

@@ -6,9 +6,9 @@
 // (claim): it goes first on that connection, as soon as the credentials are
 // there, so it costs no round trips beyond the TCP, TLS and one request
 // every address makes anyway, and that address's HTTP evidence is its
-// answer. Credentials that are not there by the time the address's own TLS
-// check verified do not hold its HTTP check hostage: it gets GET / then, and
-// the call follows on its own. Should that address not be reached, the
+// answer. Credentials that are not there by the time the address's TCP
+// connected do not hold its TLS and HTTP checks hostage: its exchange is
+// GET / then, and the call follows on its own. Should that address not be reached, the
 // call goes to another address whose TLS verified (on that address's idle
 // connection when the server kept it alive). Through a proxy, it follows
 // the proxy path once that answered HTTP.
@@ -56,7 +56,7 @@ class SignedCallStarter {
   void credentials_settled(const ImdsEvidence& imds, const AwsCredentials& credentials);
   // GatherSettings::claim: the direct call takes the HTTPS exchange of the
   // ssm endpoint's first address.
-  bool claim(const TargetEvidence& target, std::size_t index, AddressExchange exchange);
+  void claim(const TargetEvidence& target, std::size_t index, AddressExchange exchange);
   // A path to an endpoint is good enough: through the proxy (`address`
   // null) it answered HTTP; direct, `address` verified TLS or answered HTTP.
   void path_answered(const TargetEvidence& target, const AddressEvidence* address);
@@ -67,7 +67,6 @@ class SignedCallStarter {
   bool direct() const;
   bool credentials_usable() const;
   void maybe_start();
-  void settle_claim();
   netcheck::HttpRequest signed_request();
   void record(const netcheck::HttpResponse& response);
   void on_claimed_answer(const netcheck::HttpResponse& response);
@@ -86,7 +85,7 @@ class SignedCallStarter {
   std::optional<netcheck::IpAddress> pin_;  // direct, through this address
   bool via_proxy_ = false;
   // The ssm endpoint's first address, whose exchange this call is; empty
-  // once it was sent (or handed back as GET /).
+  // once it was sent.
   std::optional<AddressExchange> claimed_;
   bool claim_made_ = false;
   // Another address that verified while the claimed one was tried: where

@@ -9,8 +9,7 @@ TlsSetup set_up_tls(const std::optional<std::string>& ca_file) noexcept {
     setup.anchors = netcheck::load_trust_anchors(setup.trust_store);
     if (!setup.anchors) return setup;
     std::string error;
-    setup.context = netcheck::TlsClientContext::create(*setup.anchors, &error);
-    if (!setup.context) {
+    if (!netcheck::warm_up_tls_client(&error)) {
       // Not the bundle's fault (OpenSSL could not make a context): TLS is
       // not checked either, and the report says why.
       setup.anchors.reset();
@@ -18,7 +17,6 @@ TlsSetup set_up_tls(const std::optional<std::string>& ca_file) noexcept {
     }
   } catch (...) {
     setup.anchors.reset();
-    setup.context.reset();
     setup.trust_store.error = "TLS cannot be set up on this instance: out of memory";
   }
   return setup;

@@ -1,7 +1,7 @@
 // What every TLS handshake of a run trusts, made once: the trust store
 // (--ca-file, AWS_CA_BUNDLE, SSL_CERT_FILE, the system bundle or the embedded
-// Amazon roots), its certificates parsed into one X509_STORE, and the TLS
-// checks' SSL_CTX sharing it (libcurl's connections share it too).
+// Amazon roots), its certificates parsed into one X509_STORE that every
+// libcurl connection shares, and OpenSSL warmed up for their handshakes.
 #pragma once
 
 #include <memory>
@@ -16,11 +16,10 @@ namespace ssmreach {
 
 struct TlsSetup {
   // Where the bundle came from; its error says why it cannot be used (a
-  // missing, empty or unreadable file): then `anchors` and `context` are
-  // null, and the TLS checks are not run (the tls.trust-store cause).
+  // missing, empty or unreadable file): then `anchors` is null, and the
+  // TLS checks are not run (the tls.trust-store cause).
   netcheck::TrustStore trust_store;
   std::shared_ptr<const netcheck::TrustAnchors> anchors;
-  std::unique_ptr<netcheck::TlsClientContext> context;
 };
 
 // A few milliseconds of CPU that nothing needs before DNS has answered

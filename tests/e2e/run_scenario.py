@@ -209,6 +209,19 @@ def world_checks(s, world, runs):
             if invalid:
                 errors.append("the SSM API found %d of %d signed calls invalid: %s"
                               % (len(invalid), len(calls), invalid[:2]))
+        if check == "one_handshake_per_address":
+            # The TLS evidence comes from the HTTPS exchange's own handshake:
+            # each live run connects to an address once (the signed call and
+            # any further request ride that connection, kept alive).
+            live = sum(1 for r in runs if getattr(r, "kind", "") != "explain")
+            for p in world.peers:
+                if p.behaviour != "tls":
+                    continue
+                connections = [e for e in p.events if e.get("outcome") != "keep-alive request"]
+                if len(connections) > live:
+                    errors.append("%s: %d connections in %d runs (one handshake per address "
+                                  "and run expected): %s" % (p.describe(), len(connections), live,
+                                                            connections[:4]))
         if check == "no_signed_call" and world.api_calls():
             errors.append("a signed API call was made: %s" % world.api_calls()[:2])
         if isinstance(check, tuple) and check[0] == "proxy_connect":

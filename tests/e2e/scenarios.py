@@ -40,7 +40,8 @@ A scenario is a dict:
   checks          what the peers must (not) have seen: "no_contact",
                   "imds_not_contacted", "imds_token_used", "resolver_used",
                   ("queried", ADDRESS, PORT), "signed_call_verified",
-                  "no_signed_call"
+                  "no_signed_call", "one_handshake_per_address" (a TLS peer
+                  saw at most one connection per live run)
 """
 
 from ssmlab import plan
@@ -421,9 +422,9 @@ scenario(
     "signed_call_ok",
     "Healthy VPC: every ENI answers HTTPS, and ssm:ListInstanceAssociations signed with the "
     "role's credentials passes the fake API's own SigV4 check.",
-    exit=0, checks=["signed_call_verified"],
+    exit=0, checks=["signed_call_verified", "one_handshake_per_address"],
     # On ssm the exchange is the signed call (200), or GET / (404) when the
-    # credentials came after that address's TLS check (a race at RTT 0).
+    # credentials came after that address's TCP connected (a race at RTT 0).
     targets={svc: {"status": "ok",
                    "addresses": http_ok(ENI[svc], OneOf(200, 404) if svc == "ssm" else 404)}
              for svc in plan.SERVICES},
