@@ -38,7 +38,8 @@ OVERLAPPED = [
     "instance facts (identity document, interface, VPC, subnet) in the same window",
     "the services and every address of each: probed concurrently, so one chain in all",
     "A and AAAA, every resolver: in parallel within the DNS round trip",
-    "TCP+TLS check of every address on a connection of its own, beside the exchange's",
+    "TCP, TLS and HTTP of an address on one connection: the TCP check's socket carries the "
+    "exchange, whose handshake is the TLS check (one handshake per address)",
 ]
 # The previous count, kept as a note: GET / first and the signed call as a
 # second request on that connection (keep-alive) is 8.
