@@ -380,7 +380,13 @@ class HttpTask final : public Task, public HttpTransfer {
     curl_easy_getinfo(e, CURLINFO_APPCONNECT_TIME_T, &appconnect_us);
     response_.connected = saw_connected_ || connect_us > 0 || response_.status > 0 ||
                           response_.proxy_connect_status > 0;
-    response_.tls_done = appconnect_us > 0 || response_.status > 0;
+    // An https request on a connection kept alive from an earlier one made
+    // no handshake of its own, but that connection's verified.
+    long new_connections = 0;
+    curl_easy_getinfo(e, CURLINFO_NUM_CONNECTS, &new_connections);
+    const bool reused_https =
+        response_.connected && new_connections == 0 && request_.url.starts_with("https://");
+    response_.tls_done = appconnect_us > 0 || response_.status > 0 || reused_https;
     // A handshake that broke off before any certificate was checked (garbage
     // from the peer, a timeout) leaves a placeholder verify result (1,
     // X509_V_ERR_UNSPECIFIED): that is no verdict on a certificate.

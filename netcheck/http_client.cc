@@ -37,6 +37,12 @@ HttpTransfer* transfer_of(CURL* easy) {
 
 HttpClient::HttpClient() : multi_(curl_multi_init()) {
   if (!multi_) return;
+  // libcurl's default cache holds 4 idle connections per easy handle in
+  // the multi and closes the oldest beyond that: as a run's requests end
+  // and their handles leave, it would close connections a later request
+  // (the signed call after an address's GET /) means to reuse. A run's
+  // connections are few (IMDS, one per address) and end with it.
+  curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, kMaxIdleConnections);
   curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &HttpClient::on_socket);
   curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
   curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &HttpClient::on_timer);

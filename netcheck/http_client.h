@@ -28,6 +28,9 @@ class HttpTransfer {
 
 class HttpClient {
  public:
+  // Idle connections kept for later requests: more than a run makes.
+  static constexpr long kMaxIdleConnections = 1024;
+
   HttpClient();
   ~HttpClient();
   HttpClient(const HttpClient&) = delete;

@@ -2,6 +2,9 @@
 
 #include <doctest/doctest.h>
 
+#include <memory>
+#include <vector>
+
 #include "netcheck/tcp.h"
 #include "tests/unit/keepalive_http_server.h"
 #include "tests/unit/loopback_http_server.h"
@@ -204,6 +207,40 @@ TEST_CASE("HTTP: the requests of one client share its connections (keep-alive)")
     CHECK(answers[1].body == "/b");
     // Without a client of their own, each request opens a connection.
     CHECK(server.accepted() == (shared ? 1 : 2));
+  }
+}
+
+TEST_CASE("HTTP: idle connections stay for later requests as the others end") {
+  // libcurl's default cache (4 per easy handle in the multi) closed the
+  // oldest idle connection once the handles of finished requests left:
+  // five requests at once, then a second to the first server, opened a new
+  // connection at random.
+  std::vector<std::unique_ptr<testing::KeepAliveHttpServer>> servers;
+  for (int i = 0; i < 5; ++i)
+    servers.push_back(std::make_unique<testing::KeepAliveHttpServer>(
+        [](const testing::SeenRequest& r) { return testing::keepalive_response(200, r.path); }));
+  auto client = make_http_client();
+  EventLoop loop;
+  int answered = 0;
+  for (auto& server : servers) {
+    HttpRequest request;
+    request.url = server->url() + "/first";
+    request.timeout = std::chrono::seconds(2);
+    request.client = client;
+    loop.add(make_http_task(
+        request, [&](const HttpResponse& r) { answered += r.outcome == HttpOutcome::ok ? 1 : 0; }));
+  }
+  loop.run(Clock::now() + std::chrono::seconds(5));
+  REQUIRE(answered == 5);
+  for (auto& server : servers) {
+    HttpRequest again;
+    again.url = server->url() + "/again";
+    again.timeout = std::chrono::seconds(2);
+    again.client = client;
+    auto answers = one_after_another(loop, {again});
+    REQUIRE(answers.size() == 1);
+    CHECK(answers[0].body == "/again");
+    CHECK(server->accepted() == 1);
   }
 }
 

@@ -1,3 +1,5 @@
+#include "netcheck/tls_observer.h"
+
 #include <arpa/inet.h>
 #include <doctest/doctest.h>
 #include <netinet/in.h>
@@ -27,7 +29,6 @@
 #include "netcheck/http.h"
 #include "netcheck/openssl_handles.h"
 #include "netcheck/tcp.h"
-#include "netcheck/tls_observer.h"
 #include "netcheck/trust_anchors.h"
 
 namespace netcheck {
@@ -246,7 +247,17 @@ struct ServerConfig {
   int min_version = 0;
   int max_version = 0;
   int security_level = -1;
+  // Requests read on the connection; all but the last answered with
+  // keep-alive, the last answered (Connection: close) unless `mute_last`.
+  int requests = 1;
+  bool mute_last = false;
 };
+
+void drain_tls_until_eof(SSL* ssl) {
+  char buffer[4096];
+  while (SSL_read(ssl, buffer, sizeof(buffer)) > 0) {
+  }
+}
 
 // What the TLS server saw, readable after the peer's thread has ended.
 struct ServerSaw {
@@ -274,13 +285,20 @@ Peer::Handler tls_server(ServerConfig config, ServerSaw* saw) {
       saw->handshake_ok = true;
       if (const char* sni = SSL_get_servername(ssl.get(), TLSEXT_NAMETYPE_host_name))
         saw->server_name = sni;
-      // One request (a client that rejected the certificate sends none),
+      // The requests (a client that rejected the certificate sends none),
       // answered so that the client need not wait for its timeout.
       char buffer[4096];
-      if (SSL_read(ssl.get(), buffer, sizeof(buffer)) > 0) {
-        const char reply[] = "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n";
-        SSL_write(ssl.get(), reply, sizeof(reply) - 1);
-        saw->requests = 1;
+      for (int i = 1; i <= config.requests && SSL_read(ssl.get(), buffer, sizeof(buffer)) > 0;
+           ++i) {
+        saw->requests = i;
+        const bool last = i == config.requests;
+        if (last && config.mute_last) {
+          drain_tls_until_eof(ssl.get());
+          break;
+        }
+        const std::string reply = std::string("HTTP/1.1 204 No Content\r\n") +
+                                  (last ? "Connection: close\r\n" : "") + "\r\n";
+        SSL_write(ssl.get(), reply.data(), static_cast<int>(reply.size()));
       }
       SSL_shutdown(ssl.get());
     }
@@ -606,6 +624,45 @@ TEST_CASE("tls: an exchange that never connected has no TLS evidence") {
   REQUIRE(response);
   CHECK(response->outcome == HttpOutcome::refused);
   CHECK_FALSE(response->tls);
+}
+
+TEST_CASE("tls: a request on the kept-alive connection made no handshake, TLS counts as done") {
+  // The signed call that follows an address's GET /: its connection's
+  // handshake verified before, so even a timeout is the request's own
+  // answer (the server got it), never "not reached".
+  for (const bool mute : {false, true}) {
+    CAPTURE(mute);
+    ServerSaw saw;
+    Peer peer(tls_server({.leaf = &lab().valid, .requests = 2, .mute_last = mute}, &saw));
+    Chain first;
+    std::optional<HttpResponse> second;
+    EventLoop loop;
+    auto client = make_http_client();
+    add_chain(loop, client, &first, peer.port(), "ssm.lab.test", lab_anchors(), 3s);
+    CHECK(loop.run(Clock::now() + 10s));
+    REQUIRE(first.tls);
+    REQUIRE(first.tls->verified());
+    HttpRequest follow;
+    follow.url = "https://ssm.lab.test:" + std::to_string(peer.port()) + "/";
+    follow.pin_address = IpAddress{Family::v4, "127.0.0.1"};
+    follow.timeout = 300ms;
+    follow.trust = lab_anchors();
+    follow.client = client;
+    loop.add(make_http_task(follow, [&](HttpResponse r) { second = std::move(r); }));
+    CHECK(loop.run(Clock::now() + 10s));
+    REQUIRE(second);
+    CHECK(second->tls_done);
+    CHECK(second->connected);
+    CHECK_FALSE(second->tls);  // no handshake observed: none was made
+    if (mute) {
+      CHECK(second->outcome == HttpOutcome::timeout);
+    } else {
+      CHECK(second->outcome == HttpOutcome::ok);
+      CHECK(second->status == 204);
+    }
+    peer.join();
+    CHECK(saw.requests == 2);  // both on the one connection the peer accepted
+  }
 }
 
 TEST_CASE("concurrent handshakes in one loop keep their own errors") {

@@ -77,11 +77,7 @@ class HostilePeer(TcpListener):
                     request = read_request(rfile)
                 except BadRequest:
                     request = None
-                host = "localhost"
-                for name, value in (request[2] if request else []):
-                    if name.lower() == "host":
-                        host = value
-                self._serve_http(stream, event, host)
+                self._serve_http(stream, rfile, event, request)
             event["outcome"] = "stopped"
         except (OSError, ssl.SSLError) as e:
             # The client gave up (reset, closed): what a hostile peer wants to see.
@@ -92,7 +88,14 @@ class HostilePeer(TcpListener):
             except OSError:
                 pass
 
-    def _serve_http(self, stream, event, host):
+    @staticmethod
+    def _host(request):
+        for name, value in (request[2] if request else []):
+            if name.lower() == "host":
+                return value
+        return "localhost"
+
+    def _serve_http(self, stream, rfile, event, request):
         if self.behaviour == "endless-headers":
             self._send(stream, event, b"HTTP/1.1 200 OK\r\n")
             counter = iter(range(1 << 62))
@@ -111,9 +114,17 @@ class HostilePeer(TcpListener):
                                       b"Connection: close\r\n\r\n")
             self._flood(stream, event, lambda: b"b" * 65536, pause=0.001)
         elif self.behaviour == "redirect-loop":
-            self._send(stream, event, b"HTTP/1.1 301 Moved Permanently\r\nLocation: https://%s/\r\n"
-                                      b"Content-Length: 0\r\n\r\n" % host.encode("latin-1"))
-            self._stop.wait()
+            # Every request, also the next ones on a kept-alive connection
+            # (as a server stuck in a redirect loop does), until the client
+            # leaves or the peer stops.
+            while request is not None and not self._stop.is_set():
+                self._send(stream, event, b"HTTP/1.1 301 Moved Permanently\r\nLocation: "
+                                          b"https://%s/\r\nContent-Length: 0\r\n\r\n"
+                           % self._host(request).encode("latin-1"))
+                try:
+                    request = read_request(rfile)
+                except BadRequest:
+                    request = None
 
     @staticmethod
     def _read_head(conn):
