@@ -50,15 +50,16 @@ netcheck::HttpRequest pinned(const AddressCheck& check, netcheck::HttpRequest re
 // Told on the loop's next turn, never from inside the call that asked: the
 // claimer may be in the middle of starting it.
 void tell_not_reached(const std::shared_ptr<AddressCheck>& check,
-                      std::function<void(const netcheck::HttpResponse&)> on_answer) {
+                      std::function<void(const netcheck::HttpResponse&)> on_answer,
+                      const char* why) {
   if (!on_answer) return;
-  check->loop->add(
-      netcheck::make_timer_task(netcheck::Clock::now(), [on_answer = std::move(on_answer)](bool) {
-        netcheck::HttpResponse response;
-        response.outcome = netcheck::HttpOutcome::error;
-        response.error = "the address was not reached (TCP failed)";
-        on_answer(response);
-      }));
+  check->loop->add(netcheck::make_timer_task(netcheck::Clock::now(),
+                                             [on_answer = std::move(on_answer), why](bool) {
+                                               netcheck::HttpResponse response;
+                                               response.outcome = netcheck::HttpOutcome::error;
+                                               response.error = why;
+                                               on_answer(response);
+                                             }));
 }
 
 // The claimer's request that came during the exchange: on the exchange's
@@ -139,7 +140,8 @@ void start_address(netcheck::EventLoop& loop, const GatherSettings& settings,
         const bool tls_checked = check->settings.tls && check->settings.tls->trust;
         if (connected && tls_checked) return start_exchange(check, std::move(socket));
         check->stage = AddressCheck::Stage::failed;
-        tell_not_reached(check, std::move(check->on_claimed_answer));
+        tell_not_reached(check, std::move(check->on_claimed_answer),
+                         "the address was not reached (TCP failed)");
       }));
 }
 
@@ -196,7 +198,7 @@ void AddressExchange::send(netcheck::HttpRequest request,
       check_->on_claimed_answer = std::move(on_answer);
       return;
     case AddressCheck::Stage::failed:
-      tell_not_reached(check_, std::move(on_answer));
+      tell_not_reached(check_, std::move(on_answer), "the address was not reached (TCP failed)");
       return;
     case AddressCheck::Stage::exchanging:
       // The exchange went without it (GET /): it follows on that connection.
@@ -204,6 +206,12 @@ void AddressExchange::send(netcheck::HttpRequest request,
       check_->on_claimed_answer = std::move(on_answer);
       return;
     case AddressCheck::Stage::done:
+      // Not again where TLS did not verify (a handshake that timed out
+      // would cost another timeout): the claimer looks elsewhere.
+      if (!check_->address().tls || !check_->address().tls->verified()) {
+        tell_not_reached(check_, std::move(on_answer), "the address did not pass TLS");
+        return;
+      }
       // A request of its own to the address, on the exchange's connection
       // when the server kept it alive.
       check_->loop->add(netcheck::make_http_task(

@@ -44,7 +44,8 @@ class AddressExchange {
   // verified). After, the exchange went as GET / and this follows it, on
   // that connection when the server kept it alive (should the exchange not
   // verify, `on_answer` gets the exchange's failed answer instead). Should
-  // TCP fail, `on_answer` hears so (not connected) on the loop's next turn.
+  // TCP or TLS have failed, `on_answer` hears so (not delivered) on the
+  // loop's next turn, and nothing is sent.
   void send(netcheck::HttpRequest request,
             std::function<void(const netcheck::HttpResponse&)> on_answer);
 
