@@ -41,26 +41,48 @@ struct SlistDeleter {
   void operator()(curl_slist* l) const { curl_slist_free_all(l); }
 };
 
+// A URL's host as libcurl reads it (an IPv6 literal in brackets) and its
+// port (the scheme's default when none is given); empty when it does not
+// parse.
+struct UrlAuthority {
+  std::string host;
+  std::string port;
+};
+
+UrlAuthority url_authority(const std::string& url) {
+  UrlAuthority out;
+  CURLU* parsed = curl_url();
+  char* host = nullptr;
+  char* port = nullptr;
+  if (parsed && curl_url_set(parsed, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK &&
+      curl_url_get(parsed, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+      curl_url_get(parsed, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK)
+    out = {host, port};
+  curl_free(host);
+  curl_free(port);
+  curl_url_cleanup(parsed);
+  return out;
+}
+
 // "host:port:address:port" for CURLOPT_CONNECT_TO: the request goes to the
 // address under test while SNI, certificate checks and Host keep the name.
 // (Not CURLOPT_RESOLVE: its entries live in the DNS cache every request of a
 // client shares, so two requests pinning one name to two addresses would
 // meet; a pinned connection is also only ever reused for the same address.)
 std::string connect_to_entry(const std::string& url, const IpAddress& ip) {
-  std::string entry;
-  CURLU* parsed = curl_url();
-  char* host = nullptr;
-  char* port = nullptr;
-  if (parsed && curl_url_set(parsed, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK &&
-      curl_url_get(parsed, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
-      curl_url_get(parsed, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
-    const std::string address = ip.family == Family::v6 ? "[" + ip.text + "]" : ip.text;
-    entry = std::string(host) + ":" + port + ":" + address + ":" + port;
-  }
-  curl_free(host);
-  curl_free(port);
-  curl_url_cleanup(parsed);
-  return entry;
+  const UrlAuthority authority = url_authority(url);
+  if (authority.host.empty()) return "";
+  const std::string address = ip.family == Family::v6 ? "[" + ip.text + "]" : ip.text;
+  return authority.host + ":" + authority.port + ":" + address + ":" + authority.port;
+}
+
+// The name (or IP literal) a URL's certificate must match: its host without
+// an IPv6 literal's brackets.
+std::string certificate_name(const std::string& url) {
+  std::string host = url_authority(url).host;
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  return host;
 }
 
 // One request, on its client's multi handle. libcurl tells the client,
@@ -194,7 +216,7 @@ class HttpTask final : public Task, public HttpTransfer {
       curl_easy_setopt(e, CURLOPT_PROXYAUTH, CURLAUTH_BASIC);
     }
     if (request_.tls_evidence && request_.proxy.empty()) {
-      observer_ = std::make_shared<TlsObserver>(url_host());
+      observer_ = std::make_shared<TlsObserver>(certificate_name(request_.url));
       curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
     }
     set_trust(e);
@@ -255,22 +277,6 @@ class HttpTask final : public Task, public HttpTransfer {
     if (self->request_.trust) SSL_CTX_set1_cert_store(ctx, self->request_.trust->store());
     if (self->observer_ && !TlsObserver::attach(ctx, self->observer_)) return CURLE_OUT_OF_MEMORY;
     return CURLE_OK;
-  }
-
-  // The URL's host as the certificate must name it (brackets off an IPv6
-  // literal).
-  std::string url_host() const {
-    std::string host;
-    CURLU* parsed = curl_url();
-    char* part = nullptr;
-    if (parsed && curl_url_set(parsed, CURLUPART_URL, request_.url.c_str(), 0) == CURLUE_OK &&
-        curl_url_get(parsed, CURLUPART_HOST, &part, 0) == CURLUE_OK)
-      host = part;
-    curl_free(part);
-    curl_url_cleanup(parsed);
-    if (host.size() > 2 && host.front() == '[' && host.back() == ']')
-      host = host.substr(1, host.size() - 2);
-    return host;
   }
 
   // Back to the client for the next request: no longer driven, no more

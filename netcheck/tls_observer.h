@@ -33,7 +33,6 @@ class TlsObserver {
 
   // A handshake began (ClientHello on its way).
   bool started() const { return started_; }
-  bool ended() const { return ended_; }
 
   // The evidence. A handshake that has not ended is a timeout when
   // `timed_out`, else a local error in `why` (the transfer stopped it).

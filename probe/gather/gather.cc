@@ -192,16 +192,13 @@ const netcheck::IpAddress& AddressExchange::address() const { return check_->add
 void AddressExchange::send(netcheck::HttpRequest request,
                            std::function<void(const netcheck::HttpResponse&)> on_answer) {
   switch (check_->stage) {
-    case AddressCheck::Stage::connecting:
-      // The exchange itself, once TCP connects.
-      check_->claimed_request = std::move(request);
-      check_->on_claimed_answer = std::move(on_answer);
-      return;
     case AddressCheck::Stage::failed:
       tell_not_reached(check_, std::move(on_answer), "the address was not reached (TCP failed)");
       return;
+    case AddressCheck::Stage::connecting:
     case AddressCheck::Stage::exchanging:
-      // The exchange went without it (GET /): it follows on that connection.
+      // Before TCP connected: the exchange itself. During the exchange (it
+      // went as GET /): the request that follows it on its connection.
       check_->claimed_request = std::move(request);
       check_->on_claimed_answer = std::move(on_answer);
       return;
