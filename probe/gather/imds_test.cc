@@ -438,6 +438,19 @@ const ImdsCall* find_call(const ImdsEvidence& e, const std::string& path) {
 
 TEST_CASE("IMDS: at most two connections, kept alive, credentials before the interface facts") {
   testing::KeepAliveHttpServer imds(keepalive_imds());
+  // The race made certain: the role list's answer waits until an interface
+  // fact is asked for, and that fact's answer until the role's credentials
+  // are asked for. The role's credentials must then go out ahead of the
+  // other facts waiting in line; a client that sent a fact instead would
+  // have both connections held until its requests time out.
+  const auto is_fact = [](const testing::SeenRequest& r) {
+    return r.path.starts_with("/latest/meta-data/network/interfaces/macs/");
+  };
+  const auto is_path = [](std::string path) {
+    return [path](const testing::SeenRequest& r) { return r.path == path; };
+  };
+  imds.hold(is_path("/latest/meta-data/iam/security-credentials/"), is_fact);
+  imds.hold(is_fact, is_path(kRolePath));
   ImdsSettings settings;
   settings.endpoint = imds.url();
   netcheck::EventLoop loop;
@@ -466,6 +479,14 @@ TEST_CASE("IMDS: at most two connections, kept alive, credentials before the int
   CHECK(calls_at_credentials < e.calls.size());  // the interface facts came after
   const auto* role = find_call(e, kRolePath);
   REQUIRE(role);
+  CHECK(role->status == 200);
+  // Asked for right after the first fact, ahead of the seven others.
+  const auto order = imds.paths_in_order();
+  const auto role_at = std::find(order.begin(), order.end(), kRolePath);
+  REQUIRE(role_at != order.end());
+  CHECK(std::count_if(order.begin(), role_at, [](const std::string& path) {
+          return path.starts_with("/latest/meta-data/network/interfaces/macs/");
+        }) == 1);
   for (const auto& leaf : imds_interface_paths())
     CHECK(e.facts["meta-data/network/interfaces/macs/0a:1b:2c:3d:4e:5f/" + leaf] == "fact");
   check_no_secret(e);

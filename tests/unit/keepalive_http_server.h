@@ -1,7 +1,10 @@
 // A scripted HTTP/1.1 server on 127.0.0.1 that keeps connections alive and
 // serves them side by side (one thread, poll), like IMDS: it counts the
 // connections it accepted and the most that were open at once, so a test
-// can hold a client to a connection limit and to keep-alive.
+// can hold a client to a connection limit and to keep-alive. It keeps the
+// paths in the order they arrived, and can hold an answer until another
+// request has arrived: a test of which request a client sends first then
+// depends on no race.
 #pragma once
 
 #include <arpa/inet.h>
@@ -13,6 +16,7 @@
 #include <algorithm>
 #include <atomic>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -50,11 +54,33 @@ class KeepAliveHttpServer {
   int port() const { return port_; }
   int accepted() const { return accepted_; }
   int most_open() const { return most_open_; }
+  std::vector<std::string> paths_in_order() const {
+    std::lock_guard lock(mutex_);
+    return paths_;
+  }
+
+  using Match = std::function<bool(const SeenRequest&)>;
+  // Answers to requests that `held` matches wait until a request that
+  // `until` matches has arrived (on any connection), then go out in the
+  // order they were held. Call before the client starts.
+  void hold(Match held, Match until) {
+    std::lock_guard lock(mutex_);
+    holds_.push_back({std::move(held), std::move(until)});
+  }
 
  private:
   struct Connection {
     int fd = -1;
     std::string data;
+  };
+  struct Hold {
+    Match held, until;
+    bool released = false;
+  };
+  struct HeldAnswer {
+    int fd;
+    std::string response;
+    std::size_t hold;
   };
 
   void serve() {
@@ -80,6 +106,7 @@ class KeepAliveHttpServer {
     char buf[4096];
     const ssize_t n = ::recv(c.fd, buf, sizeof buf, 0);
     if (n <= 0) {
+      std::erase_if(held_, [&](const HeldAnswer& a) { return a.fd == c.fd; });
       ::close(c.fd);
       c.fd = -1;
       return;
@@ -95,16 +122,47 @@ class KeepAliveHttpServer {
       request.method = request.head.substr(0, sp1);
       request.path = request.head.substr(sp1 + 1, sp2 - sp1 - 1);
       ++requests_;
+      {
+        std::lock_guard lock(mutex_);
+        paths_.push_back(request.path);
+      }
       const auto response = handler_(request);
-      if (!response) continue;  // silent: the client times out and closes
-      ::send(c.fd, response->data(), response->size(), MSG_NOSIGNAL);
+      if (response) answer(c.fd, request, *response);
+      // else silent: the client times out and closes
+      release_holds(request);
     }
+  }
+
+  void answer(int fd, const SeenRequest& request, const std::string& response) {
+    std::lock_guard lock(mutex_);
+    for (std::size_t i = 0; i < holds_.size(); ++i)
+      if (!holds_[i].released && holds_[i].held(request)) {
+        held_.push_back({fd, response, i});
+        return;
+      }
+    ::send(fd, response.data(), response.size(), MSG_NOSIGNAL);
+  }
+
+  void release_holds(const SeenRequest& arrived) {
+    std::lock_guard lock(mutex_);
+    for (auto& h : holds_)
+      if (!h.released && h.until(arrived)) h.released = true;
+    std::erase_if(held_, [&](const HeldAnswer& a) {
+      if (!holds_[a.hold].released) return false;
+      ::send(a.fd, a.response.data(), a.response.size(), MSG_NOSIGNAL);
+      return true;
+    });
   }
 
   Handler handler_;
   int listener_ = -1;
   int port_ = 0;
   std::vector<Connection> connections_;  // the server thread's only
+  std::vector<HeldAnswer> held_;         // the server thread's only; a closed
+                                         // connection's are dropped
+  mutable std::mutex mutex_;
+  std::vector<Hold> holds_;         // under mutex_
+  std::vector<std::string> paths_;  // under mutex_
   std::atomic<bool> stop_{false};
   std::atomic<int> requests_{0};
   std::atomic<int> accepted_{0};
