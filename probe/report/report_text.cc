@@ -163,7 +163,7 @@ std::vector<std::string> command_lines(const std::vector<std::string>& words, st
 // split with a bare "\" and continues at column 0, because indentation would
 // otherwise become part of the word. "--option value" stays on one line
 // unless that costs the command a line (on a 24-line console lines count).
-void wrap_command(std::vector<std::string>& out, std::string_view command, std::string first,
+void wrap_command(std::vector<std::string>& out, std::string_view command, const std::string& first,
                   std::size_t indent, std::size_t width) {
   const auto shell_words = split_words(clean(command), /*keep_quotes=*/true);
   auto paired =
