@@ -483,7 +483,7 @@ void validate(const CLI::App& app, const CLI::App& explain, RawOptions& raw, Opt
   validate_proxy(app, raw, o);
 }
 
-ParsedCommandLine usage_error(std::string message) {
+ParsedCommandLine usage_error(const std::string& message) {
   ParsedCommandLine result;
   result.exit_code = 3;
   // Values from the command line are echoed: no control character of

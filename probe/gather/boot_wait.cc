@@ -48,9 +48,10 @@ bool imds_answers(const ImdsSettings& imds, netcheck::Duration timeout) {
   request.max_body = 0;  // the token: not even buffered
   bool answered = false;
   netcheck::EventLoop loop;
-  loop.add(netcheck::make_http_task(std::move(request), [&](netcheck::HttpResponse response) {
-    answered = response.outcome == netcheck::HttpOutcome::ok;
-  }));
+  loop.add(
+      netcheck::make_http_task(std::move(request), [&](const netcheck::HttpResponse& response) {
+        answered = response.outcome == netcheck::HttpOutcome::ok;
+      }));
   loop.run(netcheck::Clock::now() + timeout + std::chrono::milliseconds(200));
   return answered;
 }

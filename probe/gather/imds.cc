@@ -105,7 +105,8 @@ bool worth_another_attempt(const Conversation& conv, const netcheck::HttpRespons
 }
 
 void pump(const ConversationPtr& conv);
-void settle(const ConversationPtr& conv, Request request, const netcheck::HttpResponse& response);
+void settle(const ConversationPtr& conv, const Request& request,
+            const netcheck::HttpResponse& response);
 
 // Into the line for a connection: behind every request of the same or an
 // earlier need, ahead of every later one.
@@ -194,7 +195,8 @@ void finish(const ConversationPtr& conv) {
   if (conv->callbacks.on_done) conv->callbacks.on_done();
 }
 
-void settle(const ConversationPtr& conv, Request request, const netcheck::HttpResponse& response) {
+void settle(const ConversationPtr& conv, const Request& request,
+            const netcheck::HttpResponse& response) {
   ImdsCall call;
   call.method = request.method;
   call.path = "/latest/" + request.path;

@@ -85,8 +85,8 @@ std::optional<long long> parse_utc(const std::string& text) {
 
 std::string gap_text(long long seconds) {
   if (seconds < 0) seconds = -seconds;
-  if (seconds >= 2 * 86400) return std::to_string(seconds / 86400) + " days";
-  if (seconds >= 2 * 3600) return std::to_string(seconds / 3600) + " hours";
+  if (seconds >= 2LL * 86400) return std::to_string(seconds / 86400) + " days";
+  if (seconds >= 2LL * 3600) return std::to_string(seconds / 3600) + " hours";
   const long long minutes = std::max(1LL, seconds / 60);
   return std::to_string(minutes) + (minutes == 1 ? " minute" : " minutes");
 }
