@@ -37,6 +37,8 @@ struct AddressCheck {
 
 namespace {
 
+constexpr const char* kTcpFailed = "the address was not reached (TCP failed)";
+
 // Pinned to the address, with the run's timeout, trust and client.
 netcheck::HttpRequest pinned(const AddressCheck& check, netcheck::HttpRequest request) {
   request.pin_address = check.target->addresses[check.index].ip;
@@ -140,8 +142,7 @@ void start_address(netcheck::EventLoop& loop, const GatherSettings& settings,
         const bool tls_checked = check->settings.tls && check->settings.tls->trust;
         if (connected && tls_checked) return start_exchange(check, std::move(socket));
         check->stage = AddressCheck::Stage::failed;
-        tell_not_reached(check, std::move(check->on_claimed_answer),
-                         "the address was not reached (TCP failed)");
+        tell_not_reached(check, std::move(check->on_claimed_answer), kTcpFailed);
       }));
 }
 
@@ -193,7 +194,7 @@ void AddressExchange::send(netcheck::HttpRequest request,
                            std::function<void(const netcheck::HttpResponse&)> on_answer) {
   switch (check_->stage) {
     case AddressCheck::Stage::failed:
-      tell_not_reached(check_, std::move(on_answer), "the address was not reached (TCP failed)");
+      tell_not_reached(check_, std::move(on_answer), kTcpFailed);
       return;
     case AddressCheck::Stage::connecting:
     case AddressCheck::Stage::exchanging:
